@@ -1,0 +1,95 @@
+/** The catalog of uploads (DESIGN.md §5): one interface, SQLite embedded, Supabase shared. */
+import type { ProviderName } from '../core/config/types.js';
+
+export type FileStatus = 'uploading' | 'active' | 'failed' | 'deleted';
+export type DeletionReason = 'user' | 'retention' | 'orphan';
+
+export interface FileRecord {
+  id: string;
+  userId: string;
+  provider: ProviderName;
+  purpose: string;
+  providerFileId: string | null;
+  sha256: string;
+  sizeBytes: number;
+  mimeType: string;
+  originalName: string;
+  storagePath: string | null;
+  status: FileStatus;
+  /** Epoch ms; only meaningful while status is `uploading`. */
+  leaseExpiresAt: number | null;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  deletionReason: DeletionReason | null;
+  /** Why the row failed, when status is `failed`. */
+  error: string | null;
+}
+
+/** The dedup key: unique among `uploading`/`active` rows. */
+export interface DedupKey {
+  userId: string;
+  provider: ProviderName;
+  purpose: string;
+  sha256: string;
+}
+
+export interface ClaimInput extends DedupKey {
+  sizeBytes: number;
+  mimeType: string;
+  originalName: string;
+  leaseMs: number;
+  /** Total bytes the user may hold in `uploading` + `active` rows. */
+  quotaBytes: number;
+  now: number;
+}
+
+export type ClaimResult =
+  /** A new `uploading` row is ours: upload, then complete or fail it. */
+  | { kind: 'claimed'; record: FileRecord }
+  /** Already uploaded: a dedup hit, no provider call. */
+  | { kind: 'active'; record: FileRecord }
+  /** Someone else holds a live claim on this key. */
+  | { kind: 'busy'; record: FileRecord };
+
+export interface ListFilter {
+  userId?: string | undefined;
+  provider?: ProviderName | undefined;
+  status?: FileStatus | undefined;
+  /** Epoch ms: only rows created at or after this. */
+  since?: number | undefined;
+  limit?: number | undefined;
+}
+
+export interface Usage {
+  /** Bytes in `active` + `uploading` rows. */
+  usedBytes: number;
+  activeFiles: number;
+  uploadingFiles: number;
+}
+
+export interface Catalog {
+  /** The active row for a dedup key, if any. */
+  findActive(key: DedupKey): Promise<FileRecord | undefined>;
+  /**
+   * In one transaction: return the active row if there is one; else reconcile an expired
+   * claim on the key; else check quota (throws QUOTA_EXCEEDED) and insert an `uploading` row.
+   */
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  /** Push a claim's lease forward while its upload is still running. */
+  renewLease(id: string, leaseMs: number, now: number): Promise<void>;
+  /** uploading → active. */
+  complete(id: string, providerFileId: string, now: number, storagePath?: string | null): Promise<FileRecord>;
+  /** uploading → failed; the reserved bytes are released. */
+  fail(id: string, error: string, now: number): Promise<void>;
+  /** Expired `uploading` rows → failed. Returns the rows it changed. */
+  reconcileExpired(now: number): Promise<FileRecord[]>;
+  list(filter: ListFilter): Promise<FileRecord[]>;
+  /** Rows (not deleted) whose provider id equals `ref` or whose sha256 starts with `ref`. */
+  findByRef(userId: string, ref: string): Promise<FileRecord[]>;
+  /** Soft delete: status deleted, deleted_at, reason; bytes given back. */
+  markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord>;
+  usage(userId: string): Promise<Usage>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+/** The one interface every file-API provider implements, and the shapes it trades in. */
+import type { Readable } from 'node:stream';
+import type { ProviderName } from '../core/config/types.js';
+
+/** One purpose a provider accepts and the largest file it takes for it. */
+export interface PurposeLimit {
+  maxBytes: number;
+  /** Where the number came from (facts/providers.md). */
+  source: string;
+}
+
+/** A file body that can be produced again for every attempt (streams can't be replayed). */
+export interface UploadBody {
+  /** Open (again) and re-verify the file, returning a stream of exactly `size` bytes. */
+  open(): Promise<Readable>;
+  size: number;
+  filename: string;
+  mimeType: string;
+}
+
+export interface UploadRequest {
+  body: UploadBody;
+  purpose: string;
+  sha256: string;
+  signal?: AbortSignal | undefined;
+  /** Called with the number of bytes sent so far. */
+  onProgress?: ((sentBytes: number) => void) | undefined;
+}
+
+/** A file as the provider describes it. */
+export interface RemoteFile {
+  id: string;
+  bytes: number;
+  filename: string;
+  purpose: string;
+  /** Unix seconds. */
+  createdAt: number;
+  status?: string | undefined;
+}
+
+export interface DeleteResult {
+  /** True when the provider no longer had the file (404): not an error for rm. */
+  alreadyGone: boolean;
+}
+
+export interface ListOptions {
+  purpose?: string | undefined;
+  limit?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** A provider of a file API. One attempt per call: retries live in core/resilience.ts. */
+export interface Provider {
+  readonly name: ProviderName;
+  /** Purposes accepted, with their size limit; the first one listed is not the default. */
+  readonly purposes: Readonly<Record<string, PurposeLimit>>;
+  readonly defaultPurpose: string;
+  /** True when credentials are present (local: always). */
+  isConfigured(): boolean;
+  upload(request: UploadRequest): Promise<RemoteFile>;
+  list(options?: ListOptions): Promise<RemoteFile[]>;
+  delete(fileId: string, signal?: AbortSignal): Promise<DeleteResult>;
+}
