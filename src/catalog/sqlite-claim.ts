@@ -1,0 +1,101 @@
+/**
+ * The claim step (DESIGN.md §1 steps 5-6) for SQLite: dedup lookup, expired-claim
+ * reconciliation, quota check and the `uploading` insert, all in ONE immediate transaction
+ * so a second process sees either nothing or our finished claim.
+ */
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ExaiError } from '../core/errors.js';
+import { formatBytes, toRecord, type FileRow } from './sqlite-rows.js';
+import { sqliteCode } from './sqlite-errors.js';
+import type { ClaimInput, ClaimResult, DedupKey, FileRecord } from './types.js';
+
+/** Error text left on a claim whose lease ran out. */
+export const LEASE_EXPIRED_ERROR = 'lease expired (crashed upload?)';
+
+/** Columns of the dedup key, as SQL parameters. */
+export function keyParams(key: DedupKey): Record<string, string> {
+  return { user_id: key.userId, provider: key.provider, purpose: key.purpose, sha256: key.sha256.toLowerCase() };
+}
+
+const KEY_WHERE = 'user_id = @user_id AND provider = @provider AND purpose = @purpose AND sha256 = @sha256';
+
+/** The live (uploading or active) row for a key; the unique index allows at most one. */
+export function selectLiveByKey(db: Database.Database, key: DedupKey): FileRecord | undefined {
+  const row = db
+    .prepare(`SELECT * FROM files WHERE ${KEY_WHERE} AND status IN ('uploading', 'active')`)
+    .get(keyParams(key)) as FileRow | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+/** Bytes held by a user's uploading + active rows. */
+export function selectUsedBytes(db: Database.Database, userId: string): number {
+  const row = db
+    .prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS used FROM files WHERE user_id = ? AND status IN ('uploading', 'active')`)
+    .get(userId) as { used: number };
+  return row.used;
+}
+
+function quotaError(used: number, limit: number, needed: number): ExaiError {
+  return new ExaiError(
+    'QUOTA_EXCEEDED',
+    `quota exceeded: ${formatBytes(used)} of ${formatBytes(limit)} used, this file needs ${formatBytes(needed)}`,
+    {
+      hint: 'free space with `exai rm <id>` (see `exai ls`), or raise the quota',
+      details: { used_bytes: used, limit_bytes: limit, needed_bytes: needed },
+    },
+  );
+}
+
+function expireClaim(db: Database.Database, id: string, now: number): void {
+  db.prepare(
+    `UPDATE files SET status = 'failed', error = ?, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND status = 'uploading'`,
+  ).run(LEASE_EXPIRED_ERROR, now, id);
+}
+
+function insertClaim(db: Database.Database, input: ClaimInput): FileRecord {
+  const row = db
+    .prepare(
+      `INSERT INTO files (id, user_id, provider, purpose, sha256, size_bytes, mime_type, original_name,
+         status, lease_expires_at, created_at, updated_at)
+       VALUES (@id, @user_id, @provider, @purpose, @sha256, @size_bytes, @mime_type, @original_name,
+         'uploading', @lease, @now, @now)
+       RETURNING *`,
+    )
+    .get({
+      ...keyParams(input),
+      id: randomUUID(),
+      size_bytes: input.sizeBytes,
+      mime_type: input.mimeType,
+      original_name: input.originalName,
+      lease: input.now + input.leaseMs,
+      now: input.now,
+    }) as FileRow;
+  return toRecord(row);
+}
+
+function claimBody(db: Database.Database, input: ClaimInput): ClaimResult {
+  const live = selectLiveByKey(db, input);
+  if (live?.status === 'active') return { kind: 'active', record: live };
+  if (live && live.leaseExpiresAt !== null && live.leaseExpiresAt > input.now) return { kind: 'busy', record: live };
+  if (live) expireClaim(db, live.id, input.now);
+  const used = selectUsedBytes(db, input.userId);
+  // A non-finite quota means "unlimited"; never bind Infinity into SQL.
+  if (Number.isFinite(input.quotaBytes) && used + input.sizeBytes > input.quotaBytes) {
+    throw quotaError(used, input.quotaBytes, input.sizeBytes);
+  }
+  return { kind: 'claimed', record: insertClaim(db, input) };
+}
+
+/** Run the whole claim in one IMMEDIATE transaction (write lock taken up front, no upgrade deadlock). */
+export function claimInTransaction(db: Database.Database, input: ClaimInput): ClaimResult {
+  try {
+    return db.transaction(claimBody).immediate(db, input);
+  } catch (err) {
+    // Only reachable if another writer slipped in (e.g. a different exai build): re-read.
+    if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+    const live = selectLiveByKey(db, input);
+    if (!live) throw err;
+    return live.status === 'active' ? { kind: 'active', record: live } : { kind: 'busy', record: live };
+  }
+}

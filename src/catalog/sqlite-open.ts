@@ -1,0 +1,58 @@
+/** Opening the SQLite file: 0700 dir, 0600 file, PRAGMAs, schema version check, migrations. */
+import fs from 'node:fs/promises';
+import type Database from 'better-sqlite3';
+import { ExaiError } from '../core/errors.js';
+import { LATEST_VERSION, migrate, readSchemaVersion } from './migrations.js';
+
+type DatabaseCtor = typeof Database;
+
+async function loadDriver(): Promise<DatabaseCtor> {
+  const mod = await import('better-sqlite3');
+  return mod.default;
+}
+
+function openConnection(Driver: DatabaseCtor, file: string, readonly: boolean): Database.Database {
+  const db = new Driver(file, { readonly, fileMustExist: readonly });
+  // busy_timeout first: switching to WAL needs a lock another process may hold.
+  db.pragma('busy_timeout = 10000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+async function ensureFile(dir: string, file: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Create it 0600 ourselves; SQLite gives the -wal/-shm files the database file's mode.
+  const handle = await fs.open(file, 'a', 0o600);
+  await handle.close();
+}
+
+function checkVersion(db: Database.Database, file: string): void {
+  const version = readSchemaVersion(db);
+  if (version > LATEST_VERSION) {
+    throw new ExaiError('CATALOG_ERROR', `catalog schema v${version} is newer than this exai understands (v${LATEST_VERSION})`, {
+      hint: `upgrade exai, or point EXAI_DATA_DIR away from ${file}`,
+      path: file,
+    });
+  }
+}
+
+/** Open `file` (in `dir`), migrated to the latest schema; read-only connections migrate first through a writable one. */
+export async function openDatabase(dir: string, file: string, readonly: boolean): Promise<Database.Database> {
+  await ensureFile(dir, file);
+  const Driver = await loadDriver();
+  const db = openConnection(Driver, file, false);
+  try {
+    checkVersion(db, file);
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  if (!readonly) return db;
+  db.close();
+  return openConnection(Driver, file, true);
+}

@@ -1,0 +1,189 @@
+/**
+ * The embedded catalog (DESIGN.md §3, §5): one SQLite file `<dir>/catalog.sqlite` in WAL
+ * mode. better-sqlite3 is imported lazily so commands that never touch the catalog don't load
+ * the native module. Every method is async only because the Supabase catalog is.
+ */
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { ExaiError } from '../core/errors.js';
+import { openDatabase } from './sqlite-open.js';
+import { claimInTransaction, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
+import { wrapSqliteError } from './sqlite-errors.js';
+import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
+import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
+
+/** Where and how to open the embedded catalog. */
+export interface SqliteCatalogOptions {
+  /** Directory holding catalog.sqlite (the data dir); created 0700 when missing. */
+  dir: string;
+  /** Open for reading only (ls, quota); the schema is still created/migrated first if needed. */
+  readonly?: boolean;
+}
+
+/** The catalog file name inside `dir`. */
+export const CATALOG_FILE = 'catalog.sqlite';
+
+/** Open (creating and migrating when needed) the SQLite catalog in `dir`. */
+export async function openSqliteCatalog(options: SqliteCatalogOptions): Promise<Catalog> {
+  const file = path.join(options.dir, CATALOG_FILE);
+  try {
+    const db = await openDatabase(options.dir, file, options.readonly ?? false);
+    return new SqliteCatalog(db, file);
+  } catch (err) {
+    throw wrapSqliteError(err, file, 'open');
+  }
+}
+
+function buildListWhere(filter: ListFilter): { where: string; params: Record<string, string | number> } {
+  const clauses: string[] = [];
+  const params: Record<string, string | number> = {};
+  const add = (clause: string, name: string, value: string | number | undefined): void => {
+    if (value === undefined) return;
+    clauses.push(clause);
+    params[name] = value;
+  };
+  add('user_id = @user_id', 'user_id', filter.userId);
+  add('provider = @provider', 'provider', filter.provider);
+  add('status = @status', 'status', filter.status);
+  add('created_at >= @since', 'since', filter.since);
+  return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** Catalog over one better-sqlite3 connection. */
+class SqliteCatalog implements Catalog {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {}
+
+  private run<T>(action: string, body: () => T): Promise<T> {
+    try {
+      return Promise.resolve(body());
+    } catch (err) {
+      return Promise.reject(wrapSqliteError(err, this.file, action));
+    }
+  }
+
+  private byId(id: string): FileRecord {
+    const row = this.db.prepare('SELECT * FROM files WHERE id = ?').get(id) as FileRow | undefined;
+    if (!row) throw new ExaiError('NOT_IN_CATALOG', `no catalog entry with id ${id}`, { hint: 'see `exai ls`' });
+    return toRecord(row);
+  }
+
+  findActive(key: DedupKey): Promise<FileRecord | undefined> {
+    return this.run('lookup', () => {
+      const live = selectLiveByKey(this.db, key);
+      return live?.status === 'active' ? live : undefined;
+    });
+  }
+
+  claim(input: ClaimInput): Promise<ClaimResult> {
+    return this.run('claim', () => claimInTransaction(this.db, input));
+  }
+
+  renewLease(id: string, leaseMs: number, now: number): Promise<void> {
+    return this.run('lease renewal', () => {
+      const sql = `UPDATE files SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'uploading'`;
+      if (this.db.prepare(sql).run(now + leaseMs, now, id).changes === 0) {
+        const current = this.byId(id);
+        throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
+          hint: 'its lease expired before it was renewed; retry the upload',
+        });
+      }
+    });
+  }
+
+  complete(id: string, providerFileId: string, now: number, storagePath: string | null = null): Promise<FileRecord> {
+    return this.run('complete', () => {
+      const row = this.db
+        .prepare(
+          `UPDATE files SET status = 'active', provider_file_id = ?, storage_path = ?, lease_expires_at = NULL,
+             error = NULL, updated_at = ? WHERE id = ? AND status = 'uploading' RETURNING *`,
+        )
+        .get(providerFileId, storagePath, now, id) as FileRow | undefined;
+      if (row) return toRecord(row);
+      const current = this.byId(id);
+      throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
+        hint: `its lease expired during the upload; provider file ${providerFileId} is now an orphan that \`exai gc\` removes`,
+        details: { provider_file_id: providerFileId },
+      });
+    });
+  }
+
+  fail(id: string, error: string, now: number): Promise<void> {
+    return this.run('fail', () => {
+      const sql = `UPDATE files SET status = 'failed', error = ?, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND status = 'uploading'`;
+      // Failing an already failed/active row is a no-op: fail() runs on error paths.
+      if (this.db.prepare(sql).run(error, now, id).changes === 0) this.byId(id);
+    });
+  }
+
+  reconcileExpired(now: number): Promise<FileRecord[]> {
+    return this.run('reconcile', () => {
+      const rows = this.db
+        .prepare(
+          `UPDATE files SET status = 'failed', error = @error, lease_expires_at = NULL, updated_at = @now
+           WHERE status = 'uploading' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) RETURNING *`,
+        )
+        .all({ error: LEASE_EXPIRED_ERROR, now }) as FileRow[];
+      return rows.map(toRecord);
+    });
+  }
+
+  list(filter: ListFilter): Promise<FileRecord[]> {
+    return this.run('list', () => {
+      const { where, params } = buildListWhere(filter);
+      let sql = `SELECT * FROM files${where} ORDER BY created_at DESC, rowid DESC`;
+      if (filter.limit !== undefined) {
+        sql += ' LIMIT @limit';
+        params.limit = Math.max(0, Math.floor(filter.limit));
+      }
+      return (this.db.prepare(sql).all(params) as FileRow[]).map(toRecord);
+    });
+  }
+
+  findByRef(userId: string, ref: string): Promise<FileRecord[]> {
+    return this.run('lookup', () => {
+      const range = sha256PrefixRange(ref);
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM files WHERE user_id = @user_id AND status != 'deleted'
+             AND (provider_file_id = @ref OR id = @ref OR (@low IS NOT NULL AND sha256 >= @low AND sha256 < @high))
+           ORDER BY created_at DESC, rowid DESC`,
+        )
+        .all({ user_id: userId, ref, low: range?.low ?? null, high: range?.high ?? null }) as FileRow[];
+      return rows.map(toRecord);
+    });
+  }
+
+  markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord> {
+    return this.run('delete', () => {
+      const row = this.db
+        .prepare(
+          `UPDATE files SET status = 'deleted', deleted_at = ?, deletion_reason = ?, lease_expires_at = NULL, updated_at = ?
+           WHERE id = ? AND status != 'deleted' RETURNING *`,
+        )
+        .get(now, reason, now, id) as FileRow | undefined;
+      // Deleting twice is fine: the first deletion's record is the answer.
+      return row ? toRecord(row) : this.byId(id);
+    });
+  }
+
+  usage(userId: string): Promise<Usage> {
+    return this.run('usage', () => {
+      const counts = this.db
+        .prepare(
+          `SELECT COALESCE(SUM(status = 'active'), 0) AS active, COALESCE(SUM(status = 'uploading'), 0) AS uploading
+           FROM files WHERE user_id = ? AND status IN ('uploading', 'active')`,
+        )
+        .get(userId) as { active: number; uploading: number };
+      return { usedBytes: selectUsedBytes(this.db, userId), activeFiles: counts.active, uploadingFiles: counts.uploading };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.run('close', () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
