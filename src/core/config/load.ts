@@ -1,0 +1,193 @@
+/**
+ * The config loader: defaults → config file → environment → flags. Every layer goes through
+ * the key's one parser; every problem is collected and reported together as CONFIG_INVALID.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ExaiError } from '../errors.js';
+import { createDefaultConfig } from './defaults.js';
+import { inspectDirs } from './dirs.js';
+import { flattenConfigObject, readConfigFile } from './file.js';
+import { CONFIG_KEYS, findConfigKey } from './keys.js';
+import type { ConfigKeySpec } from './keys.js';
+import type { ParseContext } from './parsers.js';
+import type { Config, ConfigSource } from './types.js';
+
+type Env = Record<string, string | undefined>;
+
+/** A flag's value as typed, and the flag's name for messages ("--max-size"). */
+export interface FlagOverride {
+  value: string;
+  flag: string;
+}
+
+/** Flag values keyed by config key ("maxFileSize", "kimi.baseUrl"). */
+export type FlagOverrides = Partial<Record<string, FlagOverride>>;
+
+/** The effective configuration, where each value came from, and what the user should hear. */
+export interface LoadedConfig {
+  config: Config;
+  /** Keyed by config key ("maxFileSize", "kimi.apiKey", "dirs.data"). */
+  sources: Record<string, ConfigSource>;
+  warnings: string[];
+  configFilePath: string;
+}
+
+/** What the loader reads; process.env, cwd and home are passed in, never looked up. */
+export interface LoadConfigInput {
+  env: Env;
+  cwd: string;
+  home: string;
+  flags?: FlagOverrides;
+}
+
+interface Layering {
+  config: Config;
+  sources: Record<string, ConfigSource>;
+  warnings: string[];
+  problems: string[];
+  ctx: ParseContext;
+}
+
+/** Load, layer and validate the configuration; throws CONFIG_INVALID listing every problem. */
+export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
+  const inspected = inspectDirs(input.env, input.home);
+  const cwdRoot = realpathOrUndefined(input.cwd);
+  const config = createDefaultConfig({ allowedPaths: [cwdRoot ?? input.cwd], dirs: inspected.dirs });
+  const sources: Record<string, ConfigSource> = {};
+  for (const spec of CONFIG_KEYS) sources[spec.key] = { kind: 'default' };
+  for (const [name, source] of Object.entries(inspected.sources)) sources[`dirs.${name}`] = source;
+  const state: Layering = { config, sources, warnings: [], problems: [...inspected.problems], ctx: { home: input.home } };
+  const configFilePath = path.join(inspected.dirs.config, 'config.json');
+  if (inspected.problems.length === 0) {
+    const file = await readConfigFile(configFilePath);
+    if (file !== undefined) applyFileLayer(state, file, configFilePath);
+  }
+  applyEnvLayer(state, input.env);
+  applyFlagLayer(state, input.flags ?? {});
+  if (sources['allowedPaths']?.kind === 'default' && cwdRoot === undefined) {
+    state.problems.push(`invalid allowedPaths ${JSON.stringify(input.cwd)} from the current directory: it cannot be resolved`);
+  }
+  return finish(state, configFilePath);
+}
+
+/** Layer a command's own flags on an already-loaded config (same parsers, same errors). */
+export function applyFlagOverrides(loaded: LoadedConfig, flags: FlagOverrides): LoadedConfig {
+  const state: Layering = {
+    config: structuredClone(loaded.config),
+    sources: { ...loaded.sources },
+    warnings: [...loaded.warnings],
+    problems: [],
+    ctx: { home: undefined },
+  };
+  applyFlagLayer(state, flags);
+  return finish(state, loaded.configFilePath);
+}
+
+function applyFileLayer(state: Layering, file: Record<string, unknown>, filePath: string): void {
+  const source: ConfigSource = { kind: 'file', path: filePath };
+  for (const [key, raw] of flattenConfigObject(file)) {
+    const spec = findConfigKey(key);
+    if (key.startsWith('dirs.')) {
+      state.warnings.push(`ignoring ${key} in ${filePath}: directories are set with EXAI_CONFIG_DIR, EXAI_DATA_DIR and EXAI_STATE_DIR`);
+    } else if (spec === undefined) {
+      state.warnings.push(`ignoring unknown key ${JSON.stringify(key)} in ${filePath} (run \`exai config unset ${key}\` to remove it)`);
+    } else if (spec.secret) {
+      state.warnings.push(
+        `ignoring ${spec.key} in ${filePath}: secrets are read from the environment, not the config file (set ${spec.env[0]}; run \`exai config unset ${spec.key}\`)`,
+      );
+    } else {
+      applyValue(state, spec, raw, source);
+    }
+  }
+}
+
+function applyEnvLayer(state: Layering, env: Env): void {
+  for (const spec of CONFIG_KEYS) {
+    const present = spec.env.filter((name) => (env[name] ?? '').trim() !== '');
+    const [chosen, ...others] = present;
+    if (chosen === undefined) continue;
+    const differing = others.filter((name) => env[name] !== env[chosen]);
+    if (differing.length > 0) state.warnings.push(`${chosen} and ${differing.join(', ')} are both set; using ${chosen}`);
+    applyValue(state, spec, env[chosen], { kind: 'env', name: chosen });
+  }
+}
+
+function applyFlagLayer(state: Layering, flags: FlagOverrides): void {
+  for (const [key, override] of Object.entries(flags)) {
+    if (override === undefined) continue;
+    const spec = findConfigKey(key);
+    if (spec === undefined) {
+      state.problems.push(`unknown config key ${JSON.stringify(key)} for ${override.flag}`);
+    } else if (spec.secret) {
+      state.problems.push(`${spec.key} cannot be given as a flag (${override.flag}): secrets are read from the environment`);
+    } else {
+      applyValue(state, spec, override.value, { kind: 'flag', name: override.flag });
+    }
+  }
+}
+
+function applyValue(state: Layering, spec: ConfigKeySpec, raw: unknown, source: ConfigSource): void {
+  const parsed = spec.parse(raw, state.ctx);
+  if (!parsed.ok) {
+    state.problems.push(`invalid ${spec.key} ${displayValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
+    return;
+  }
+  setField(state.config, spec.field, parsed.value);
+  state.sources[spec.key] = source;
+}
+
+function finish(state: Layering, configFilePath: string): LoadedConfig {
+  checkCombinations(state);
+  if (state.problems.length > 0) throw createConfigError(state.problems);
+  return { config: state.config, sources: state.sources, warnings: state.warnings, configFilePath };
+}
+
+function checkCombinations(state: Layering): void {
+  const { retry } = state.config;
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    state.problems.push(
+      `invalid retry.baseDelayMs ${retry.baseDelayMs} from ${describeOrigin(state.sources['retry.baseDelayMs'])}: must not exceed retry.maxDelayMs (${retry.maxDelayMs})`,
+    );
+  }
+}
+
+/** One CONFIG_INVALID error listing every problem (exit 9). */
+export function createConfigError(problems: readonly string[]): ExaiError {
+  const message =
+    problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  return new ExaiError('CONFIG_INVALID', message, {
+    hint: 'fix each value named above (`exai config list` shows every key and where its value comes from)',
+    details: { problems: [...problems] },
+  });
+}
+
+/** "EXAI_MAX_FILE_SIZE", "--max-size", "config file /x/config.json", "the default". */
+export function describeOrigin(source: ConfigSource | undefined): string {
+  if (source === undefined || source.kind === 'default') return 'the default';
+  if (source.kind === 'file') return `config file ${source.path}`;
+  return source.name;
+}
+
+function displayValue(spec: ConfigKeySpec, raw: unknown): string {
+  if (spec.secret) return '<redacted>';
+  const text = JSON.stringify(raw) ?? String(raw);
+  const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  // A URL's userinfo is a credential even when the key is not a secret.
+  return shown.replace(/\/\/[^/@\s"]*@/g, '//<redacted>@');
+}
+
+function setField(config: Config, field: string, value: unknown): void {
+  const parts = field.split('.');
+  let node = config as unknown as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+  node[parts[parts.length - 1] ?? field] = value;
+}
+
+function realpathOrUndefined(dir: string): string | undefined {
+  try {
+    return fs.realpathSync.native(dir);
+  } catch {
+    return undefined;
+  }
+}
