@@ -55,6 +55,12 @@ export interface Provider {
   /** Purposes accepted, with their size limit; the first one listed is not the default. */
   readonly purposes: Readonly<Record<string, PurposeLimit>>;
   readonly defaultPurpose: string;
+  /**
+   * The limit for a purpose, or undefined when it is not accepted. Optional: providers whose
+   * `purposes` table is complete need not define it; `local` accepts any purpose this way.
+   * Call through `purposeLimitOf()` (providers/purposes.ts).
+   */
+  limitFor?(purpose: string): PurposeLimit | undefined;
   /** True when credentials are present (local: always). */
   isConfigured(): boolean;
   upload(request: UploadRequest): Promise<RemoteFile>;

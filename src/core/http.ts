@@ -1,0 +1,162 @@
+/**
+ * The one HTTP path to the providers: a keep-alive undici Agent with the configured timeouts,
+ * and a request helper that refuses redirects (credentials must never follow one) and turns
+ * network failures into ExaiErrors that carry no headers.
+ */
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { HttpConfig } from './config/types.js';
+import { ExaiError, isExaiError } from './errors.js';
+
+/** Response bodies larger than this are cut: file-API answers are small JSON documents. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** One shared Agent: keep-alive, connect/headers/body timeouts from config. */
+export function createDispatcher(cfg: HttpConfig): Dispatcher {
+  return new Agent({
+    connect: { timeout: cfg.connectTimeoutMs },
+    headersTimeout: cfg.headersTimeoutMs,
+    bodyTimeout: cfg.bodyTimeoutMs,
+    keepAliveTimeout: 10_000,
+  });
+}
+
+export interface HttpRequest {
+  dispatcher: Dispatcher;
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: Readable | string;
+  signal?: AbortSignal | undefined;
+  /** Who we are talking to, for messages ("kimi"). */
+  service: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text (cut at 4 MiB). */
+  text: string;
+}
+
+/** Send one request; resolve with any non-3xx response, reject network trouble as PROVIDER_UNAVAILABLE. */
+export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
+  let res: Dispatcher.ResponseData;
+  try {
+    // No redirect interceptor is installed, so undici hands 3xx back to us unfollowed.
+    res = await request(req.url, {
+      dispatcher: req.dispatcher,
+      method: req.method,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+      signal: req.signal,
+    });
+  } catch (error) {
+    throw toNetworkError(error, req);
+  }
+  if (res.statusCode >= 300 && res.statusCode < 400) {
+    discard(res.body);
+    throw new ExaiError('PROVIDER_BAD_RESPONSE', `${req.service} answered with a redirect (HTTP ${res.statusCode}); refused redirect so credentials are not sent elsewhere`, {
+      status: res.statusCode,
+      hint: 'check the base URL in the configuration (it must be the final API address)',
+    });
+  }
+  const text = await readText(res.body, req);
+  return { status: res.statusCode, headers: res.headers, text };
+}
+
+async function readText(body: Dispatcher.ResponseData['body'], req: HttpRequest): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        discard(body);
+        break;
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw toNetworkError(error, req);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Drop a response body we will not read (destroying it emits an abort error nobody wants). */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** Network codes that mean "the provider could not be reached or dropped us": worth another try. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/**
+ * Map whatever undici or the socket threw to an ExaiError. The original error is never
+ * kept as `cause`: undici errors can reference the request (and so its headers).
+ */
+export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' | 'service'>): ExaiError {
+  if (isExaiError(error)) return error;
+  if (req.signal?.aborted) return new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
+  const code = errorCode(error);
+  const reason = describeNetworkError(error, code);
+  return new ExaiError('PROVIDER_UNAVAILABLE', `${req.service} could not be reached: ${reason}`, {
+    retryable: code !== undefined && NETWORK_CODES.has(code),
+    cause: new Error(reason),
+    details: code === undefined ? {} : { network_code: code },
+  });
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return errorCode((error as { cause?: unknown }).cause);
+}
+
+function describeNetworkError(error: unknown, code: string | undefined): string {
+  const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : '';
+  // Only the first line and only the code: nothing that could echo a request header.
+  const short = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  if (code === undefined) return short || 'network error';
+  return short ? `${short} (${code})` : code;
+}
+
+/**
+ * Parse `retry-after-ms` or `Retry-After` (delta seconds or an HTTP-date) into milliseconds.
+ * Garbage, negative or past values give undefined (the caller then uses its own backoff).
+ */
+export function parseRetryAfter(headers: HttpResponse['headers'], now: number = Date.now()): number | undefined {
+  const ms = firstHeader(headers['retry-after-ms']);
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
+  const value = firstHeader(headers['retry-after'])?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  const delta = date - now;
+  return delta >= 0 ? delta : undefined;
+}
+
+/** The first value of a header that may repeat. */
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,50 @@
+/**
+ * Secret scrubbing for anything that may be printed: the CLI applies it to every line, and
+ * providers apply it to text a server sent back (a server may echo the key it received).
+ */
+
+const MASK = '<redacted>';
+
+/** Shapes that are secrets whatever their value: tokens we never want on a terminal. */
+const TOKEN_PATTERNS: readonly RegExp[] = [
+  // Authorization: Bearer <token>, keep the scheme so the line stays readable.
+  /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi,
+  // JWT: three base64url segments, the first one a JSON header ("eyJ").
+  /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+  // OpenAI/Moonshot style keys.
+  /\bsk-[A-Za-z0-9_-]{8,}/g,
+  // Supabase secret and publishable keys.
+  /\bsb_(?:secret|publishable)_[A-Za-z0-9_-]{8,}/g,
+  // Zhipu/Z.ai keys: 32 hex characters, a dot, a 16-character secret.
+  /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g,
+];
+
+/** Replace every known secret and every token-shaped string in `text` with a mask. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const secret of expandSecrets(secrets)) out = out.split(secret).join(MASK);
+  for (const pattern of TOKEN_PATTERNS) {
+    out = out.replace(pattern, (match: string, scheme: unknown) =>
+      typeof scheme === 'string' && match.startsWith(scheme) ? `${scheme}${MASK}` : MASK,
+    );
+  }
+  return out;
+}
+
+/** Build a redactor bound to a fixed list of secrets. */
+export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const list = [...secrets];
+  return (text) => redactSecrets(text, list);
+}
+
+/** Secrets long enough to mask safely, plus their URL-encoded forms, longest first. */
+function expandSecrets(secrets: readonly (string | undefined)[]): string[] {
+  const all = new Set<string>();
+  for (const secret of secrets) {
+    // Very short values would mask ordinary words; a real key is never this short.
+    if (secret === undefined || secret.length < 4) continue;
+    all.add(secret);
+    all.add(encodeURIComponent(secret));
+  }
+  return [...all].sort((a, b) => b.length - a.length);
+}

@@ -1,0 +1,153 @@
+/**
+ * What Kimi and GLM share: an OpenAI-shaped files API (`POST/GET {base}/files`,
+ * `DELETE {base}/files/{id}`) with Bearer auth. One attempt per call; retries are the caller's.
+ */
+import type { Dispatcher } from 'undici';
+import type { ProviderName } from '../core/config/types.js';
+import { ExaiError } from '../core/errors.js';
+import { sendRequest, type HttpResponse } from '../core/http.js';
+import { buildMultipartBody } from './multipart.js';
+import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
+import { checkSizeLimit } from './purposes.js';
+import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
+
+/** What a Kimi or GLM provider is built from: never process.env. */
+export interface FilesApiOptions {
+  apiKey: string | undefined;
+  baseUrl: string;
+  /** The shared Agent, or a function that creates it on first use. */
+  dispatcher: Dispatcher | (() => Dispatcher);
+}
+
+/** The parts of a file API that differ between providers. */
+export abstract class FilesApiProvider implements Provider {
+  abstract readonly name: Exclude<ProviderName, 'local'>;
+  abstract readonly purposes: Readonly<Record<string, PurposeLimit>>;
+  abstract readonly defaultPurpose: string;
+  /** The env var that holds the key, for messages. */
+  protected abstract readonly keyEnv: string;
+  private readonly baseUrl: string;
+  private dispatcherValue: Dispatcher | undefined;
+
+  constructor(private readonly options: FilesApiOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  abstract list(options?: ListOptions): Promise<RemoteFile[]>;
+  /** True for the 429 bodies that mean "no balance/quota left" rather than "slow down". */
+  protected abstract isQuotaExhausted(body: ProviderErrorBody): boolean;
+
+  isConfigured(): boolean {
+    return this.options.apiKey !== undefined && this.options.apiKey !== '';
+  }
+
+  async upload(request: UploadRequest): Promise<RemoteFile> {
+    checkSizeLimit(this, request.purpose, request.body.size);
+    const headers = this.authHeaders();
+    // Opened per call: a retried upload re-opens and re-verifies the file.
+    const multipart = await buildMultipartBody(request);
+    const action = `upload ${request.body.filename}`;
+    try {
+      const res = await sendRequest({
+        dispatcher: this.dispatcher(),
+        service: this.name,
+        method: 'POST',
+        url: `${this.baseUrl}/files`,
+        headers: { ...headers, ...multipart.headers },
+        body: multipart.body,
+        signal: request.signal,
+      });
+      if (!isSuccess(res)) throw this.errorFor(res, action);
+      return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
+    } finally {
+      multipart.dispose();
+    }
+  }
+
+  async delete(fileId: string, signal?: AbortSignal): Promise<DeleteResult> {
+    const action = `delete ${fileId}`;
+    const res = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, action, signal);
+    if (res.status === 404) return { alreadyGone: true };
+    if (!isSuccess(res)) throw this.errorFor(res, action);
+    return { alreadyGone: false };
+  }
+
+  /** GET a JSON document below the base URL. */
+  protected async getJson(pathAndQuery: string, action: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const res = await this.send('GET', pathAndQuery, action, signal);
+    if (!isSuccess(res)) throw this.errorFor(res, action);
+    return parseJsonBody(res, this.name, action);
+  }
+
+  /** Map a `data[]` array of file objects, rejecting a body that has none. */
+  protected toRemoteFiles(body: Record<string, unknown>, action: string): RemoteFile[] {
+    if (!Array.isArray(body.data)) throw badResponse(this.name, action, 200);
+    const files: RemoteFile[] = [];
+    for (const item of body.data as unknown[]) {
+      // One odd entry should not hide the rest of the listing.
+      const file = readFileObject(item);
+      if (file !== undefined) files.push(file);
+    }
+    return files;
+  }
+
+  private toRemoteFile(body: Record<string, unknown>, action: string, status: number): RemoteFile {
+    const file = readFileObject(body);
+    if (file === undefined) throw badResponse(this.name, action, status);
+    return file;
+  }
+
+  private async send(method: 'GET' | 'DELETE', pathAndQuery: string, action: string, signal?: AbortSignal): Promise<HttpResponse> {
+    return sendRequest({
+      dispatcher: this.dispatcher(),
+      service: this.name,
+      method,
+      url: `${this.baseUrl}${pathAndQuery}`,
+      headers: this.authHeaders(),
+      signal,
+    });
+  }
+
+  private authHeaders(): Record<string, string> {
+    const key = this.options.apiKey;
+    if (key === undefined || key === '') {
+      throw new ExaiError('PROVIDER_AUTH_FAILED', `${this.name}: no API key: set ${this.keyEnv}`, { hint: `export ${this.keyEnv}=…` });
+    }
+    return { authorization: `Bearer ${key}`, accept: 'application/json' };
+  }
+
+  private errorFor(res: HttpResponse, action: string): ExaiError {
+    return toProviderError(res, {
+      provider: this.name,
+      action,
+      secrets: [this.options.apiKey],
+      keyEnv: this.keyEnv,
+      isQuotaExhausted: (body) => this.isQuotaExhausted(body),
+    });
+  }
+
+  private dispatcher(): Dispatcher {
+    const d = this.options.dispatcher;
+    return (this.dispatcherValue ??= typeof d === 'function' ? d() : d);
+  }
+}
+
+function isSuccess(res: HttpResponse): boolean {
+  return res.status >= 200 && res.status < 300;
+}
+
+/** Read one provider file object defensively; undefined when it has no usable id. */
+export function readFileObject(value: unknown): RemoteFile | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.id !== 'string' || v.id === '') return undefined;
+  const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return {
+    id: v.id,
+    bytes: num(v.bytes),
+    filename: typeof v.filename === 'string' ? v.filename : '',
+    purpose: typeof v.purpose === 'string' ? v.purpose : '',
+    createdAt: num(v.created_at),
+    ...(typeof v.status === 'string' ? { status: v.status } : {}),
+  };
+}

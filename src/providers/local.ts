@@ -1,0 +1,193 @@
+/**
+ * The `local` provider: a content-addressed folder `<dataDir>/blobs/<sha256>` plus a JSON
+ * sidecar per file id, so exai works end to end with no API key at all (DESIGN §3).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ExaiError, isExaiError } from '../core/errors.js';
+import { checkSizeLimit } from './purposes.js';
+import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
+
+export interface LocalProviderOptions {
+  /** The data dir; blobs go to `<dataDir>/blobs`. */
+  dataDir: string;
+  /** Largest file accepted (config maxFileSize). */
+  maxBytes: number;
+  now?: () => number;
+}
+
+interface Sidecar {
+  id: string;
+  sha256: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  created_at: number;
+}
+
+const ID_PATTERN = /^local-[0-9a-f]{24}$/;
+
+/** A purpose is any short printable label: it names a use, the folder does not care which. */
+const PURPOSE_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
+/** The id of a local file: `local-` and the first 24 hex digits of its SHA-256. */
+export function localFileId(sha256: string): string {
+  return `local-${sha256.slice(0, 24)}`;
+}
+
+/** Files kept in a folder on this machine. Same content → same id (uploads are idempotent). */
+export class LocalProvider implements Provider {
+  readonly name = 'local' as const;
+  readonly purposes: Readonly<Record<string, PurposeLimit>>;
+  readonly defaultPurpose = 'file-extract';
+  private readonly dir: string;
+  private readonly now: () => number;
+
+  constructor(options: LocalProviderOptions) {
+    this.dir = path.join(options.dataDir, 'blobs');
+    this.purposes = Object.freeze({ '*': { maxBytes: options.maxBytes, source: 'config maxFileSize (any purpose)' } });
+    this.now = options.now ?? Date.now;
+  }
+
+  limitFor(purpose: string): PurposeLimit | undefined {
+    return PURPOSE_PATTERN.test(purpose) ? this.purposes['*'] : undefined;
+  }
+
+  isConfigured(): boolean {
+    return true;
+  }
+
+  async upload(request: UploadRequest): Promise<RemoteFile> {
+    checkSizeLimit(this, request.purpose, request.body.size);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const temp = path.join(this.dir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      const sha256 = await this.writeVerified(request, temp);
+      await rename(temp, path.join(this.dir, sha256));
+      const sidecar = await this.writeSidecar(request, sha256);
+      await syncDir(this.dir);
+      return toRemoteFile(sidecar);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw toStoreError(error, this.dir);
+    }
+  }
+
+  async list(options: ListOptions = {}): Promise<RemoteFile[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const files: RemoteFile[] = [];
+    for (const name of names.filter((n) => ID_PATTERN.test(n.replace(/\.json$/, '')) && n.endsWith('.json')).sort()) {
+      const sidecar = await this.readSidecar(name.slice(0, -'.json'.length));
+      if (sidecar === undefined) continue;
+      if (options.purpose !== undefined && sidecar.purpose !== options.purpose) continue;
+      files.push(toRemoteFile(sidecar));
+    }
+    return options.limit === undefined ? files : files.slice(0, options.limit);
+  }
+
+  async delete(fileId: string): Promise<DeleteResult> {
+    if (!ID_PATTERN.test(fileId)) {
+      throw new ExaiError('PROVIDER_REJECTED', `local: "${fileId}" is not a local file id`);
+    }
+    const sidecar = await this.readSidecar(fileId);
+    const prefix = fileId.slice('local-'.length);
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const blobs = names.filter((n) => n.startsWith(prefix) && /^[0-9a-f]{64}$/.test(n));
+    for (const blob of blobs) await rm(path.join(this.dir, blob), { force: true });
+    await rm(this.sidecarPath(fileId), { force: true });
+    return { alreadyGone: sidecar === undefined && blobs.length === 0 };
+  }
+
+  /** Stream the body to `temp`, fsync it, and prove it is the content that was validated. */
+  private async writeVerified(request: UploadRequest, temp: string): Promise<string> {
+    const hash = createHash('sha256');
+    let written = 0;
+    const source = await request.body.open();
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (request.signal?.aborted) throw new ExaiError('INTERRUPTED', 'upload interrupted');
+        hash.update(chunk);
+        written += chunk.length;
+        await handle.write(chunk);
+        request.onProgress?.(written);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+      source.destroy();
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== request.sha256 || written !== request.body.size) {
+      throw new ExaiError('FILE_CHANGED', `the file changed after it was checked (${written} bytes written, SHA-256 ${sha256.slice(0, 12)}… expected ${request.sha256.slice(0, 12)}…)`, {
+        hint: 'make sure nothing writes to the file during the upload, then try again',
+      });
+    }
+    return sha256;
+  }
+
+  private async writeSidecar(request: UploadRequest, sha256: string): Promise<Sidecar> {
+    const id = localFileId(sha256);
+    const existing = await this.readSidecar(id);
+    const sidecar: Sidecar = {
+      id,
+      sha256,
+      filename: request.body.filename,
+      purpose: request.purpose,
+      bytes: request.body.size,
+      // Same content again: keep the first upload time, the blob is the same one.
+      created_at: existing?.created_at ?? Math.floor(this.now() / 1000),
+    };
+    const temp = path.join(this.dir, `.${id}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(sidecar, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, this.sidecarPath(id));
+    return sidecar;
+  }
+
+  private async readSidecar(id: string): Promise<Sidecar | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(this.sidecarPath(id), 'utf8')) as Partial<Sidecar>;
+      if (typeof parsed.sha256 !== 'string' || typeof parsed.bytes !== 'number') return undefined;
+      return { id, sha256: parsed.sha256, filename: String(parsed.filename ?? ''), purpose: String(parsed.purpose ?? ''), bytes: parsed.bytes, created_at: Number(parsed.created_at ?? 0) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sidecarPath(id: string): string {
+    return path.join(this.dir, `${id}.json`);
+  }
+}
+
+function toRemoteFile(s: Sidecar): RemoteFile {
+  return { id: s.id, bytes: s.bytes, filename: s.filename, purpose: s.purpose, createdAt: s.created_at, status: 'ok' };
+}
+
+/** Make the renames durable; best effort (not every platform can fsync a directory). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Durability is a bonus here; the content is already verified and in place.
+  }
+}
+
+function toStoreError(error: unknown, dir: string): unknown {
+  if (isExaiError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  return new ExaiError('PROVIDER_UNAVAILABLE', `local: could not store the file in ${dir}${typeof code === 'string' ? ` (${code})` : ''}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,63 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalProvider, localFileId } from '../../../src/providers/local.js';
+import { validatePurpose } from '../../../src/providers/registry.js';
+import { makeTempDir, makeTestFile, patternBytes } from '../../servers/upload-fixtures.js';
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let provider: LocalProvider;
+
+beforeEach(async () => {
+  temp = await makeTempDir();
+  provider = new LocalProvider({ dataDir: path.join(temp.dir, 'data'), maxBytes: 1024 * 1024, now: () => 1_700_000_000_000 });
+});
+afterEach(async () => {
+  await temp.cleanup();
+});
+
+describe('LocalProvider', () => {
+  it('round trip: upload, list, delete, delete again → alreadyGone', async () => {
+    const file = await makeTestFile(temp.dir, 'notes.txt', Buffer.from('hello local\n'), 'text/plain');
+    const remote = await provider.upload(file.request('file-extract'));
+    expect(remote).toEqual({ id: localFileId(file.sha256), bytes: file.size, filename: 'notes.txt', purpose: 'file-extract', createdAt: 1_700_000_000, status: 'ok' });
+    expect(remote.id).toBe(`local-${file.sha256.slice(0, 24)}`);
+    const blob = path.join(temp.dir, 'data', 'blobs', file.sha256);
+    expect(await readFile(blob, 'utf8')).toBe('hello local\n');
+
+    expect(await provider.list()).toEqual([remote]);
+    expect(await provider.list({ purpose: 'batch' })).toEqual([]);
+    expect(await provider.delete(remote.id)).toEqual({ alreadyGone: false });
+    expect(await readdir(path.join(temp.dir, 'data', 'blobs'))).toEqual([]);
+    expect(await provider.delete(remote.id)).toEqual({ alreadyGone: true });
+    expect(await provider.list()).toEqual([]);
+  });
+
+  it('is idempotent: the same content twice gives the same id and one blob', async () => {
+    const file = await makeTestFile(temp.dir, 'a.bin', patternBytes(70_000), 'application/octet-stream');
+    const first = await provider.upload(file.request('file-extract'));
+    const second = await provider.upload(file.request('file-extract'));
+    expect(second.id).toBe(first.id);
+    const names = await readdir(path.join(temp.dir, 'data', 'blobs'));
+    expect(names.sort()).toEqual([file.sha256, `${first.id}.json`].sort());
+  });
+
+  it('refuses content that does not match the validated SHA-256 and leaves nothing behind', async () => {
+    const file = await makeTestFile(temp.dir, 'c.txt', Buffer.from('original'), 'text/plain');
+    await writeFile(file.path, 'tampered'); // same length, different bytes
+    await expect(provider.upload(file.request('file-extract'))).rejects.toMatchObject({ name: 'FILE_CHANGED' });
+    expect(await readdir(path.join(temp.dir, 'data', 'blobs'))).toEqual([]);
+  });
+
+  it('accepts any purpose label but enforces the configured size limit', async () => {
+    expect(validatePurpose(provider, 'my-own-purpose').maxBytes).toBe(1024 * 1024);
+    expect(() => validatePurpose(provider, '')).toThrow(expect.objectContaining({ name: 'INVALID_PURPOSE' }) as unknown as Error);
+    const file = await makeTestFile(temp.dir, 'big.bin', patternBytes(1024 * 1024 + 1), 'application/octet-stream');
+    await expect(provider.upload(file.request('anything'))).rejects.toMatchObject({ name: 'PROVIDER_FILE_TOO_LARGE' });
+    expect(file.opens()).toBe(0);
+  });
+
+  it('refuses ids that are not local ids instead of touching other paths', async () => {
+    await expect(provider.delete('../../etc/passwd')).rejects.toMatchObject({ name: 'PROVIDER_REJECTED' });
+  });
+});
