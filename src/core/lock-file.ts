@@ -1,0 +1,154 @@
+/** Lockfile contents and paths (DESIGN.md §6): owner metadata, key validation, reads and writes. */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ExaiError } from './errors.js';
+
+/** The JSON written into `<dir>/locks/<key>.lock`. */
+export interface LockOwner {
+  pid: number;
+  hostname: string;
+  user: string;
+  /** What the holder is doing, e.g. "exai upload". */
+  command: string;
+  /** ISO time the lock was first taken. */
+  started: string;
+  /** Epoch ms; the holder pushes it forward every lease/3. */
+  lease_expires_at: number;
+  /** Random per acquisition: proves a lockfile is still ours. */
+  nonce: string;
+  /** Linux boot id: a pid from a previous boot says nothing about liveness. */
+  boot_id?: string;
+}
+
+/** One read of a lockfile: raw text, parsed owner (undefined when garbage), mtime. */
+export interface LockRead {
+  raw: string;
+  owner: LockOwner | undefined;
+  mtimeMs: number;
+}
+
+const KEY_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** Throw USAGE unless `key` is a safe file-name stem (no separators, so no traversal). */
+export function validateLockKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key === '.' || key === '..') {
+    throw new ExaiError('USAGE', `invalid lock key ${JSON.stringify(key)}`, {
+      hint: 'a lock key is the file sha256: letters, digits, ".", "_" and "-" only',
+    });
+  }
+}
+
+/** The directory holding every lockfile under a state dir. */
+export function locksDirOf(stateDir: string): string {
+  return path.join(stateDir, 'locks');
+}
+
+/** `<dir>/locks/<key>.lock` after validating the key. */
+export function lockPathFor(stateDir: string, key: string): string {
+  validateLockKey(key);
+  return path.join(locksDirOf(stateDir), `${key}.lock`);
+}
+
+/** A fresh random nonce. */
+export function makeNonce(): string {
+  return randomBytes(12).toString('hex');
+}
+
+let bootIdCache: string | null | undefined;
+
+/** /proc/sys/kernel/random/boot_id when present (Linux), else undefined. Read once. */
+export function readBootId(): string | undefined {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache ?? undefined;
+}
+
+function isOwner(value: unknown): value is LockOwner {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(v.pid) && (v.pid as number) > 0 &&
+    typeof v.hostname === 'string' && typeof v.user === 'string' && typeof v.command === 'string' &&
+    typeof v.started === 'string' && typeof v.nonce === 'string' && Number.isFinite(v.lease_expires_at) &&
+    (v.boot_id === undefined || typeof v.boot_id === 'string')
+  );
+}
+
+/** Parse lockfile text; undefined for anything that isn't complete owner metadata. */
+export function parseOwner(raw: string): LockOwner | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return isOwner(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Read a lockfile through one handle (content and mtime agree); undefined when it is gone. */
+export async function readLock(file: string): Promise<LockRead | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const [stat, raw] = [await handle.stat(), await handle.readFile('utf8')];
+    return { raw, owner: parseOwner(raw), mtimeMs: stat.mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Create `file` only if nothing is there (O_EXCL). False when it already exists. */
+export async function createExclusive(file: string, content: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(content);
+  } catch (err) {
+    await handle.close();
+    await fs.unlink(file).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  return true;
+}
+
+/** Replace `file` atomically (temp in the same dir, then rename over it). */
+export async function writeAtomic(file: string, content: string): Promise<void> {
+  const temp = `${file}.${makeNonce()}.tmp`;
+  try {
+    await fs.writeFile(temp, content, { mode: 0o600 });
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Move `file` aside to a unique name and delete it; false when it was already gone. */
+export async function removeAside(file: string): Promise<boolean> {
+  const aside = `${file}.stale.${makeNonce()}`;
+  try {
+    await fs.rename(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  await fs.unlink(aside).catch(() => undefined);
+  return true;
+}
