@@ -51,6 +51,26 @@ describe('SQLite catalog across processes', () => {
     await catalog.close();
   });
 
+  it('a process killed mid-upload leaves a claim that expires and is reconciled', async () => {
+    const crash = `
+      const { openSqliteCatalog } = await import(${JSON.stringify(DIST)});
+      const catalog = await openSqliteCatalog({ dir: process.argv[1] });
+      await catalog.claim({ userId: 'alice', provider: 'local', purpose: 'file-extract', sha256: 'a'.repeat(64),
+        sizeBytes: 10, mimeType: 'text/plain', originalName: 'a.txt', leaseMs: 1000, quotaBytes: 1e9, now: 5000 });
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    await expect(run(process.execPath, ['--input-type=module', '-e', crash, dir])).rejects.toMatchObject({ signal: 'SIGKILL' });
+    const catalog = await openSqliteCatalog({ dir });
+    const input = {
+      userId: 'alice', provider: 'local' as const, purpose: 'file-extract', sha256: 'a'.repeat(64),
+      sizeBytes: 10, mimeType: 'text/plain', originalName: 'a.txt', leaseMs: 1000, quotaBytes: 1e9,
+    };
+    expect((await catalog.claim({ ...input, now: 5500 })).kind).toBe('busy');
+    expect((await catalog.claim({ ...input, now: 6000 })).kind).toBe('claimed');
+    expect((await catalog.list({ status: 'failed' }))[0]?.error).toBe('lease expired (crashed upload?)');
+    await catalog.close();
+  });
+
   it('two Catalog instances on one file see each other and never both claim', async () => {
     const one = await openSqliteCatalog({ dir });
     const two = await openSqliteCatalog({ dir });

@@ -69,6 +69,19 @@ describe('lock across processes', () => {
     await expect(fs.access(path.join(dir, 'locks', `${KEY}.lock`))).rejects.toThrow();
   });
 
+  it('a holder killed with SIGKILL leaves a lock the next process takes over at once', async () => {
+    const crash = `
+      const { acquireLock } = await import(${JSON.stringify(DIST)});
+      await acquireLock({ dir: process.argv[1], key: process.argv[2], timeoutMs: 1000, leaseMs: 600000, owner: { command: 'exai upload' } });
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    await expect(run(process.execPath, ['--input-type=module', '-e', crash, dir, KEY])).rejects.toMatchObject({ signal: 'SIGKILL' });
+    const { acquireLock } = (await import(DIST)) as typeof import('../../../src/core/lock.js');
+    const lock = await acquireLock({ dir, key: KEY, timeoutMs: 1000, leaseMs: 600_000, owner: { command: 'test' } });
+    expect(lock.tookOver).toBe(true);
+    await lock.release();
+  });
+
   it('8 processes racing to take over one stale lock: exactly one takes it over, none overlap', async () => {
     await fs.mkdir(path.join(dir, 'locks'));
     const stale = {
