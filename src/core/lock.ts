@@ -137,7 +137,7 @@ async function acquireLoop(a: Attempt): Promise<LockHandle> {
     if (!waited) await bumpLockStat(a.opts.dir, 'waits');
     waited = true;
     if (seen.owner) a.opts.onWait?.(seen.owner);
-    // Full jitter so a crowd of waiters doesn't retry in lockstep.
+    // Equal jitter (half fixed, half random) so a crowd of waiters doesn't retry in lockstep.
     await a.clock.sleep(Math.min(delay / 2 + Math.random() * (delay / 2), a.opts.timeoutMs - elapsed));
     delay = Math.min(delay * 2, 500);
   }
