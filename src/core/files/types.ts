@@ -7,6 +7,8 @@ export interface FileIdentity {
   ino: bigint;
   size: bigint;
   mtimeNs: bigint;
+  /** Status-change time: users cannot set it (unlike mtime), so the hash cache keys on it. */
+  ctimeNs: bigint;
   nlink: bigint;
 }
 
@@ -40,10 +42,36 @@ export interface ReadPassResult {
   head: Buffer;
   /** True when reading stopped because the size cap was passed. */
   truncated: boolean;
-  /** True when every byte was valid UTF-8 (only meaningful when not truncated). */
+  /**
+   * True when every byte read was valid UTF-8 (only meaningful when not truncated). False
+   * as soon as the content is known not to be text: checking stops there (binary files pay
+   * only for hashing).
+   */
   validUtf8: boolean;
-  /** True when a NUL byte was seen. */
+  /** True when a NUL byte was seen (searching stops once the content is known not to be text). */
   hasNul: boolean;
+}
+
+/** Executable formats recognised by magic bytes. */
+export type ExecutableKind = 'elf' | 'pe' | 'mach-o' | 'wasm' | 'script' | 'java' | 'android';
+
+/** Root element of markup found at the start of a text file, or markup embedded in XML. */
+export type MarkupKind = 'svg' | 'html' | 'embedded';
+
+/** What the bytes of a file say, independent of its name: all a hash-cache hit has to supply. */
+export interface ContentFacts {
+  /** Hex SHA-256; undefined when the read stopped at the size cap. */
+  sha256: string | undefined;
+  sniffedMime: string | undefined;
+  sniffedExt: string | undefined;
+  /** ELF, PE, Mach-O (or Java class), wasm, #! script, jar or apk; undefined when none. */
+  executable: ExecutableKind | undefined;
+  validUtf8: boolean;
+  hasNul: boolean;
+  /** SVG/HTML root element, or <svg>/<script>/XHTML embedded somewhere in the head. */
+  markup: MarkupKind | undefined;
+  /** True when the sniff window held the whole file (a zip seen whole is not a .docx). */
+  headIsWholeFile: boolean;
 }
 
 /** The facts about a file that validation rules judge. */
@@ -63,5 +91,12 @@ export interface FileFacts {
   mimeType: string | undefined;
   /** True when the content is an executable format (ELF, PE, Mach-O, #! script). */
   executable: boolean;
+  /** True for SVG/HTML (by name, sniff or leading markup): can run script when rendered. */
+  activeContent: boolean;
+  /** How the type was decided: magic bytes, text (no magic, or a weak magic hit overruled by valid text), or neither. */
+  kind: 'binary' | 'text' | 'unknown';
+  /** Content facts (from the read pass, or from the hash cache). */
+  content: ContentFacts;
+  /** The read pass; on a hash-cache hit it is rebuilt from the cache and `head` is empty. */
   read: ReadPassResult;
 }

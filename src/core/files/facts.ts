@@ -1,0 +1,102 @@
+/**
+ * Turn bytes into facts: what the content is (sniff + text evidence), then what the file
+ * is once its name is considered (kind, MIME, active content). Rules only judge facts.
+ */
+import path from 'node:path';
+import {
+  ACTIVE_EXTS,
+  ACTIVE_MIMES,
+  CONTAINER_MIME_BY_EXT,
+  PLAIN_TEXT_MIME,
+  SNIFF_EXTS_BY_EXT,
+  TEXT_MIME_BY_EXT,
+  ZIP_CONTAINER_EXTS,
+} from './mime-table.js';
+import { finalExtension } from './names.js';
+import { detectMarkup, sniffHead } from './sniff.js';
+import type { ContentFacts, ExecutableKind, FileFacts, OpenedFile, ReadPassResult } from './types.js';
+
+// file-type's MPEG sync search fires on a UTF-16 byte-order mark (facts §3.3, file-type#795).
+const WEAK_AUDIO = new Set(['mp1', 'mp2', 'mp3']);
+// Zip-based executables file-type names from their entries (our own magic checks can't see them).
+const EXECUTABLE_SNIFFS: Readonly<Record<string, ExecutableKind>> = { jar: 'java', class: 'java', apk: 'android', dex: 'android' };
+
+/** Sniff and classify the bytes of one read pass (name-independent; what the hash cache stores). */
+export async function analyseContent(read: ReadPassResult): Promise<ContentFacts> {
+  const text = { validUtf8: read.validUtf8, hasNul: read.hasNul };
+  const sniff = await sniffHead(read.head, text);
+  const utf16 = read.head.length >= 2 && (read.head.readUInt16BE(0) === 0xfffe || read.head.readUInt16BE(0) === 0xfeff);
+  const dropSniff = utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext);
+  return {
+    sha256: read.sha256,
+    sniffedMime: dropSniff ? undefined : sniff.mime,
+    sniffedExt: dropSniff ? undefined : sniff.ext,
+    executable: sniff.executable ?? (sniff.ext === undefined ? undefined : EXECUTABLE_SNIFFS[sniff.ext]),
+    validUtf8: read.validUtf8,
+    hasNul: read.hasNul,
+    markup: detectMarkup(read.head, text),
+    headIsWholeFile: !read.truncated && read.bytesRead <= read.head.length,
+  };
+}
+
+/** True when the sniffed type is one the extension may hold (.jpeg ≡ jpg; a big .docx may sniff as zip). */
+export function sniffMatchesExtension(content: ContentFacts, extension: string): boolean {
+  const sniffed = content.sniffedExt;
+  if (sniffed === undefined) return false;
+  if (SNIFF_EXTS_BY_EXT[extension]?.includes(sniffed) === true) return true;
+  return sniffed === 'zip' && ZIP_CONTAINER_EXTS.has(extension) && !content.headIsWholeFile;
+}
+
+/** Combine content facts with the file's name into the facts the rules judge. */
+export function buildFacts(file: OpenedFile, content: ContentFacts, read: ReadPassResult): FileFacts {
+  const baseName = path.basename(file.realPath);
+  const extension = finalExtension(baseName);
+  const kind = classify(content, extension);
+  const statSize = Number(file.identity.size);
+  return {
+    displayPath: file.displayPath,
+    realPath: file.realPath,
+    extension,
+    baseName,
+    // Past the cap we stopped reading; the stat size (if larger) says how far past.
+    size: read.truncated ? Math.max(read.bytesRead, statSize) : read.bytesRead,
+    sniffedMime: content.sniffedMime,
+    sniffedExt: content.sniffedExt,
+    mimeType: decideMime(kind, content, extension),
+    executable: content.executable !== undefined,
+    activeContent: isActive(content, extension),
+    kind,
+    content,
+    read,
+  };
+}
+
+// Valid UTF-8 without NUL beats a weak magic hit (text starting "ID3", "MZ", "BM"), unless
+// the hit agrees with the name (an ASCII-only PDF named .pdf) or the content is executable.
+function classify(content: ContentFacts, extension: string): FileFacts['kind'] {
+  const isText = content.validUtf8 && !content.hasNul;
+  if (content.executable !== undefined) return 'binary';
+  if (content.sniffedExt !== undefined) {
+    return isText && !sniffMatchesExtension(content, extension) ? 'text' : 'binary';
+  }
+  return isText ? 'text' : 'unknown';
+}
+
+function decideMime(kind: FileFacts['kind'], content: ContentFacts, extension: string): string | undefined {
+  if (kind === 'unknown') return undefined;
+  if (kind === 'text') return TEXT_MIME_BY_EXT[extension] ?? PLAIN_TEXT_MIME;
+  // zip/cfb name only the container; the extension (already checked to match) names the format.
+  const container = CONTAINER_MIME_BY_EXT[extension];
+  if (container !== undefined && (content.sniffedExt === 'zip' || content.sniffedExt === 'cfb')) {
+    return sniffMatchesExtension(content, extension) ? container : content.sniffedMime;
+  }
+  return content.sniffedMime ?? 'application/x-executable';
+}
+
+function isActive(content: ContentFacts, extension: string): boolean {
+  if (ACTIVE_EXTS.has(extension)) return true;
+  if (content.sniffedMime !== undefined && ACTIVE_MIMES.has(content.sniffedMime)) return true;
+  if (content.markup === 'svg' || content.markup === 'html') return true;
+  // <svg>/<script>/XHTML inside an XML document renders as active content too.
+  return content.markup === 'embedded' && (extension === '.xml' || content.sniffedExt === 'xml');
+}

@@ -1,0 +1,119 @@
+/**
+ * Stat-keyed cache of content facts, so re-validating or re-uploading an unchanged large
+ * file costs a stat, not a read. Only the read pass is skipped: a hit still goes through
+ * safeOpen, and the identity comes from fstat of the opened handle.
+ *
+ * The key is (dev, ino, size, mtime_ns, ctime_ns). mtime alone can be forged: anyone who
+ * can write the file can set it back with utimes(2) after changing the bytes. ctime can't
+ * be set by users: every write, chmod, rename or utimes bumps it to "now", so a changed
+ * file misses. (Root changing the clock, or a filesystem without ctime, defeats this; the
+ * cache is a hint and never the reason an upload is skipped — the catalog decides that.)
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { ExaiError } from '../errors.js';
+import type { ContentFacts, FileIdentity } from './types.js';
+
+/** What the cache remembers about a file's content. */
+export type HashCacheEntry = ContentFacts & { sha256: string };
+
+/** Content facts keyed by file identity. */
+export interface HashCache {
+  get(identity: FileIdentity): HashCacheEntry | undefined;
+  set(identity: FileIdentity, entry: HashCacheEntry): void;
+  close(): void;
+}
+
+/** File name of the cache inside the state dir. */
+export const HASH_CACHE_FILE = 'hash-cache.sqlite';
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS hash_cache (
+  dev TEXT NOT NULL, ino TEXT NOT NULL,
+  size TEXT NOT NULL, mtime_ns TEXT NOT NULL, ctime_ns TEXT NOT NULL,
+  entry TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (dev, ino)
+) WITHOUT ROWID`;
+
+interface Row {
+  size: string;
+  mtime_ns: string;
+  ctime_ns: string;
+  entry: string;
+}
+
+/** Open (creating if needed) `<stateDir>/hash-cache.sqlite`: WAL, busy timeout, 0600 in a 0700 dir. */
+export async function openHashCache(stateDir: string): Promise<HashCache> {
+  const file = path.join(stateDir, HASH_CACHE_FILE);
+  try {
+    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    // Create the file ourselves so it is never world-readable, even for a moment; SQLite
+    // gives the -wal and -shm files the same mode as the database.
+    await (await fs.open(file, 'a', 0o600)).close();
+    await fs.chmod(file, 0o600);
+    const { default: Database } = await import('better-sqlite3');
+    return wrap(new Database(file));
+  } catch (error) {
+    throw new ExaiError('CATALOG_ERROR', `The hash cache ${file} can't be opened: ${(error as Error).message}`, {
+      path: file,
+      cause: error,
+      hint: 'it only saves re-reading files: delete it and run again',
+    });
+  }
+}
+
+function wrap(db: BetterSqlite3.Database): HashCache {
+  // busy_timeout first: switching to WAL needs a lock another process may hold.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  // NORMAL may lose the last commits on power loss, never consistency: fine for a hint.
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  // Integers go in as decimal TEXT: inode numbers can pass SQLite's signed 64-bit range.
+  const select = db.prepare<[string, string], Row>('SELECT size, mtime_ns, ctime_ns, entry FROM hash_cache WHERE dev = ? AND ino = ?');
+  const upsert = db.prepare(
+    `INSERT INTO hash_cache (dev, ino, size, mtime_ns, ctime_ns, entry, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (dev, ino) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+       ctime_ns = excluded.ctime_ns, entry = excluded.entry, updated_at = excluded.updated_at`,
+  );
+  return {
+    get(identity) {
+      const row = select.get(String(identity.dev), String(identity.ino));
+      if (row === undefined) return undefined;
+      const same =
+        row.size === String(identity.size) &&
+        row.mtime_ns === String(identity.mtimeNs) &&
+        row.ctime_ns === String(identity.ctimeNs);
+      return same ? parseEntry(row.entry) : undefined;
+    },
+    set(identity, entry) {
+      const key = [identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String);
+      upsert.run(...key, JSON.stringify(entry), Date.now());
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+// A row written by another exai version may lack fields: treat it as a miss, not a crash.
+function parseEntry(json: string): HashCacheEntry | undefined {
+  try {
+    const value = JSON.parse(json) as Partial<HashCacheEntry>;
+    if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256)) return undefined;
+    if (typeof value.validUtf8 !== 'boolean' || typeof value.hasNul !== 'boolean') return undefined;
+    if (typeof value.headIsWholeFile !== 'boolean') return undefined;
+    return {
+      sha256: value.sha256,
+      sniffedMime: value.sniffedMime ?? undefined,
+      sniffedExt: value.sniffedExt ?? undefined,
+      executable: value.executable ?? undefined,
+      validUtf8: value.validUtf8,
+      hasNul: value.hasNul,
+      markup: value.markup ?? undefined,
+      headIsWholeFile: value.headIsWholeFile,
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Extension tables: the MIME of text files (which have no magic bytes), which sniffed
+ * types each binary extension may legitimately hold, and which names are active content.
+ * Sniffed `ext` values are file-type 21.3.4's.
+ */
+
+const CODE_MIME: Readonly<Record<string, string>> = {
+  '.py': 'text/x-python',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.cjs': 'text/javascript',
+  '.jsx': 'text/javascript',
+  '.ts': 'text/x-typescript',
+  '.mts': 'text/x-typescript',
+  '.cts': 'text/x-typescript',
+  '.tsx': 'text/x-typescript',
+  '.go': 'text/x-go',
+  '.rs': 'text/x-rust',
+  '.c': 'text/x-c',
+  '.h': 'text/x-c',
+  '.cc': 'text/x-c++',
+  '.cpp': 'text/x-c++',
+  '.cxx': 'text/x-c++',
+  '.hpp': 'text/x-c++',
+  '.hh': 'text/x-c++',
+  '.java': 'text/x-java',
+  '.kt': 'text/x-kotlin',
+  '.swift': 'text/x-swift',
+  '.rb': 'text/x-ruby',
+  '.php': 'text/x-php',
+  '.cs': 'text/x-csharp',
+  '.scala': 'text/x-scala',
+  '.lua': 'text/x-lua',
+  '.r': 'text/x-r',
+  '.pl': 'text/x-perl',
+  '.sql': 'text/x-sql',
+  '.css': 'text/css',
+  '.scss': 'text/x-scss',
+  '.sh': 'text/x-shellscript',
+  '.bash': 'text/x-shellscript',
+  '.zsh': 'text/x-shellscript',
+};
+
+/** MIME of text files by lower-case extension (text has no magic bytes to go on). */
+export const TEXT_MIME_BY_EXT: Readonly<Record<string, string>> = {
+  '.txt': 'text/plain',
+  '.text': 'text/plain',
+  '.log': 'text/plain',
+  '.ini': 'text/plain',
+  '.cfg': 'text/plain',
+  '.conf': 'text/plain',
+  '.md': 'text/markdown',
+  '.markdown': 'text/markdown',
+  '.rst': 'text/x-rst',
+  '.tex': 'text/x-tex',
+  '.csv': 'text/csv',
+  '.tsv': 'text/tab-separated-values',
+  '.json': 'application/json',
+  '.jsonl': 'application/jsonl',
+  '.ndjson': 'application/jsonl',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.toml': 'application/toml',
+  '.xml': 'application/xml',
+  '.svg': 'image/svg+xml',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.xhtml': 'application/xhtml+xml',
+  ...CODE_MIME,
+};
+
+/** MIME for text files whose extension says nothing (README, Makefile, notes.v2). */
+export const PLAIN_TEXT_MIME = 'text/plain';
+
+/** Names that are SVG/HTML: script runs when something renders them. */
+export const ACTIVE_EXTS: ReadonlySet<string> = new Set(['.svg', '.svgz', '.html', '.htm', '.xhtml', '.xht', '.shtml', '.mht', '.mhtml']);
+
+/** MIME types of active content. */
+export const ACTIVE_MIMES: ReadonlySet<string> = new Set(['image/svg+xml', 'text/html', 'application/xhtml+xml']);
+
+/** Known binary extensions → the file-type `ext` values their content may sniff as (.jpg ≡ .jpeg, .tif ≡ .tiff). */
+export const SNIFF_EXTS_BY_EXT: Readonly<Record<string, readonly string[]>> = {
+  '.pdf': ['pdf'],
+  '.png': ['png', 'apng'],
+  '.apng': ['apng', 'png'],
+  '.jpg': ['jpg'],
+  '.jpeg': ['jpg'],
+  '.jpe': ['jpg'],
+  '.jfif': ['jpg'],
+  '.gif': ['gif'],
+  '.webp': ['webp'],
+  '.bmp': ['bmp'],
+  '.tif': ['tif'],
+  '.tiff': ['tif'],
+  '.avif': ['avif'],
+  '.heic': ['heic'],
+  '.ico': ['ico'],
+  '.docx': ['docx'],
+  '.xlsx': ['xlsx'],
+  '.pptx': ['pptx'],
+  '.odt': ['odt'],
+  '.ods': ['ods'],
+  '.odp': ['odp'],
+  '.epub': ['epub'],
+  '.doc': ['cfb'],
+  '.xls': ['cfb'],
+  '.ppt': ['cfb'],
+  '.rtf': ['rtf'],
+  '.mp4': ['mp4', 'm4v'],
+  '.m4v': ['m4v', 'mp4'],
+  '.mov': ['mov', 'qt'],
+  '.webm': ['webm'],
+  '.mkv': ['mkv'],
+  '.avi': ['avi'],
+  '.mp3': ['mp3'],
+  '.m4a': ['m4a', 'mp4'],
+  '.wav': ['wav'],
+  '.flac': ['flac'],
+  '.ogg': ['ogg', 'oga', 'opus'],
+  '.oga': ['oga', 'ogg', 'opus'],
+  '.opus': ['opus', 'ogg'],
+  '.zip': ['zip'],
+  '.gz': ['gz'],
+  '.tar': ['tar'],
+  '.7z': ['7z'],
+  '.xml': ['xml'],
+};
+
+/** Zip-based documents a 64 KiB head may only show as "zip" (their manifest can sit further in). */
+export const ZIP_CONTAINER_EXTS: ReadonlySet<string> = new Set(['.docx', '.xlsx', '.pptx', '.odt', '.ods', '.odp', '.epub']);
+
+/** MIME to report when the sniff names only the container (zip, cfb) and the extension names the format. */
+export const CONTAINER_MIME_BY_EXT: Readonly<Record<string, string>> = {
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  '.odt': 'application/vnd.oasis.opendocument.text',
+  '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
+  '.odp': 'application/vnd.oasis.opendocument.presentation',
+  '.epub': 'application/epub+zip',
+  '.doc': 'application/msword',
+  '.xls': 'application/vnd.ms-excel',
+  '.ppt': 'application/vnd.ms-powerpoint',
+};

@@ -1,0 +1,87 @@
+/**
+ * What the first bytes say: file-type's magic-number sniff (a best-effort hint, facts §3),
+ * our own executable detection (which file-type's answer must never override), and the
+ * leading markup that makes a text file SVG or HTML.
+ */
+import type { ExecutableKind, MarkupKind } from './types.js';
+
+/** The magic-number answer for one head. */
+export interface SniffResult {
+  mime: string | undefined;
+  ext: string | undefined;
+  /** The executable format found by magic, if any. */
+  executable: ExecutableKind | undefined;
+}
+
+/** Whether the whole file (not just the head) was valid UTF-8 without NUL bytes. */
+export interface TextEvidence {
+  validUtf8: boolean;
+  hasNul: boolean;
+}
+
+type FileTypeModule = typeof import('file-type');
+let fileTypeModule: Promise<FileTypeModule> | undefined;
+
+// file-type is ESM with a large parser table; load it on first sniff so `exai --version` stays fast.
+function loadFileType(): Promise<FileTypeModule> {
+  fileTypeModule ??= import('file-type');
+  return fileTypeModule;
+}
+
+/** Sniff `head` with file-type and the executable checks; `text` lets "MZ" text stay text. */
+export async function sniffHead(head: Buffer, text: TextEvidence): Promise<SniffResult> {
+  const executable = detectExecutable(head, text);
+  if (head.length === 0) return { mime: undefined, ext: undefined, executable };
+  const { fileTypeFromBuffer } = await loadFileType();
+  const found = await fileTypeFromBuffer(head);
+  return { mime: found?.mime, ext: found?.ext, executable };
+}
+
+const MACHO_MAGICS = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xbebafeca];
+
+/** The executable format `head` starts with, if any (ELF, PE, Mach-O, wasm, #! script). */
+export function detectExecutable(head: Buffer, text: TextEvidence): ExecutableKind | undefined {
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x7f454c46) return 'elf';
+  // 0xcafebabe is also a Java class file: bytecode, so rejecting it as executable is right too.
+  if (head.length >= 4 && MACHO_MAGICS.includes(head.readUInt32BE(0))) return 'mach-o';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x0061736d) return 'wasm';
+  if (head[0] === 0x23 && head[1] === 0x21) return 'script';
+  if (head[0] === 0x4d && head[1] === 0x5a && isPortableExecutable(head, text)) return 'pe';
+  return undefined;
+}
+
+// "MZ" alone is two printable letters (a Markdown file can start with them). It is a PE when
+// e_lfanew points at "PE\0\0", or a DOS program when the content is not clean text.
+function isPortableExecutable(head: Buffer, text: TextEvidence): boolean {
+  if (head.length >= 0x40) {
+    const peOffset = head.readUInt32LE(0x3c);
+    if (peOffset + 4 <= head.length && head.readUInt32BE(peOffset) === 0x50450000) return true;
+  }
+  return !text.validUtf8 || text.hasNul;
+}
+
+/** Whether a (text) head is SVG or HTML at its root, or carries <svg>/<script>/XHTML inside. */
+export function detectMarkup(head: Buffer, text: TextEvidence): MarkupKind | undefined {
+  if (!text.validUtf8 || text.hasNul || head.length === 0) return undefined;
+  const lower = head.toString('utf8').toLowerCase();
+  const root = skipProlog(lower);
+  if (root.startsWith('<svg')) return 'svg';
+  if (root.startsWith('<html') || root.startsWith('<!doctype html')) return 'html';
+  if (/<svg[\s>/]|<script[\s>/]|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml/.test(lower)) return 'embedded';
+  return undefined;
+}
+
+// Skip the BOM, whitespace, XML declaration, processing instructions, comments and a
+// non-HTML doctype, so that the first element is what is left.
+function skipProlog(text: string): string {
+  let rest = text.replace(/^\ufeff/, '').trimStart();
+  for (;;) {
+    const next = rest
+      .replace(/^<\?[\s\S]*?\?>/, '')
+      .replace(/^<!--[\s\S]*?-->/, '')
+      .replace(/^<!doctype\s+(?!html)[^[>]*(?:\[[\s\S]*?\])?\s*>/, '')
+      .trimStart();
+    if (next === rest) return rest;
+    rest = next;
+  }
+}
