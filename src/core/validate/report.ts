@@ -1,0 +1,34 @@
+/** The per-file JSON shape of `exai validate --json` (stable, snake_case). */
+import path from 'node:path';
+import { finalExtension } from '../files/names.js';
+import type { FileInspection } from './inspect.js';
+
+/** One file's entry in the validate report. */
+export interface ValidationReport {
+  path: string;
+  valid: boolean;
+  errors: { code: number; name: string; message: string }[];
+  metadata: {
+    size: number | null;
+    mime_type: string | null;
+    extension: string | null;
+    sha256: string | null;
+  };
+}
+
+/** Shape an inspection as `{path, valid, errors, metadata}`; unknown values are null. */
+export function toValidationReport(inspection: FileInspection): ValidationReport {
+  const facts = inspection.facts;
+  const extension = facts?.extension ?? finalExtension(path.basename(inspection.displayPath));
+  return {
+    path: inspection.displayPath,
+    valid: inspection.valid,
+    errors: inspection.errors.map((error) => ({ code: error.code, name: error.name, message: error.message })),
+    metadata: {
+      size: facts?.size ?? null,
+      mime_type: facts?.mimeType ?? null,
+      extension: extension === '' ? null : extension,
+      sha256: facts?.read.sha256 ?? null,
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The validation rules: small, named, independent. Each judges FileFacts and returns an
+ * error or nothing; the caller runs all of them so a user sees every problem at once.
+ * Where two rules would report one root cause twice (an ELF is also "not an allowed
+ * MIME type"), the more specific rule wins.
+ */
+import { ExaiError } from '../errors.js';
+import { sniffMatchesExtension } from '../files/facts.js';
+import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT } from '../files/mime-table.js';
+import { allExtensions } from '../files/names.js';
+import type { ExecutableKind, FileFacts } from '../files/types.js';
+import { formatBytes } from '../units.js';
+
+/** The settings the rules judge against (config keys of the same names). */
+export interface RuleConfig {
+  /** Bytes. */
+  maxFileSize: number;
+  /** Exact types, or prefixes ending in `*` ("image/*"). */
+  allowedMimeTypes: readonly string[];
+  /** Lower-case with a leading dot: ".exe". */
+  blockedExtensions: readonly string[];
+  allowActiveContent: boolean;
+}
+
+/** One rule: an error when the file breaks it, else undefined. */
+export type Rule = (facts: FileFacts, cfg: RuleConfig) => ExaiError | undefined;
+
+function fail(facts: FileFacts, name: ConstructorParameters<typeof ExaiError>[0], message: string, hint: string): ExaiError {
+  return new ExaiError(name, `${JSON.stringify(facts.displayPath)}: ${message}`, { path: facts.displayPath, hint });
+}
+
+/** Size is what was actually read, never what stat claimed (a /proc file says 0). */
+export const checkSize: Rule = (facts, cfg) => {
+  if (!facts.read.truncated && facts.size <= cfg.maxFileSize) return undefined;
+  const size = facts.read.truncated && facts.size <= cfg.maxFileSize ? `more than ${formatBytes(cfg.maxFileSize)}` : formatBytes(facts.size);
+  return fail(facts, 'FILE_TOO_LARGE', `${size} is over the ${formatBytes(cfg.maxFileSize)} limit.`, 'raise EXAI_MAX_FILE_SIZE or split the file');
+};
+
+/** An empty upload is always a mistake (and providers reject it). */
+export const checkNotEmpty: Rule = (facts) =>
+  facts.size === 0 ? fail(facts, 'FILE_EMPTY', 'the file is empty.', 'check that the file was written completely') : undefined;
+
+/** Any dotted segment counts (`report.pdf.exe`, `a.exe.pdf`), after Windows' trailing dot/space stripping. */
+export const checkBlockedExtension: Rule = (facts, cfg) => {
+  const blocked = new Set(cfg.blockedExtensions.map((ext) => ext.toLowerCase()));
+  const hits = allExtensions(facts.baseName).filter((ext) => blocked.has(ext));
+  if (hits.length === 0) return undefined;
+  return fail(facts, 'BLOCKED_EXTENSION', `the name has the blocked extension ${hits.join(', ')}.`, 'rename the file if it really is a document, or change EXAI_BLOCKED_EXTENSIONS');
+};
+
+const EXECUTABLE_NAMES: Readonly<Record<ExecutableKind, string>> = {
+  elf: 'an ELF executable',
+  pe: 'a Windows (PE/DOS) executable',
+  'mach-o': 'a Mach-O executable (or Java class)',
+  wasm: 'a WebAssembly module',
+  script: 'a #! script',
+  java: 'a Java archive or class',
+  android: 'an Android package',
+};
+
+/** Executables are refused whatever they are called. */
+export const checkNotExecutable: Rule = (facts) => {
+  const kind = facts.content.executable;
+  if (kind === undefined) return undefined;
+  const what = EXECUTABLE_NAMES[kind];
+  return fail(facts, 'EXECUTABLE_CONTENT', `the content is ${what}.`, 'executables are never uploaded; send the source or a document instead');
+};
+
+/** SVG and HTML can run script wherever they are rendered. */
+export const checkActiveContent: Rule = (facts, cfg) => {
+  if (!facts.activeContent || cfg.allowActiveContent) return undefined;
+  return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or set allowActiveContent in the config');
+};
+
+/** The reported MIME type must be on the allowlist. */
+export const checkMimeAllowed: Rule = (facts, cfg) => {
+  const mime = facts.mimeType;
+  if (mime === undefined || facts.executable) return undefined;
+  // Blocked active content is ACTIVE_CONTENT's to report; allowed, its own types are fine.
+  if (facts.activeContent && (!cfg.allowActiveContent || ACTIVE_MIMES.has(mime))) return undefined;
+  if (isMimeAllowed(mime, cfg.allowedMimeTypes)) return undefined;
+  return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the allowed list.`, 'add it to EXAI_ALLOWED_MIME_TYPES if it should be accepted');
+};
+
+/** True when `mime` (parameters ignored) matches an entry, exactly or by a trailing-`*` prefix. */
+export function isMimeAllowed(mime: string, allowed: readonly string[]): boolean {
+  const bare = (mime.split(';')[0] ?? '').trim().toLowerCase();
+  return allowed.some((entry) => {
+    const pattern = entry.trim().toLowerCase();
+    return pattern.endsWith('*') ? bare.startsWith(pattern.slice(0, -1)) : bare === pattern;
+  });
+}
+
+/** A name that promises one format while the bytes are another (a PNG named .pdf). */
+export const checkExtensionMatches: Rule = (facts) => {
+  const ext = facts.extension;
+  if (facts.size === 0 || ext === '' || facts.executable) return undefined;
+  const binaryExt = SNIFF_EXTS_BY_EXT[ext] !== undefined;
+  const textExt = TEXT_MIME_BY_EXT[ext] !== undefined;
+  if (facts.kind === 'binary' && (binaryExt || textExt) && !sniffMatchesExtension(facts.content, ext)) {
+    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'}).`, 'rename the file to match its content');
+  }
+  if (facts.kind === 'text' && binaryExt && !textExt) {
+    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is plain text.`, 'rename the file to match its content');
+  }
+  return undefined;
+};
+
+/** No magic and not clean UTF-8: a broken text file (text name) or something we can't identify. */
+export const checkTextOrKnown: Rule = (facts) => {
+  if (facts.kind !== 'unknown' || facts.size === 0) return undefined;
+  const why = facts.content.hasNul ? 'contains NUL bytes' : 'is not valid UTF-8';
+  if (TEXT_MIME_BY_EXT[facts.extension] !== undefined) {
+    return fail(facts, 'INVALID_TEXT', `the text ${why}.`, 'save it as UTF-8 (not UTF-16) without NUL bytes');
+  }
+  return fail(facts, 'UNKNOWN_TYPE', `the content is not a recognised format and ${why}, so it is not text either.`, 'upload a document, image or UTF-8 text file');
+};
+
+/** Every rule, in the order their errors are reported. */
+export const RULES: readonly { name: string; check: Rule }[] = [
+  { name: 'size', check: checkSize },
+  { name: 'not-empty', check: checkNotEmpty },
+  { name: 'blocked-extension', check: checkBlockedExtension },
+  { name: 'not-executable', check: checkNotExecutable },
+  { name: 'active-content', check: checkActiveContent },
+  { name: 'mime-allowed', check: checkMimeAllowed },
+  { name: 'extension-matches', check: checkExtensionMatches },
+  { name: 'text-or-known', check: checkTextOrKnown },
+];
