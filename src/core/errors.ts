@@ -107,7 +107,7 @@ export interface ExaiErrorOptions {
 
 /** The only error type exai throws on purpose. */
 export class ExaiError extends Error {
-  readonly name: ErrorName;
+  override readonly name: ErrorName;
   readonly code: number;
   readonly hint: string | undefined;
   readonly path: string | undefined;

@@ -1,0 +1,189 @@
+/**
+ * The CLI entry: parse argv with commander, build the Context, run the command, and map
+ * whatever comes out to an exit code. The only place that knows about exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, isExaiError, ExaiError } from '../core/errors.js';
+import { buildContext, systemClock, type Clock, type Context, type ContextOverrides } from './context.js';
+import { Output, shouldUseColor, type OutputStreams } from './output.js';
+import { COMMANDS } from './commands/index.js';
+import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+
+/** Everything main needs from the outside world; tests pass their own. */
+export interface MainDeps {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  streams: OutputStreams;
+  clock?: Clock;
+  signal?: AbortSignal;
+  overrides?: ContextOverrides;
+}
+
+const VERSION = readVersion();
+
+/** Run exai as a process: real streams, real environment, SIGINT → 130. */
+export async function run(argv: string[]): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new ExaiError('INTERRUPTED', 'interrupted'));
+  process.once('SIGINT', onSigint);
+  try {
+    return await main(argv, {
+      env: process.env,
+      cwd: process.cwd(),
+      home: os.homedir(),
+      streams: {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stderrIsTTY: process.stderr.isTTY === true,
+        stdinIsTTY: process.stdin.isTTY === true,
+      },
+      signal: abort.signal,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Run exai in-process with the given argv and dependencies; resolves to the exit code. */
+export async function main(argv: string[], deps: MainDeps): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  const output = new Output(deps.streams, {
+    json: wantsJson,
+    quiet: argv.includes('-q') || argv.includes('--quiet'),
+    color: !argv.includes('--no-color') && shouldUseColor(deps.env, deps.streams.stderrIsTTY),
+    redact: makeRedactor(deps.env),
+  });
+  const state: { code: number; ctx?: Context } = { code: EXIT.ok };
+  const program = buildProgram(output, deps, state);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.code;
+  } catch (error) {
+    return reportError(error, output);
+  } finally {
+    await state.ctx?.close();
+  }
+}
+
+function buildProgram(output: Output, deps: MainDeps, state: { code: number; ctx?: Context }): Command {
+  const program = new Command('exai')
+    .description('Get local files safely into LLM providers\' file APIs and keep track of them.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void deps.streams.stdout.write(s),
+      writeErr: (s) => void deps.streams.stderr.write(s),
+    });
+  for (const spec of COMMANDS) addCommand(program, spec, output, deps, state);
+  return program;
+}
+
+function addCommand(
+  parent: Command,
+  spec: CommandSpec,
+  output: Output,
+  deps: MainDeps,
+  state: { code: number; ctx?: Context },
+): void {
+  const command = parent.command(spec.name).summary(spec.summary).description(spec.help ?? spec.summary);
+  command.exitOverride().configureOutput({
+    writeOut: (s) => void deps.streams.stdout.write(s),
+    writeErr: (s) => void deps.streams.stderr.write(s),
+  });
+  if (spec.subcommands) {
+    for (const sub of spec.subcommands) addCommand(command, sub, output, deps, state);
+    return;
+  }
+  if (spec.args) command.arguments(spec.args);
+  for (const option of [...spec.options, ...GLOBAL_OPTIONS]) command.addOption(toCommanderOption(option));
+  command.action(async (...actionArgs: unknown[]) => {
+    const self = actionArgs.at(-1) as Command;
+    const opts: Record<string, unknown> = { ...self.opts(), args: self.args };
+    output.configure({ json: opts['json'] === true, quiet: opts['quiet'] === true, color: opts['color'] !== false });
+    const ctx = await createContext(output, deps);
+    state.ctx = ctx;
+    const body = await spec.load!();
+    state.code = await body.run(opts, ctx);
+  });
+}
+
+function toCommanderOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices(spec.choices);
+  if (spec.repeatable) {
+    option.argParser((value: string, previous: unknown) => [
+      ...((previous as unknown[] | undefined) ?? []),
+      spec.parse ? spec.parse(value) : value,
+    ]);
+  } else if (spec.parse) {
+    option.argParser((value: string) => spec.parse!(value));
+  }
+  return option;
+}
+
+async function createContext(output: Output, deps: MainDeps): Promise<Context> {
+  const { loadConfig } = await import('../core/config/load.js');
+  const loaded = await loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  for (const warning of loaded.warnings) output.warn(warning);
+  return buildContext({
+    loaded,
+    output,
+    clock: deps.clock ?? systemClock,
+    cwd: deps.cwd,
+    signal: deps.signal ?? new AbortController().signal,
+    overrides: deps.overrides ?? {},
+  });
+}
+
+/** Map anything thrown to a message on stderr and an exit code. */
+export function reportError(error: unknown, output: Output): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (isExaiError(error)) {
+    if (output.json) output.errorJson({ error: error.toJSON() });
+    else {
+      output.error(`${output.chalk.red('error:')} ${error.message}`);
+      if (error.hint) output.error(`${output.chalk.dim('hint:')} ${error.hint}`);
+    }
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (output.json) output.errorJson({ error: { code: 9001, name: 'INTERNAL', message: String(error), http_status: 500 } });
+  output.error(`${output.chalk.red('internal error:')} ${stack}`);
+  output.error('This is a bug in exai; please report it with the command you ran.');
+  return EXIT.failure;
+}
+
+/** Every line we print is scrubbed of the secrets this process can see. */
+function makeRedactor(env: Record<string, string | undefined>): (text: string) => string {
+  const secrets = SECRET_ENV_NAMES.map((name) => env[name]).filter((v): v is string => !!v && v.length >= 4);
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join('<redacted>');
+    return out.replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1<redacted>');
+  };
+}
+
+const SECRET_ENV_NAMES = [
+  'MOONSHOT_API_KEY',
+  'KIMI_API_KEY',
+  'ZAI_API_KEY',
+  'GLM_API_KEY',
+  'ZHIPUAI_API_KEY',
+  'SUPABASE_ANON_KEY',
+  'SUPABASE_PUBLISHABLE_KEY',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'SUPABASE_SECRET_KEY',
+  'EXAI_ACCESS_TOKEN',
+];
+
+function readVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,117 @@
+/**
+ * stdout for data, stderr for people. One place decides colour, TTY-ness, quiet and --json,
+ * and every line that leaves the process passes through the redactor first.
+ */
+import type { Writable } from 'node:stream';
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface OutputStreams {
+  stdout: Writable;
+  stderr: Writable;
+  /** Is stderr a terminal? Spinners and progress bars only then. */
+  stderrIsTTY: boolean;
+  /** Is stdin a terminal? Prompts only then. */
+  stdinIsTTY: boolean;
+}
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  /** Scrubs secrets out of any text before it is written. */
+  redact: (text: string) => string;
+}
+
+/** A progress display; a no-op when stderr is not a TTY. */
+export interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+/** The output half of the Context. */
+export class Output {
+  readonly chalk: ChalkInstance;
+  json: boolean;
+  quiet: boolean;
+
+  constructor(
+    readonly streams: OutputStreams,
+    private readonly options: OutputOptions,
+  ) {
+    this.chalk = new Chalk({ level: options.color ? 1 : 0 });
+    this.json = options.json;
+    this.quiet = options.quiet;
+  }
+
+  /** Change the mode once the command's own flags are known. */
+  configure(mode: { json?: boolean; quiet?: boolean; color?: boolean }): void {
+    if (mode.json !== undefined) this.json = mode.json;
+    if (mode.quiet !== undefined) this.quiet = mode.quiet;
+    if (mode.color === false) this.chalk.level = 0;
+  }
+
+  /** A line of data on stdout. */
+  line(text: string): void {
+    this.streams.stdout.write(`${this.options.redact(text)}\n`);
+  }
+
+  /** Exactly one JSON document on stdout. */
+  jsonDocument(value: unknown): void {
+    this.streams.stdout.write(`${this.options.redact(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /** A message for people on stderr (suppressed by -q and by --json). */
+  info(text: string): void {
+    if (this.quiet || this.json) return;
+    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+  }
+
+  /** A warning on stderr (suppressed by -q only). */
+  warn(text: string): void {
+    if (this.quiet) return;
+    this.streams.stderr.write(`${this.options.redact(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
+  }
+
+  /** An error on stderr: always shown. */
+  error(text: string): void {
+    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+  }
+
+  /** Raw JSON on stderr (the --json error document). */
+  errorJson(value: unknown): void {
+    this.streams.stderr.write(`${this.options.redact(JSON.stringify(value))}\n`);
+  }
+
+  /** True when a progress display makes sense. */
+  get interactive(): boolean {
+    return this.streams.stderrIsTTY && !this.quiet && !this.json;
+  }
+
+  /** A single self-rewriting status line on stderr, only on a TTY. */
+  progress(): Progress {
+    if (!this.interactive) return { update: () => undefined, stop: () => undefined };
+    const stderr = this.streams.stderr;
+    let last = 0;
+    let shown = false;
+    return {
+      update: (text: string) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        shown = true;
+        stderr.write(`\r\x1b[2K${this.options.redact(text)}`);
+      },
+      stop: () => {
+        if (shown) stderr.write('\r\x1b[2K');
+      },
+    };
+  }
+}
+
+/** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb or --no-color. */
+export function shouldUseColor(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (env['TERM'] === 'dumb') return false;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  return isTTY;
+}
