@@ -1,40 +1,10 @@
 /** Typed defaults for every Config field (DESIGN.md §7): the bottom layer of the loader. */
 import type { Config, Dirs } from './types.js';
 
-// TODO(integrator): import from validate — src/core/validate/ will export the canonical list;
-// these mirror facts/providers.md §1.6 and §2 (documents, images, text, code, jsonl).
-/** MIME types accepted when nothing is configured. */
-export const DEFAULT_ALLOWED_MIME_TYPES: readonly string[] = [
-  'application/pdf',
-  'application/msword',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  'application/vnd.ms-excel',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  'application/vnd.ms-powerpoint',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  'application/epub+zip',
-  'application/json',
-  'application/jsonl',
-  'application/x-ndjson',
-  'text/plain',
-  'text/markdown',
-  'text/csv',
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/bmp',
-  'image/tiff',
-  'image/avif',
-];
+// The rule module owns these lists; config only uses them as defaults.
+import { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS } from '../validate/defaults.js';
 
-// TODO(integrator): import from validate (see above).
-/** Extensions refused regardless of content: executables, scripts, installers. */
-export const DEFAULT_BLOCKED_EXTENSIONS: readonly string[] = [
-  '.exe', '.bat', '.cmd', '.com', '.sh', '.ps1', '.msi', '.dll', '.scr', '.jar',
-  '.vbs', '.vbe', '.wsf', '.wsh', '.hta', '.cpl', '.msc', '.pif', '.reg',
-  '.app', '.apk', '.dmg', '.pkg', '.deb', '.rpm', '.so', '.dylib', '.lnk',
-];
+export { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS };
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
