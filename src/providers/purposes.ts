@@ -43,5 +43,8 @@ export function describeTooLarge(provider: Provider, purpose: string, size: numb
 }
 
 function listPurposes(provider: Provider): string {
-  return Object.keys(provider.purposes).join(', ');
+  const names = Object.keys(provider.purposes);
+  // `local` keeps one wildcard row: say what it means instead of printing "*".
+  if (names.length === 1 && names[0] === '*') return 'any name of 1-64 printable ASCII characters without spaces';
+  return names.join(', ');
 }

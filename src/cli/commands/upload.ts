@@ -1,0 +1,117 @@
+/** `exai upload <paths…>`: validate everything, then dedup or upload each file exactly once. */
+import type { ProviderName } from '../../core/config/types.js';
+import { EXIT, exitCodeForBatch, type ExaiError } from '../../core/errors.js';
+import type { UploadDeps, UploadOutcome } from '../../core/upload/index.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { Context } from '../context.js';
+import { parsePositiveInt } from '../parse.js';
+import type { BaseOptions, CommandSpec } from '../spec.js';
+import { createUploadEvents, printOutcomes, printRejected } from '../upload-report.js';
+
+export interface UploadCommandOptions extends BaseOptions {
+  provider?: ProviderName;
+  purpose?: string;
+  concurrency?: number;
+  dryRun?: boolean;
+  failFast?: boolean;
+}
+
+export const uploadSpec: CommandSpec<UploadCommandOptions> = {
+  name: 'upload',
+  args: '<paths...>',
+  summary: 'validate files and upload each one once (deduplicated, tracked in the catalog)',
+  help: [
+    'Validate every file first (same rules as `exai validate`); upload only when all pass.',
+    'A file already uploaded with the same content, provider and purpose is not sent again.',
+    '',
+    'Examples:',
+    '  exai upload report.pdf',
+    '  exai upload docs/ --provider glm --purpose file-extract --json',
+    "  exai upload 'dist/**/*.pdf' --dry-run",
+  ].join('\n'),
+  options: [
+    { flags: '--provider <name>', description: 'upload only to this provider (no fallback)', choices: ['kimi', 'glm', 'local'] },
+    { flags: '--purpose <purpose>', description: "the provider's file purpose (default: file-extract)" },
+    { flags: '--concurrency <n>', description: 'files uploaded at once', parse: parsePositiveInt('--concurrency', 64) },
+    { flags: '-n, --dry-run', description: 'validate, hash and plan, but send nothing and record nothing' },
+    { flags: '--fail-fast', description: 'stop starting new uploads after the first failure' },
+  ],
+  load: async () => ({ run: runUpload }),
+};
+
+/** Exit 3 if any file is invalid (nothing sent); else 0, 8 when some failed, or the failures' code. */
+export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promise<number> {
+  const { prepareFiles, uploadBatch } = await import('../../core/upload/index.js');
+  const { openHashCache } = await import('../../core/files/hash-cache.js');
+  const config = ctx.config;
+  const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: ctx.cwd };
+  const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
+  try {
+    const prepared = await prepareFiles(opts.args, { policy, rules: config, hashCache, concurrency: config.concurrency });
+    if (prepared.rejected > 0) {
+      printRejected(prepared.reports, ctx.output);
+      return EXIT.validation;
+    }
+    const deps = await buildDeps(ctx, policy);
+    const preferred = opts.provider ?? config.provider;
+    await checkPurpose(deps.registry, opts.provider, opts.purpose ?? config.purpose);
+    announceLocal(deps.registry, preferred, ctx);
+    const events = createUploadEvents(prepared.valid, ctx.output);
+    const outcomes = await uploadBatch(
+      prepared.valid,
+      {
+        preferred,
+        strict: opts.provider !== undefined,
+        purpose: opts.purpose ?? config.purpose,
+        dryRun: opts.dryRun === true,
+        concurrency: opts.concurrency ?? config.concurrency,
+        failFast: opts.failFast === true,
+      },
+      { ...deps, events: events.handlers },
+    );
+    events.stop();
+    printOutcomes(outcomes, ctx.output, opts.dryRun === true);
+    return exitCodeOf(outcomes);
+  } finally {
+    hashCache?.close();
+  }
+}
+
+async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<UploadDeps> {
+  const { createBreakerStore } = await import('../../core/resilience.js');
+  const [catalog, registry] = await Promise.all([ctx.catalog(), ctx.providers()]);
+  return {
+    config: ctx.config,
+    catalog,
+    registry,
+    breaker: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
+    clock: ctx.clock,
+    userId: ctx.userId,
+    policy,
+    locksCoverCatalog: true,
+    signal: ctx.signal,
+  };
+}
+
+/** An explicit --provider with a purpose it does not take is a usage error listing the valid ones. */
+async function checkPurpose(registry: ProviderRegistry, provider: ProviderName | undefined, purpose: string | undefined): Promise<void> {
+  if (purpose === undefined || provider === undefined) return;
+  const { validatePurpose } = await import('../../providers/purposes.js');
+  validatePurpose(registry.get(provider), purpose);
+}
+
+/** Say plainly when files go to the local folder because no provider key is set. */
+function announceLocal(registry: ProviderRegistry, preferred: ProviderName | undefined, ctx: Context): void {
+  if (preferred !== undefined) return;
+  const remote = registry.configured().filter((p) => p.name !== 'local');
+  if (remote.length > 0) return;
+  ctx.output.info(
+    `no provider API key set (MOONSHOT_API_KEY or ZAI_API_KEY): using the local provider, files are kept in ${ctx.config.dirs.data}/blobs`,
+  );
+}
+
+function exitCodeOf(outcomes: readonly UploadOutcome[]): number {
+  const failures = outcomes.map((o) => o.error).filter((e): e is ExaiError => e !== undefined);
+  const succeeded = outcomes.filter((o) => o.status !== 'failed' && o.status !== 'skipped').length;
+  return exitCodeForBatch(succeeded, failures);
+}

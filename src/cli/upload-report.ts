@@ -1,0 +1,115 @@
+/** How `exai upload` talks: one line per file, a progress line on a TTY, notices on stderr. */
+import { formatBytes, formatDuration } from '../core/units.js';
+import type { UploadEvents, UploadOutcome, ValidatedFile } from '../core/upload/index.js';
+import type { ValidationReport } from '../core/validate/index.js';
+import type { Output } from './output.js';
+
+/** Validation failed: say which files and why; nothing was sent. */
+export function printRejected(reports: readonly ValidationReport[], output: Output): void {
+  if (output.json) {
+    output.jsonDocument(reports.map(rejectedRow));
+    return;
+  }
+  for (const report of reports.filter((r) => !r.valid)) {
+    const why = report.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
+    output.line(`${output.chalk.red('✗')} ${report.path}  ${why}`);
+  }
+  const rejected = reports.filter((r) => !r.valid).length;
+  output.info(`${rejected} of ${reports.length} files rejected by validation: nothing was uploaded`);
+}
+
+function rejectedRow(report: ValidationReport) {
+  const [first] = report.errors;
+  return {
+    path: report.path,
+    sha256: report.metadata.sha256,
+    size: report.metadata.size,
+    mime_type: report.metadata.mime_type,
+    provider: null,
+    purpose: null,
+    file_id: null,
+    deduplicated: false,
+    status: report.valid ? 'skipped' : 'rejected',
+    ...(first ? { error: first, errors: report.errors } : {}),
+  };
+}
+
+/** The result of each file, as lines or one JSON array. */
+export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output, dryRun: boolean): void {
+  if (output.json) {
+    output.jsonDocument(outcomes.map(outcomeRow));
+    return;
+  }
+  for (const outcome of outcomes) output.line(describeOutcome(outcome, output));
+  const count = (status: UploadOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const summary = dryRun
+    ? `${count('would-upload')} would be uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed`
+    : `${count('uploaded')} uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`;
+  output.info(summary);
+}
+
+/** The stable --json row (snake_case). */
+export function outcomeRow(outcome: UploadOutcome) {
+  return {
+    path: outcome.path,
+    sha256: outcome.sha256,
+    size: outcome.size,
+    mime_type: outcome.mimeType,
+    provider: outcome.provider,
+    purpose: outcome.purpose,
+    file_id: outcome.fileId,
+    deduplicated: outcome.deduplicated,
+    status: outcome.status,
+    ...(outcome.error ? { error: outcome.error.toJSON() } : {}),
+    ...(outcome.fellBackFrom ? { fell_back_from: outcome.fellBackFrom } : {}),
+  };
+}
+
+function describeOutcome(o: UploadOutcome, output: Output): string {
+  const { chalk } = output;
+  const size = formatBytes(o.size);
+  switch (o.status) {
+    case 'uploaded':
+      return `${chalk.green('✓')} ${o.path}  ${o.provider}  ${o.fileId}  ${size}  uploaded`;
+    case 'deduplicated':
+      return `${chalk.green('=')} ${o.path}  ${o.provider}  ${o.fileId}  ${size}  already uploaded`;
+    case 'would-upload':
+      return `${chalk.cyan('→')} ${o.path}  ${size}  would upload to ${o.provider} (${o.purpose})`;
+    case 'skipped':
+      return `${chalk.dim('-')} ${o.path}  ${size}  skipped (--fail-fast)`;
+    case 'failed': {
+      const hint = o.error?.hint ? ` (${o.error.hint})` : '';
+      return `${chalk.red('✗')} ${o.path}  ${size}  ${o.error?.name ?? 'failed'}: ${o.error?.message ?? ''}${hint}`;
+    }
+  }
+}
+
+/** Progress (bytes, speed, ETA) and retry/fallback notices while uploads run. */
+export function createUploadEvents(files: readonly ValidatedFile[], output: Output): { handlers: UploadEvents; stop(): void } {
+  const progress = output.progress();
+  const total = files.reduce((sum, f) => sum + f.facts.size, 0);
+  const sent = new Map<string, number>();
+  const started = Date.now();
+  const handlers: UploadEvents = {
+    onProgress: (file, bytes) => {
+      sent.set(file.displayPath, bytes);
+      progress.update(progressText([...sent.values()].reduce((a, b) => a + b, 0), total, Date.now() - started));
+    },
+    onRetry: (file, provider, info) =>
+      output.info(`${file.displayPath}: ${provider} attempt ${info.attempt} failed (${messageOf(info.error)}); retrying in ${formatDuration(info.delayMs)}`),
+    onLockWait: (file, holder) => output.info(`${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname})`),
+    onFallback: (file, from, error) => output.info(`${file.displayPath}: ${from} failed (${error.message}); trying the next provider`),
+    onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
+  };
+  return { handlers, stop: () => progress.stop() };
+}
+
+function progressText(done: number, total: number, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
+  const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
+  return `uploading ${formatBytes(done)} / ${formatBytes(total)}  ${formatBytes(rate)}/s  ETA ${eta}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,131 @@
+/**
+ * One provider, one file, under the content lock: claim a catalog row (quota reserved in the
+ * same transaction), upload with retries while the row's lease is kept alive, then complete
+ * the row — or fail it, which gives the reserved bytes back.
+ */
+import type { ClaimResult, FileRecord } from '../../catalog/types.js';
+import { ExaiError, isExaiError } from '../errors.js';
+import type { LockHandle } from '../lock.js';
+import { countsAgainstBreaker, withRetry } from '../resilience.js';
+import type { Provider } from '../../providers/types.js';
+import { createUploadBody } from './body.js';
+import type { UploadDeps, ValidatedFile } from './types.js';
+
+/** How a provider attempt ended. */
+export type AttemptResult = { kind: 'uploaded' | 'deduplicated'; record: FileRecord };
+
+/** Claim, upload and complete `file` at `provider` for `purpose`; throws on failure (row failed). */
+export async function attemptProvider(
+  file: ValidatedFile,
+  provider: Provider,
+  purpose: string,
+  lock: LockHandle,
+  deps: UploadDeps,
+): Promise<AttemptResult> {
+  const claim = await claimRow(file, provider, purpose, lock, deps);
+  if (claim.kind === 'active') return { kind: 'deduplicated', record: claim.record };
+  const row = claim.record;
+  const stopRenewing = keepLeaseAlive(row.id, deps);
+  try {
+    const remote = await uploadWithRetry(file, provider, purpose, deps);
+    lock.assertHeld();
+    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now());
+    deps.breaker.recordSuccess(provider.name);
+    return { kind: 'uploaded', record };
+  } catch (error) {
+    if (countsAgainstBreaker(error)) deps.breaker.recordFailure(provider.name);
+    await deps.catalog.fail(row.id, messageOf(error), deps.clock.now()).catch(() => undefined);
+    throw error;
+  } finally {
+    stopRenewing();
+  }
+}
+
+/**
+ * Claim the dedup key. A `busy` row while we hold the content lock was left by an upload that
+ * lost its lock (it crashed, or its lease ran out): when every writer takes these locks
+ * (embedded mode) that row is abandoned, so it is failed and the key claimed again.
+ */
+async function claimRow(file: ValidatedFile, provider: Provider, purpose: string, lock: LockHandle, deps: UploadDeps): Promise<ClaimResult> {
+  const input = () => ({
+    userId: deps.userId,
+    provider: provider.name,
+    purpose,
+    sha256: file.sha256,
+    sizeBytes: file.facts.size,
+    mimeType: file.facts.mimeType ?? 'application/octet-stream',
+    originalName: file.displayPath,
+    leaseMs: deps.config.leaseMs,
+    quotaBytes: deps.config.quotaBytes,
+    now: deps.clock.now(),
+  });
+  const first = await deps.catalog.claim(input());
+  if (first.kind !== 'busy') return first;
+  if (!deps.locksCoverCatalog) return waitForBusyRow(first.record, input, deps);
+  lock.assertHeld();
+  await deps.catalog.fail(first.record.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
+  deps.events?.onReconciled?.(file, first.record.id);
+  const again = await deps.catalog.claim(input());
+  if (again.kind === 'busy') throw busyError(file, again.record);
+  return again;
+}
+
+/** Shared backend: another machine holds the claim; wait for it to finish or its lease to lapse. */
+async function waitForBusyRow(
+  busy: FileRecord,
+  input: () => Parameters<UploadDeps['catalog']['claim']>[0],
+  deps: UploadDeps,
+): Promise<ClaimResult> {
+  const deadline = deps.clock.now() + deps.config.lockTimeoutMs;
+  let current = busy;
+  while (deps.clock.now() < deadline) {
+    const wait = Math.min(1_000, Math.max(50, (current.leaseExpiresAt ?? 0) - deps.clock.now()));
+    await deps.clock.sleep(wait, deps.signal);
+    const result = await deps.catalog.claim(input());
+    if (result.kind !== 'busy') return result;
+    current = result.record;
+  }
+  throw busyError(undefined, current);
+}
+
+function busyError(file: ValidatedFile | undefined, row: FileRecord): ExaiError {
+  return new ExaiError('LOCK_TIMEOUT', `${file?.displayPath ?? row.originalName}: another upload of this content (row ${row.id}) is still in progress`, {
+    path: file?.displayPath,
+    hint: 'wait for it to finish, or run `exai unlock` if it crashed',
+  });
+}
+
+async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, deps: UploadDeps) {
+  const body = createUploadBody(file, deps.policy);
+  return withRetry(
+    () =>
+      provider.upload({
+        body,
+        purpose,
+        sha256: file.sha256,
+        signal: deps.signal,
+        onProgress: (sent) => deps.events?.onProgress?.(file, sent),
+      }),
+    {
+      retry: deps.config.retry,
+      clock: deps.clock,
+      signal: deps.signal,
+      onRetry: (info) => deps.events?.onRetry?.(file, provider.name, info),
+    },
+  );
+}
+
+/** Renew the row's lease every third of it while the upload runs; returns the stopper. */
+function keepLeaseAlive(rowId: string, deps: UploadDeps): () => void {
+  const every = Math.max(1_000, Math.floor(deps.config.leaseMs / 3));
+  const timer = setInterval(() => {
+    void deps.catalog.renewLease(rowId, deps.config.leaseMs, deps.clock.now()).catch(() => undefined);
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function messageOf(error: unknown): string {
+  if (isExaiError(error)) return `${error.name}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,36 @@
+/** Many files at once: bounded concurrency, results in input order, optional fail-fast. */
+import { mapLimit } from '../concurrency.js';
+import { uploadFile } from './one-file.js';
+import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
+
+export interface BatchOptions extends UploadOptions {
+  concurrency: number;
+  /** Stop starting new files after the first failure (the rest are reported `skipped`). */
+  failFast: boolean;
+}
+
+/** Reconcile crashed claims, then upload every file; per-file failures are outcomes, not throws. */
+export async function uploadBatch(files: readonly ValidatedFile[], opts: BatchOptions, deps: UploadDeps): Promise<UploadOutcome[]> {
+  if (!opts.dryRun) await deps.catalog.reconcileExpired(deps.clock.now());
+  let stopped = false;
+  return mapLimit(files, opts.concurrency, async (file) => {
+    if (stopped || deps.signal?.aborted) return skipped(file);
+    const outcome = await uploadFile(file, opts, deps);
+    if (outcome.status === 'failed' && opts.failFast) stopped = true;
+    return outcome;
+  });
+}
+
+function skipped(file: ValidatedFile): UploadOutcome {
+  return {
+    path: file.displayPath,
+    sha256: file.sha256,
+    size: file.facts.size,
+    mimeType: file.facts.mimeType ?? 'application/octet-stream',
+    provider: null,
+    purpose: null,
+    fileId: null,
+    deduplicated: false,
+    status: 'skipped',
+  };
+}

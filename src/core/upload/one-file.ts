@@ -1,0 +1,129 @@
+/**
+ * Steps 4-10 of DESIGN.md §1 for one validated file: choose providers, serve a dedup hit
+ * without a lock or a request, otherwise take the content lock and try each candidate in
+ * order until one takes the file.
+ */
+import type { FileRecord } from '../../catalog/types.js';
+import { ExaiError, isExaiError } from '../errors.js';
+import { acquireLock, type LockHandle } from '../lock.js';
+import { countsAgainstBreaker } from '../resilience.js';
+import { resolvePurpose, selectProviders } from '../../providers/registry.js';
+import type { Provider } from '../../providers/types.js';
+import { attemptProvider } from './attempt.js';
+import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
+
+/** Upload one file (or find it already uploaded); never throws for a per-file failure. */
+export async function uploadFile(file: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
+  try {
+    return await uploadOrThrow(file, opts, deps);
+  } catch (error) {
+    if (!isExaiError(error)) throw error;
+    return { ...baseOutcome(file), status: 'failed', error };
+  }
+}
+
+async function uploadOrThrow(file: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
+  const { candidates } = selectProviders({
+    registry: deps.registry,
+    preferred: opts.preferred,
+    strict: opts.strict,
+    purpose: opts.purpose,
+    sizeBytes: file.facts.size,
+    breaker: deps.breaker,
+    now: () => deps.clock.now(),
+  });
+  const hit = await findUploaded(file, candidates, opts, deps);
+  if (hit) return fromRecord(file, hit, 'deduplicated');
+  if (opts.dryRun) return planDryRun(file, candidates, opts, deps);
+  const lock = await acquireLock({
+    dir: deps.config.dirs.state,
+    key: file.sha256,
+    timeoutMs: deps.config.lockTimeoutMs,
+    leaseMs: deps.config.leaseMs,
+    owner: { command: 'upload' },
+    clock: deps.clock,
+    onWait: (holder) => deps.events?.onLockWait?.(file, holder),
+  });
+  try {
+    return await tryCandidates(file, candidates, opts, lock, deps);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */
+async function findUploaded(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<FileRecord | undefined> {
+  for (const provider of candidates) {
+    const purpose = resolvePurpose(provider, opts.purpose);
+    const row = await deps.catalog.findActive({ userId: deps.userId, provider: provider.name, purpose, sha256: file.sha256 });
+    if (row) return row;
+  }
+  return undefined;
+}
+
+async function tryCandidates(
+  file: ValidatedFile,
+  candidates: Provider[],
+  opts: UploadOptions,
+  lock: LockHandle,
+  deps: UploadDeps,
+): Promise<UploadOutcome> {
+  const passedOver: Array<{ provider: Provider['name']; reason: string }> = [];
+  for (const [index, provider] of candidates.entries()) {
+    try {
+      const result = await attemptProvider(file, provider, resolvePurpose(provider, opts.purpose), lock, deps);
+      return { ...fromRecord(file, result.record, result.kind), ...(passedOver.length ? { fellBackFrom: passedOver } : {}) };
+    } catch (error) {
+      const last = index === candidates.length - 1;
+      if (last || !shouldFallBack(error)) throw error;
+      passedOver.push({ provider: provider.name, reason: (error as ExaiError).message });
+      deps.events?.onFallback?.(file, provider.name, error as ExaiError);
+    }
+  }
+  throw new ExaiError('INTERNAL', 'no provider candidates');
+}
+
+/** The provider is the problem (down, rate limited, out of balance, refused the size): try the next. */
+function shouldFallBack(error: unknown): boolean {
+  if (!isExaiError(error)) return false;
+  if (countsAgainstBreaker(error)) return true;
+  return error.name === 'PROVIDER_QUOTA_EXHAUSTED' || error.name === 'PROVIDER_FILE_TOO_LARGE' || error.name === 'PROVIDER_AUTH_FAILED';
+}
+
+/** Dry run: say where the file would go and whether the quota has room, without writing anything. */
+async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
+  const provider = candidates[0]!;
+  const usage = await deps.catalog.usage(deps.userId);
+  const outcome: UploadOutcome = { ...baseOutcome(file), provider: provider.name, purpose: resolvePurpose(provider, opts.purpose), status: 'would-upload' };
+  if (usage.usedBytes + file.facts.size <= deps.config.quotaBytes) return outcome;
+  const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: ${file.facts.size} bytes would exceed the quota (${usage.usedBytes} of ${deps.config.quotaBytes} bytes used)`, {
+    path: file.displayPath,
+    hint: 'remove files with `exai rm`, or raise `quota` with `exai config set quota …`',
+  });
+  return { ...outcome, status: 'failed', error };
+}
+
+function baseOutcome(file: ValidatedFile): UploadOutcome {
+  return {
+    path: file.displayPath,
+    sha256: file.sha256,
+    size: file.facts.size,
+    mimeType: file.facts.mimeType ?? 'application/octet-stream',
+    provider: null,
+    purpose: null,
+    fileId: null,
+    deduplicated: false,
+    status: 'failed',
+  };
+}
+
+function fromRecord(file: ValidatedFile, record: FileRecord, kind: 'uploaded' | 'deduplicated'): UploadOutcome {
+  return {
+    ...baseOutcome(file),
+    provider: record.provider,
+    purpose: record.purpose,
+    fileId: record.providerFileId,
+    deduplicated: kind === 'deduplicated',
+    status: kind,
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Steps 1-3 for a whole batch before anything leaves the machine: expand the inputs, open,
+ * read, hash and validate every file. Upload only starts when every file passed, so a bad
+ * file in a batch never leaves the good ones half uploaded.
+ */
+import { mapLimit } from '../concurrency.js';
+import type { ExaiError } from '../errors.js';
+import { expandInputs } from '../files/expand.js';
+import type { HashCache } from '../files/hash-cache.js';
+import type { PathPolicy } from '../files/types.js';
+import { inspectFile, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
+import type { ValidatedFile } from './types.js';
+
+export interface PrepareOptions {
+  policy: PathPolicy;
+  rules: RuleConfig;
+  hashCache?: HashCache | undefined;
+  concurrency: number;
+}
+
+/** Every file's validation report, and the files that passed, ready for upload. */
+export interface PreparedBatch {
+  reports: ValidationReport[];
+  valid: ValidatedFile[];
+  rejected: number;
+}
+
+/** Expand, inspect and validate `inputs`; no file is left open. */
+export async function prepareFiles(inputs: readonly string[], opts: PrepareOptions): Promise<PreparedBatch> {
+  const expanded = await expandInputs(inputs, opts.policy.cwd);
+  const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), (input) =>
+    inspectFile(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache }),
+  );
+  const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportExpandError)];
+  const valid: ValidatedFile[] = [];
+  for (const inspection of inspections) {
+    const { facts, identity } = inspection;
+    const sha256 = facts?.read.sha256;
+    if (inspection.valid && facts && identity && sha256) valid.push({ displayPath: inspection.displayPath, facts, identity, sha256 });
+  }
+  return { reports, valid, rejected: reports.length - valid.length };
+}
+
+/** A path that could not even be expanded (missing, unreadable dir) as a failed report. */
+export function reportExpandError(error: ExaiError): ValidationReport {
+  return {
+    path: error.path ?? '',
+    valid: false,
+    errors: [{ code: error.code, name: error.name, message: error.message }],
+    metadata: { size: null, mime_type: null, extension: null, sha256: null },
+  };
+}

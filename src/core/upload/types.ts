@@ -1,0 +1,69 @@
+/** The shapes the upload pipeline (DESIGN.md §1, steps 4-10) trades in. */
+import type { Catalog } from '../../catalog/types.js';
+import type { Config, ProviderName } from '../config/types.js';
+import type { ExaiError } from '../errors.js';
+import type { FileFacts, FileIdentity, PathPolicy } from '../files/types.js';
+import type { LockOwner } from '../lock.js';
+import type { BreakerStore, RetryClock, RetryInfo } from '../resilience.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+
+/** A file that passed validation: what upload needs to know about it. */
+export interface ValidatedFile {
+  displayPath: string;
+  facts: FileFacts;
+  identity: FileIdentity;
+  sha256: string;
+}
+
+/** Things that happen during an upload, for progress lines and notices. */
+export interface UploadEvents {
+  onProgress?(file: ValidatedFile, sentBytes: number): void;
+  onRetry?(file: ValidatedFile, provider: ProviderName, info: RetryInfo): void;
+  onLockWait?(file: ValidatedFile, holder: LockOwner): void;
+  onFallback?(file: ValidatedFile, from: ProviderName, error: ExaiError): void;
+  onReconciled?(file: ValidatedFile, rowId: string): void;
+}
+
+/** Everything the pipeline uses from outside: injected, so tests run it in-process. */
+export interface UploadDeps {
+  config: Pick<Config, 'retry' | 'leaseMs' | 'lockTimeoutMs' | 'quotaBytes' | 'dirs'>;
+  catalog: Catalog;
+  registry: ProviderRegistry;
+  breaker: BreakerStore;
+  clock: RetryClock;
+  userId: string;
+  policy: PathPolicy;
+  /** True when every writer to this catalog takes the same lockfiles (embedded SQLite). */
+  locksCoverCatalog: boolean;
+  signal?: AbortSignal | undefined;
+  events?: UploadEvents | undefined;
+}
+
+/** What the user asked for. */
+export interface UploadOptions {
+  /** --provider or the configured preference. */
+  preferred?: ProviderName | undefined;
+  /** An explicit --provider: no fallback to another provider. */
+  strict: boolean;
+  /** undefined → each provider's default. */
+  purpose?: string | undefined;
+  dryRun: boolean;
+}
+
+export type UploadStatus = 'uploaded' | 'deduplicated' | 'would-upload' | 'failed' | 'skipped';
+
+/** The result for one file: the `--json` row before renaming to snake_case. */
+export interface UploadOutcome {
+  path: string;
+  sha256: string;
+  size: number;
+  mimeType: string;
+  provider: ProviderName | null;
+  purpose: string | null;
+  fileId: string | null;
+  deduplicated: boolean;
+  status: UploadStatus;
+  error?: ExaiError | undefined;
+  /** Providers tried before this one, and why they were passed over. */
+  fellBackFrom?: Array<{ provider: ProviderName; reason: string }> | undefined;
+}
