@@ -2,5 +2,9 @@
 import type { CommandSpec } from '../spec.js';
 import { validateSpec } from './validate.js';
 import { configSpec } from './config.js';
+import { lsSpec } from './ls.js';
+import { rmSpec } from './rm.js';
+import { quotaSpec } from './quota.js';
+import { unlockSpec } from './unlock.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, configSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];

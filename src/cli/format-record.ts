@@ -1,0 +1,75 @@
+/** Catalog rows as people and scripts see them: one JSON shape and one table layout. */
+import type { FileRecord } from '../catalog/types.js';
+import { formatBytes } from '../core/units.js';
+
+/** The stable --json shape of a catalog row (snake_case, ISO times). */
+export interface RecordJson {
+  id: string;
+  provider: string;
+  purpose: string;
+  file_id: string | null;
+  sha256: string;
+  size: number;
+  mime_type: string;
+  name: string;
+  status: string;
+  created_at: string;
+  deleted_at: string | null;
+  deletion_reason: string | null;
+}
+
+/** Turn a catalog row into its --json shape. */
+export function recordToJson(record: FileRecord): RecordJson {
+  return {
+    id: record.id,
+    provider: record.provider,
+    purpose: record.purpose,
+    file_id: record.providerFileId,
+    sha256: record.sha256,
+    size: record.sizeBytes,
+    mime_type: record.mimeType,
+    name: record.originalName,
+    status: record.status,
+    created_at: new Date(record.createdAt).toISOString(),
+    deleted_at: record.deletedAt === null ? null : new Date(record.deletedAt).toISOString(),
+    deletion_reason: record.deletionReason,
+  };
+}
+
+/** "2025-03-01 14:05Z": minutes are enough for a listing and the width stays fixed. */
+export function formatTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+/** Align columns with two spaces between them; the last column is not padded. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
+  return all.map((row) =>
+    row
+      .map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The `exai ls` table: provider, file id, size, purpose, status, created, name. */
+export function formatRecordTable(records: readonly FileRecord[]): string[] {
+  const header = ['PROVIDER', 'FILE ID', 'SIZE', 'PURPOSE', 'STATUS', 'CREATED', 'NAME'];
+  const rows = records.map((r) => [
+    r.provider,
+    r.providerFileId ?? '-',
+    formatBytes(r.sizeBytes),
+    r.purpose,
+    r.status,
+    formatTimestamp(r.createdAt),
+    r.originalName,
+  ]);
+  return formatTable(header, rows);
+}
+
+/** "kimi cabc123 (report.pdf, 1.2 KiB)": one row named in a sentence. */
+export function describeRecord(record: FileRecord): string {
+  const id = record.providerFileId ?? `(no provider id, ${record.status})`;
+  return `${record.provider} ${id} (${record.originalName}, ${formatBytes(record.sizeBytes)})`;
+}

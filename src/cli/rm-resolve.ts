@@ -1,0 +1,98 @@
+/**
+ * Turning what the user typed after `exai rm` into catalog rows: a provider file id, a
+ * catalog id, a sha256 prefix (≥ 6 hex), or a path whose content is hashed through the safe
+ * read path (so `rm` can't be used to probe files outside the allowed roots).
+ */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Catalog, FileRecord } from '../catalog/types.js';
+import type { Config } from '../core/config/types.js';
+import { ExaiError, isExaiError } from '../core/errors.js';
+import { describeRecord } from './format-record.js';
+
+/** One ref after resolution: its rows, or why there are none. */
+export type Resolution = { ref: string; records: FileRecord[] } | { ref: string; error: ExaiError };
+
+export interface ResolveInput {
+  catalog: Catalog;
+  config: Config;
+  userId: string;
+  cwd: string;
+}
+
+/** Resolve every ref; a ref that fails does not stop the others. */
+export async function resolveRefs(refs: readonly string[], input: ResolveInput): Promise<Resolution[]> {
+  const out: Resolution[] = [];
+  for (const ref of refs) {
+    try {
+      out.push({ ref, records: await resolveRef(ref, input) });
+    } catch (error) {
+      if (!isExaiError(error)) throw error;
+      out.push({ ref, error });
+    }
+  }
+  return out;
+}
+
+async function resolveRef(ref: string, input: ResolveInput): Promise<FileRecord[]> {
+  if (looksLikePath(ref)) return pickRows(ref, await findByPath(ref, input), true);
+  const rows = await input.catalog.findByRef(input.userId, ref);
+  if (rows.length > 0) return pickRows(ref, rows, false);
+  if (await exists(path.resolve(input.cwd, ref))) return pickRows(ref, await findByPath(ref, input), true);
+  throw notFound(ref);
+}
+
+/**
+ * An exact id match wins. Otherwise rows that all share one sha256 are the same content on
+ * several providers or purposes, and removing "that file" means all of them; rows with
+ * different content are ambiguous and need a longer prefix or a file id.
+ */
+function pickRows(ref: string, rows: FileRecord[], byPath: boolean): FileRecord[] {
+  if (rows.length === 0) throw notFound(ref, byPath);
+  const exact = rows.filter((r) => r.providerFileId === ref || r.id === ref);
+  const chosen = exact.length > 0 ? exact : rows;
+  const distinct = new Set(chosen.map((r) => (exact.length > 0 ? r.id : r.sha256)));
+  if (distinct.size === 1) return chosen;
+  const list = chosen.map((r) => `  ${r.sha256.slice(0, 12)}  ${describeRecord(r)}`).join('\n');
+  throw new ExaiError('AMBIGUOUS_REFERENCE', `"${ref}" matches ${chosen.length} files:\n${list}`, {
+    hint: 'use a provider file id or a longer sha256 prefix',
+    details: { candidates: chosen.map((r) => ({ id: r.id, provider: r.provider, file_id: r.providerFileId, sha256: r.sha256 })) },
+  });
+}
+
+function notFound(ref: string, byPath = false): ExaiError {
+  const what = byPath ? `no uploaded file has the content of ${ref}` : `nothing in the catalog matches "${ref}"`;
+  return new ExaiError('NOT_IN_CATALOG', what, { hint: 'see `exai ls` for file ids (a sha256 prefix needs at least 6 hex digits)' });
+}
+
+async function findByPath(ref: string, input: ResolveInput): Promise<FileRecord[]> {
+  const sha256 = await hashPath(ref, input);
+  return input.catalog.findByRef(input.userId, sha256);
+}
+
+/** Hash a file through safeOpen + readPass: same roots, symlink and identity checks as upload. */
+async function hashPath(ref: string, input: ResolveInput): Promise<string> {
+  const { safeOpen } = await import('../core/files/safe-open.js');
+  const { readPass } = await import('../core/files/read-pass.js');
+  const { config } = input;
+  const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: input.cwd };
+  const opened = await safeOpen(ref, policy);
+  try {
+    const read = await readPass(opened, { maxBytes: Number.MAX_SAFE_INTEGER - 1, hash: true });
+    if (read.sha256 === undefined) throw new ExaiError('INTERNAL', `could not hash ${ref}`);
+    return read.sha256;
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+function looksLikePath(ref: string): boolean {
+  return ref.includes('/') || ref.includes(path.sep) || ref.startsWith('.');
+}
+
+async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
+}
