@@ -1,0 +1,106 @@
+/**
+ * A throw-away exai world for CLI and e2e tests: a working dir with files, private config,
+ * data and state dirs, a clean environment (no real keys leak in from the host), and two
+ * ways to run exai in it — in-process through main(), or as a real child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/cli/context.js';
+
+export const BIN = path.resolve('bin/exai.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Workspace {
+  root: string;
+  /** The working directory (and the default allowed root). */
+  cwd: string;
+  dataDir: string;
+  stateDir: string;
+  env: Record<string, string>;
+  file(name: string, content: Buffer | string): Promise<string>;
+  /** Write config.json (nested keys, e.g. {retry: {maxAttempts: 2}}). */
+  config(values: Record<string, unknown>): Promise<void>;
+  /** Run in-process through main(argv, deps). */
+  main(args: string[], opts?: { clock?: Clock; env?: Record<string, string> }): Promise<RunResult>;
+  /** Spawn bin/exai.js; resolves when it exits. */
+  spawn(args: string[], opts?: { env?: Record<string, string> }): { child: ChildProcess; done: Promise<RunResult> };
+}
+
+/** Create a fresh workspace under the OS temp dir. */
+export async function createWorkspace(): Promise<Workspace> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'exai-ws-'));
+  const cwd = path.join(root, 'work');
+  const dirs = { config: path.join(root, 'config'), data: path.join(root, 'data'), state: path.join(root, 'state') };
+  await mkdir(cwd);
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: root,
+    EXAI_CONFIG_DIR: dirs.config,
+    EXAI_DATA_DIR: dirs.data,
+    EXAI_STATE_DIR: dirs.state,
+  };
+  return {
+    root,
+    cwd,
+    dataDir: dirs.data,
+    stateDir: dirs.state,
+    env,
+    file: async (name, content) => {
+      const full = path.join(cwd, name);
+      await mkdir(path.dirname(full), { recursive: true });
+      await writeFile(full, content);
+      return full;
+    },
+    config: async (values) => {
+      await mkdir(dirs.config, { recursive: true, mode: 0o700 });
+      await writeFile(path.join(dirs.config, 'config.json'), JSON.stringify(values), { mode: 0o600 });
+    },
+    main: (args, opts = {}) => runMain(args, cwd, root, { ...env, ...opts.env }, opts.clock),
+    spawn: (args, opts = {}) => spawnExai(args, cwd, { ...env, ...opts.env }),
+  };
+}
+
+async function runMain(args: string[], cwd: string, home: string, env: Record<string, string>, clock?: Clock): Promise<RunResult> {
+  const out = collector();
+  const err = collector();
+  const code = await main(args, {
+    env,
+    cwd,
+    home,
+    streams: { stdout: out.stream, stderr: err.stream, stderrIsTTY: false, stdinIsTTY: false },
+    ...(clock ? { clock } : {}),
+  });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+function spawnExai(args: string[], cwd: string, env: Record<string, string>): { child: ChildProcess; done: Promise<RunResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<RunResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + 9 : -1), stdout, stderr }));
+  });
+  return { child, done };
+}
+
+function collector(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
