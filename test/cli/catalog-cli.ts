@@ -71,6 +71,8 @@ export interface SeedInput {
   provider?: ProviderName;
   fileId?: string;
   content?: string;
+  /** Use this sha256 instead of hashing `content` (to build prefix collisions). */
+  sha256?: string;
   name?: string;
   purpose?: string;
   size?: number;
@@ -85,7 +87,7 @@ export async function seed(sb: Sandbox, input: SeedInput = {}): Promise<FileReco
   const catalog = await openSqliteCatalog({ dir: sb.env.EXAI_DATA_DIR! });
   try {
     const content = input.content ?? randomBytes(16).toString('hex');
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sha256 = input.sha256 ?? createHash('sha256').update(content).digest('hex');
     const now = input.createdAt ?? Date.now();
     const claim = await catalog.claim({
       userId: input.userId ?? USER,

@@ -28,7 +28,7 @@ export const lsSpec: CommandSpec<LsOptions> = {
     { flags: '--provider <name>', description: 'only this provider', choices: ['kimi', 'glm', 'local'] },
     { flags: '--status <status>', description: 'only rows with this status', parse: parseStatus },
     { flags: '--since <when>', description: 'only files created within this long (7d, 12h) or since a date (2025-03-01)', parse: parseSince },
-    { flags: '--limit <n>', description: 'show at most n rows', parse: parsePositiveInt('--limit') },
+    { flags: '--limit <n>', description: 'show at most n rows', parse: parsePositiveInt('--limit', 1_000_000) },
   ],
   load: async () => ({ run: runLs }),
 };

@@ -177,6 +177,8 @@ function reportFailure(ctx: Context, ref: string, error: ExaiError): void {
 
 function summarize(ctx: Context, done: number, failed: number, freed: number, dryRun: boolean): void {
   const noun = done === 1 ? 'file' : 'files';
-  const head = dryRun ? `would delete ${done} ${noun} (${formatBytes(freed)}); nothing changed` : `${done} ${noun} deleted, ${formatBytes(freed)} of quota given back`;
+  let head = `${done} ${noun} deleted, ${formatBytes(freed)} of quota given back`;
+  if (dryRun) head = `would delete ${done} ${noun} (${formatBytes(freed)}); nothing changed`;
+  else if (done === 0) head = 'nothing deleted';
   ctx.output.info(failed > 0 ? `${head}, ${failed} failed` : head);
 }
