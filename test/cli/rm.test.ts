@@ -133,6 +133,20 @@ describe('exai rm', () => {
     expect(await statusOf(row.id)).toBe('active');
   });
 
+  it('refuses a row that is still being uploaded, and removes an interrupted one without a provider call', async () => {
+    const busy = await seed(sb, { content: 'in flight', leaseMs: 600_000 });
+    const r = await runCli(sb, ['rm', busy.sha256.slice(0, 10), '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('still being uploaded');
+    expect(await statusOf(busy.id)).toBe('uploading');
+    const crashed = await seed(sb, { content: 'crashed', leaseMs: 1, createdAt: Date.now() - 60_000 });
+    const gone = await runCli(sb, ['rm', 'zzz-missing', crashed.sha256, '--yes', '--json']);
+    expect(gone.code).toBe(8);
+    expect((JSON.parse(gone.stdout) as RmJson[]).map((x) => [x.ref, x.deleted])).toEqual([['zzz-missing', false], [crashed.sha256, true]]);
+    expect(await statusOf(crashed.id)).toBe('deleted');
+    expect(kimi.requests).toHaveLength(0);
+  });
+
   it('a provider without a key is an auth error naming the env var; the row stays', async () => {
     const row = await seed(sb, { provider: 'glm', fileId: 'file-glm-1' });
     const r = await runCli(sb, ['rm', 'file-glm-1', '--yes']);

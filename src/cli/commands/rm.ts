@@ -73,7 +73,9 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
     }
   }
   const done = results.length - failures.length;
-  if (ctx.output.json) ctx.output.jsonDocument(results);
+  // Report in the order the refs were given, whether a ref failed to resolve or to delete.
+  const order = (r: RmResult) => opts.args.indexOf(r.ref);
+  if (ctx.output.json) ctx.output.jsonDocument([...results].sort((a, b) => order(a) - order(b)));
   else summarize(ctx, done, failures.length, freed, opts.dryRun === true);
   return exitCodeForBatch(done, failures);
 }
