@@ -1,10 +1,11 @@
 /** The list of subcommands, as data. Bodies load lazily. */
 import type { CommandSpec } from '../spec.js';
 import { validateSpec } from './validate.js';
+import { uploadSpec } from './upload.js';
 import { configSpec } from './config.js';
 import { lsSpec } from './ls.js';
 import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];
