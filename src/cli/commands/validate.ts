@@ -1,54 +1,158 @@
 /** `exai validate <paths…>`: the safe read path and the rule list, reported for every file. */
-import { EXIT, type ExaiError } from '../../core/errors.js';
+import { EXIT, ExaiError } from '../../core/errors.js';
+import type { Config } from '../../core/config/types.js';
+import type { HashCache } from '../../core/files/hash-cache.js';
+import type { ValidationReport } from '../../core/validate/report.js';
 import type { Context } from '../context.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
+
+/** How the results are written: lines for people, one JSON array, or JUnit XML for CI. */
+export type Reporter = 'human' | 'json' | 'junit';
 
 export interface ValidateOptions extends BaseOptions {
   maxSize?: string;
   allowMime?: string[];
   blockExt?: string[];
+  reporter?: Reporter;
 }
 
 export const validateSpec: CommandSpec<ValidateOptions> = {
   name: 'validate',
   args: '<paths...>',
   summary: 'check files against the path policy and the validation rules',
+  help: [
+    'check files against the path policy and the validation rules',
+    '',
+    'Examples:',
+    '  exai validate report.pdf notes/',
+    "  exai validate 'dist/**/*.pdf' --json",
+    '  exai validate docs --reporter junit > validate.xml',
+  ].join('\n'),
   options: [
     { flags: '--max-size <size>', description: 'largest file allowed for this run (e.g. 100MB)' },
     { flags: '--allow-mime <type>', description: 'allow a MIME type for this run (repeatable)', repeatable: true },
     { flags: '--block-ext <ext>', description: 'block an extension for this run (repeatable)', repeatable: true },
+    { flags: '--reporter <name>', description: 'output format (--json is --reporter json)', choices: ['human', 'json', 'junit'] },
   ],
   load: async () => ({ run: runValidate }),
 };
 
+// Below this size re-reading costs less than a SQLite lookup and write: the cache only
+// pays off for files whose read pass is measurable (bench/validate.mjs).
+const HASH_CACHE_MIN_BYTES = 256n * 1024n;
+
 /** Validate every file; exit 0 when all pass, 3 when any fails. */
 export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<number> {
-  const { applyFlagOverrides } = await import('../../core/config/load.js');
+  const reporter = chooseReporter(opts);
+  if (reporter === 'json') ctx.output.configure({ json: true });
+  const started = Date.now();
+  const config = await applyOverrides(opts, ctx);
+  const cachePromise = openCacheQuietly(ctx, config.dirs.state);
   const { expandInputs } = await import('../../core/files/expand.js');
-  const { inspectFile, toValidationReport } = await import('../../core/validate/index.js');
-  const { mapLimit } = await import('../../core/concurrency.js');
+  const expanded = await expandInputs(opts.args, ctx.cwd);
+  const cache = await cachePromise;
+  let timed: TimedReports;
+  try {
+    timed = await inspectAll(expanded.files, config, ctx, cache);
+  } finally {
+    cache?.close();
+  }
+  const pathErrors = expanded.errors.map(toErrorReport);
+  const reports = [...timed.reports, ...pathErrors];
+  const seconds = (Date.now() - started) / 1000;
+  if (reporter === 'json') ctx.output.jsonDocument(reports);
+  else if (reporter === 'junit') await writeJUnit(ctx, reports, [...timed.seconds, ...pathErrors.map(() => 0)], seconds, started);
+  else writeHuman(ctx, reports);
+  const failed = reports.filter((r) => !r.valid).length;
+  ctx.output.info(`${reports.length - failed} valid, ${failed} rejected`);
+  return failed > 0 ? EXIT.validation : EXIT.ok;
+}
+
+function chooseReporter(opts: ValidateOptions): Reporter {
+  if (opts.json === true && opts.reporter !== undefined && opts.reporter !== 'json') {
+    throw new ExaiError('USAGE', `--json and --reporter ${opts.reporter} ask for different outputs; pick one.`);
+  }
+  return opts.reporter ?? (opts.json === true ? 'json' : 'human');
+}
+
+async function applyOverrides(opts: ValidateOptions, ctx: Context): Promise<Config> {
+  const { applyFlagOverrides } = await import('../../core/config/load.js');
   const flags: Record<string, { value: string; flag: string }> = {};
   if (opts.maxSize) flags['maxFileSize'] = { value: opts.maxSize, flag: '--max-size' };
   if (opts.allowMime?.length) flags['allowedMimeTypes'] = { value: [...ctx.config.allowedMimeTypes, ...opts.allowMime].join(','), flag: '--allow-mime' };
   if (opts.blockExt?.length) flags['blockedExtensions'] = { value: [...ctx.config.blockedExtensions, ...opts.blockExt].join(','), flag: '--block-ext' };
-  const config = applyFlagOverrides(ctx.loaded, flags).config;
-  const expanded = await expandInputs(opts.args, ctx.cwd);
+  return applyFlagOverrides(ctx.loaded, flags).config;
+}
+
+// The cache only saves re-reading; a read-only or locked state dir must not fail validation.
+async function openCacheQuietly(ctx: Context, stateDir: string): Promise<HashCache | undefined> {
+  try {
+    const { openHashCache } = await import('../../core/files/hash-cache.js');
+    return onlyLargeFiles(await openHashCache(stateDir));
+  } catch (error) {
+    ctx.output.warn(`hash cache unavailable, every file will be read: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function onlyLargeFiles(cache: HashCache): HashCache {
+  return {
+    get: (identity) => (identity.size >= HASH_CACHE_MIN_BYTES ? cache.get(identity) : undefined),
+    set: (identity, entry) => {
+      if (identity.size >= HASH_CACHE_MIN_BYTES) cache.set(identity, entry);
+    },
+    close: () => cache.close(),
+  };
+}
+
+interface TimedReports {
+  reports: ValidationReport[];
+  seconds: number[];
+}
+
+async function inspectAll(files: readonly string[], config: Config, ctx: Context, hashCache: HashCache | undefined): Promise<TimedReports> {
+  const { inspectFile, toValidationReport } = await import('../../core/validate/index.js');
+  const { mapLimit } = await import('../../core/concurrency.js');
+  const { createProgressLine } = await import('../progress.js');
   const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: ctx.cwd };
   const rules = { maxFileSize: config.maxFileSize, allowedMimeTypes: config.allowedMimeTypes, blockedExtensions: config.blockedExtensions, allowActiveContent: config.allowActiveContent };
-  const inspections = await mapLimit(expanded.files, Math.max(4, config.concurrency), (file) => inspectFile(file, { policy, rules }));
-  const reports = [
-    ...inspections.map(toValidationReport),
-    ...expanded.errors.map((e: ExaiError) => ({ path: e.path ?? '', valid: false, errors: [{ code: e.code, name: e.name, message: e.message }], metadata: { size: null, mime_type: null, extension: null, sha256: null } })),
-  ];
-  const failed = reports.filter((r) => !r.valid).length;
-  if (ctx.output.json) ctx.output.jsonDocument(reports);
-  else {
-    for (const r of reports) {
-      const mark = r.valid ? ctx.output.chalk.green('✓') : ctx.output.chalk.red('✗');
-      const why = r.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
-      ctx.output.line(`${mark} ${r.path}  ${r.metadata.size ?? '-'} B  ${r.metadata.mime_type ?? '-'}${why ? `  ${why}` : ''}`);
-    }
-    ctx.output.info(`${reports.length - failed} valid, ${failed} rejected`);
+  const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'validating' });
+  const seconds = new Array<number>(files.length).fill(0);
+  let done = 0;
+  try {
+    const reports = await mapLimit(files, Math.max(4, config.concurrency), async (file, index) => {
+      const t0 = performance.now();
+      const inspection = await inspectFile(file, { policy, rules, hashCache });
+      seconds[index] = (performance.now() - t0) / 1000;
+      progress.update(++done, files.length);
+      return toValidationReport(inspection);
+    });
+    return { reports, seconds };
+  } finally {
+    progress.stop();
   }
-  return failed > 0 ? EXIT.validation : EXIT.ok;
+}
+
+function toErrorReport(e: ExaiError): ValidationReport {
+  return {
+    path: e.path ?? '',
+    valid: false,
+    errors: [{ code: e.code, name: e.name, message: e.message }],
+    metadata: { size: null, mime_type: null, extension: null, sha256: null },
+  };
+}
+
+function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
+  const { chalk } = ctx.output;
+  for (const r of reports) {
+    const mark = r.valid ? chalk.green('✓') : chalk.red('✗');
+    const why = r.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
+    ctx.output.line(`${mark} ${r.path}  ${r.metadata.size ?? '-'} B  ${r.metadata.mime_type ?? '-'}${why ? `  ${why}` : ''}`);
+  }
+}
+
+async function writeJUnit(ctx: Context, reports: readonly ValidationReport[], caseSeconds: number[], seconds: number, started: number): Promise<void> {
+  const { buildJUnitXml } = await import('../junit.js');
+  const timestamp = new Date(started).toISOString().replace(/\.\d{3}Z$/, '');
+  ctx.output.line(buildJUnitXml(reports, { seconds, caseSeconds, timestamp }).trimEnd());
 }
