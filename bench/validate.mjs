@@ -1,0 +1,86 @@
+/**
+ * validate benches: 10,000 small files vs `file --mime-type -b` (target ≤0.5×), and one
+ * 256 MiB file vs `sha256sum` (target ≤0.5×, peak RSS ≤100 MiB), cold and warm hash cache.
+ */
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+import { randomFillSync } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+const SMALL_FILES = 10_000;
+const BIG_BYTES = 256 * 1024 * 1024;
+const PNG_1X1 = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082',
+  'hex',
+);
+
+/** Both validate benches; each cleans up its temp dir. */
+export async function run(lib) {
+  return [...(await benchSmallFiles(lib)), ...(await benchBigFile(lib))];
+}
+
+async function benchSmallFiles(lib) {
+  const root = await lib.makeTempDir('exai-bench-small-');
+  try {
+    const names = await writeSmallFiles(lib, path.join(root, 'files'));
+    await fs.writeFile(path.join(root, 'names.txt'), `${names.join('\n')}\n`);
+    const env = lib.isolatedEnv(root);
+    const ref = await lib.timeMedian('file', ['--mime-type', '-b', '-f', 'names.txt'], { cwd: root });
+    const exai = await lib.timeMedian(process.execPath, lib.exaiArgs('validate', 'files', '--json'), { cwd: root, env });
+    return [lib.ratioRow(`validate ${SMALL_FILES} small files --json`, exai.median, 'file --mime-type -b', ref.median, 0.5)];
+  } finally {
+    await lib.removeDir(root);
+  }
+}
+
+// A third each of real PDFs, PNGs and UTF-8 text, 1,000 to a directory.
+async function writeSmallFiles(lib, dir) {
+  const pdf = await fs.readFile(path.join(lib.ROOT, 'examples', 'report.pdf'));
+  const names = [];
+  for (let i = 0; i < SMALL_FILES; i++) {
+    const sub = `d${Math.floor(i / 1000)}`;
+    if (i % 1000 === 0) await fs.mkdir(path.join(dir, sub), { recursive: true });
+    const kind = i % 3;
+    const name = path.join('files', sub, `f${i}.${['pdf', 'png', 'txt'][kind]}`);
+    const body = kind === 0 ? pdf : kind === 1 ? PNG_1X1 : Buffer.from(`line ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 40))}\n`);
+    await fs.writeFile(path.join(dir, '..', name), body);
+    names.push(name);
+  }
+  return names;
+}
+
+async function benchBigFile(lib) {
+  const root = await lib.makeTempDir('exai-bench-big-');
+  try {
+    await writeBigPdf(path.join(root, 'big.pdf'));
+    const env = lib.isolatedEnv(root);
+    const dropState = () => lib.removeDir(env.EXAI_STATE_DIR);
+    const args = lib.exaiArgs('validate', 'big.pdf', '--json');
+    const ref = await lib.timeMedian('sha256sum', ['big.pdf'], { cwd: root });
+    const cold = await lib.timeMedian(process.execPath, args, { cwd: root, env, before: dropState });
+    const warm = await lib.timeMedian(process.execPath, args, { cwd: root, env });
+    await dropState();
+    const rss = await lib.peakRssMiB(process.execPath, args, { cwd: root, env });
+    return [
+      lib.ratioRow('validate 256 MiB file (cold cache)', cold.median, 'sha256sum', ref.median, 0.5),
+      lib.ratioRow('validate 256 MiB file (warm cache)', warm.median, 'sha256sum', ref.median, 0.5),
+      lib.limitRow('validate 256 MiB file peak RSS', rss.mib, 'MiB', 100, { method: rss.method }),
+    ];
+  } finally {
+    await lib.removeDir(root);
+  }
+}
+
+// A PDF header over random bytes: sniffed as PDF, and nothing for the text checks to skip.
+async function writeBigPdf(file) {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.write(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'));
+    const chunk = Buffer.allocUnsafe(8 * 1024 * 1024);
+    for (let written = 0; written < BIG_BYTES; written += chunk.length) await handle.write(randomFillSync(chunk));
+    await handle.write(Buffer.from('\n%%EOF\n'));
+  } finally {
+    await handle.close();
+  }
+}
