@@ -10,7 +10,9 @@ const BIN = path.resolve('bin/exai.js');
 
 async function exai(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run('node', [BIN, ...args], { cwd, env: { ...process.env, EXAI_STATE_DIR: cwd, EXAI_DATA_DIR: cwd, EXAI_CONFIG_DIR: cwd } });
+    // State (the hash cache) lives outside the validated dir, or the cache file would be validated too.
+    const home = await mkdtemp(path.join(os.tmpdir(), 'exai-e2e-home-'));
+    const r = await run('node', [BIN, ...args], { cwd, env: { ...process.env, EXAI_STATE_DIR: home, EXAI_DATA_DIR: home, EXAI_CONFIG_DIR: home } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
