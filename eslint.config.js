@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const NODE_GLOBALS = Object.fromEntries(
+  ['process', 'Buffer', 'URL', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'].map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.bench-tmp/**'] },
   js.configs.recommended,
@@ -28,5 +32,10 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.{ts,mjs}', '*.js', '*.ts'],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // Plain Node scripts: the runtime's globals, without pulling in a globals package.
+    files: ['bench/**/*.mjs', 'bin/**/*.js'],
+    languageOptions: { globals: NODE_GLOBALS },
   },
 );

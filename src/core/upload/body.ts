@@ -13,18 +13,19 @@ import type { UploadBody } from '../../providers/types.js';
 import type { ValidatedFile } from './types.js';
 
 const READ_CHUNK = 1024 * 1024;
+const RECLAIM_EVERY = 16 * 1024 * 1024;
 
 /** A replayable body for `file`: each open() re-verifies and streams exactly `size` bytes. */
-export function createUploadBody(file: ValidatedFile, policy: PathPolicy): UploadBody {
+export function createUploadBody(file: ValidatedFile, policy: PathPolicy, reclaim?: () => void): UploadBody {
   return {
     size: file.facts.size,
     filename: baseName(file.displayPath),
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
-    open: () => openVerified(file, policy),
+    open: () => openVerified(file, policy, reclaim),
   };
 }
 
-async function openVerified(file: ValidatedFile, policy: PathPolicy): Promise<Readable> {
+async function openVerified(file: ValidatedFile, policy: PathPolicy, reclaim: (() => void) | undefined): Promise<Readable> {
   const opened = await safeOpen(file.facts.realPath, policy);
   try {
     assertSameFile(file, opened.identity);
@@ -34,16 +35,27 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy): Promise<Re
   }
   if (file.facts.size === 0) return emptyStream(opened);
   const source = opened.handle.createReadStream({ start: 0, end: file.facts.size - 1, highWaterMark: READ_CHUNK, autoClose: true });
-  const checked = source.pipe(checkAtEnd(file, opened));
+  const checked = source.pipe(checkAtEnd(file, opened, reclaim));
   source.on('error', (error) => checked.destroy(error));
   checked.on('close', () => source.destroy());
   return checked;
 }
 
-/** Pass bytes through; at the end, fstat the handle again and fail if the file changed. */
-function checkAtEnd(file: ValidatedFile, opened: OpenedFile): Transform {
+/**
+ * Pass bytes through; at the end, fstat the handle again and fail if the file changed.
+ * Every RECLAIM_EVERY bytes `reclaim` runs: each chunk is a fresh buffer outside the JS heap,
+ * and V8 only collects those after ~64 MiB of them pile up — the difference between a flat
+ * and a file-size-shaped RSS for a streamed upload.
+ */
+function checkAtEnd(file: ValidatedFile, opened: OpenedFile, reclaim: (() => void) | undefined): Transform {
+  let sinceReclaim = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      sinceReclaim += chunk.length;
+      if (reclaim && sinceReclaim >= RECLAIM_EVERY) {
+        sinceReclaim = 0;
+        reclaim();
+      }
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
