@@ -34,10 +34,15 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy, reclaim: ((
     throw error;
   }
   if (file.facts.size === 0) return emptyStream(opened);
-  const source = opened.handle.createReadStream({ start: 0, end: file.facts.size - 1, highWaterMark: READ_CHUNK, autoClose: true });
+  // The handle outlives the read stream: the end-of-file identity check in checkAtEnd runs
+  // after the last read, so the handle is closed only once the checked stream is done.
+  const source = opened.handle.createReadStream({ start: 0, end: file.facts.size - 1, highWaterMark: READ_CHUNK, autoClose: false });
   const checked = source.pipe(checkAtEnd(file, opened, reclaim));
   source.on('error', (error) => checked.destroy(error));
-  checked.on('close', () => source.destroy());
+  checked.on('close', () => {
+    source.destroy();
+    opened.handle.close().catch(() => undefined);
+  });
   return checked;
 }
 

@@ -1,0 +1,75 @@
+/** The upload body re-opens and re-verifies the validated file on every attempt. */
+import { createHash } from 'node:crypto';
+import { appendFile, mkdtemp, open, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createUploadBody } from '../../../../src/core/upload/body.js';
+import type { ValidatedFile } from '../../../../src/core/upload/types.js';
+import { inspectFile } from '../../../../src/core/validate/index.js';
+import { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS } from '../../../../src/core/validate/defaults.js';
+
+const RULES = { maxFileSize: 1 << 30, allowedMimeTypes: [...DEFAULT_ALLOWED_MIME_TYPES], blockedExtensions: [...DEFAULT_BLOCKED_EXTENSIONS], allowActiveContent: false };
+
+async function validated(content: string | Buffer): Promise<{ file: ValidatedFile; policy: { roots: string[]; allowExternal: boolean; allowHardlinks: boolean; cwd: string }; full: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'exai-body-'));
+  const full = path.join(dir, 'notes.txt');
+  await writeFile(full, content);
+  const policy = { roots: [dir], allowExternal: false, allowHardlinks: false, cwd: dir };
+  const inspection = await inspectFile('notes.txt', { policy, rules: RULES });
+  expect(inspection.valid).toBe(true);
+  const facts = inspection.facts!;
+  return { file: { displayPath: 'notes.txt', facts, identity: inspection.identity!, sha256: facts.read.sha256! }, policy, full };
+}
+
+async function drain(stream: Readable, slowly = false): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    if (slowly) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return Buffer.concat(chunks);
+}
+
+describe('createUploadBody', () => {
+  it('streams exactly the validated bytes, every time it is opened', async () => {
+    const content = 'line of text\n'.repeat(800_000);
+    const { file, policy } = await validated(content);
+    const body = createUploadBody(file, policy);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const bytes = await drain(await body.open(), attempt === 1);
+      expect(bytes.length).toBe(body.size);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
+    }
+  });
+
+  it('refuses to open a file that changed after validation', async () => {
+    const { file, policy, full } = await validated('hello\n');
+    await appendFile(full, 'more\n');
+    await expect(createUploadBody(file, policy).open()).rejects.toMatchObject({ name: 'FILE_CHANGED' });
+  });
+
+  it('fails the stream when the file is rewritten in place while it is read', async () => {
+    const { file, policy, full } = await validated('x'.repeat(4 * 1024 * 1024));
+    const stream = await createUploadBody(file, policy).open();
+    let first = true;
+    const reading = (async () => {
+      for await (const _chunk of stream as AsyncIterable<Buffer>) {
+        if (!first) continue;
+        first = false;
+        const handle = await open(full, 'r+');
+        await handle.write('y', 0);
+        await handle.close();
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'FILE_CHANGED' });
+  });
+
+  it('calls the memory reclaimer while streaming a large file', async () => {
+    const { file, policy } = await validated('z'.repeat(40 * 1024 * 1024));
+    let calls = 0;
+    await drain(await createUploadBody(file, policy, () => calls++).open());
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+});
