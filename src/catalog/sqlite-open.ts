@@ -20,7 +20,26 @@ function openConnection(Driver: DatabaseCtor, file: string, readonly: boolean): 
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * Compile each SQL text once per connection. Preparing is most of the cost of a small query
+ * (a batch upload runs a handful per file); better-sqlite3 statements are reusable as long as
+ * none is iterated while re-run, and the catalog only uses get/all/run.
+ */
+function cacheStatements(db: Database.Database): void {
+  const prepare = db.prepare.bind(db);
+  const compiled = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = compiled.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      compiled.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 async function ensureFile(dir: string, file: string): Promise<void> {

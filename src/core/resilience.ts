@@ -122,7 +122,12 @@ export function createBreakerStore(stateDir: string, cfg: BreakerConfig, clock: 
   return {
     state: (provider) => view(readStates(file)[provider]),
     allow: (provider) => view(readStates(file)[provider]).state !== 'open',
-    recordSuccess: (provider) => update(provider, () => ({ failures: 0 })),
+    // The common case, success on a healthy provider, changes nothing: skip the fsync'd write.
+    recordSuccess: (provider) => {
+      const current = readStates(file)[provider];
+      if (current === undefined || (current.failures === 0 && current.open !== true)) return;
+      update(provider, () => ({ failures: 0 }));
+    },
     recordFailure: (provider) =>
       update(provider, (current) => {
         const failures = current.failures + 1;

@@ -11,6 +11,8 @@ import type { PathPolicy } from '../files/types.js';
 import { inspectFile, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
 import type { ValidatedFile } from './types.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface PrepareOptions {
   policy: PathPolicy;
   rules: RuleConfig;
@@ -36,7 +38,10 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
   for (const inspection of inspections) {
     const { facts, identity } = inspection;
     const sha256 = facts?.read.sha256;
-    if (inspection.valid && facts && identity && sha256) valid.push({ displayPath: inspection.displayPath, facts, identity, sha256 });
+    // Drop the sniffed head (up to 64 KiB a file): upload never needs it, and a batch of
+    // thousands of files would otherwise keep every one of them alive until the end.
+    const light = facts ? { ...facts, read: { ...facts.read, head: EMPTY } } : undefined;
+    if (inspection.valid && light && identity && sha256) valid.push({ displayPath: inspection.displayPath, facts: light, identity, sha256 });
   }
   return { reports, valid, rejected: reports.length - valid.length };
 }
