@@ -15,7 +15,7 @@ export const unlockSpec: CommandSpec<UnlockOptions> = {
   name: 'unlock',
   args: '[keys...]',
   summary: 'remove stale locks (and with --all, live ones too)',
-  help: 'Remove lockfiles whose lease expired or whose process is gone on this host, and mark\nuploads interrupted by a crash as failed (their quota is released).\nGive sha256 keys to look at only those locks. --all also removes live locks: use it only\nwhen you know their holders are gone (it asks on a terminal and needs --yes otherwise).',
+  help: 'Remove lockfiles whose lease expired or whose process is gone on this host, and mark uploads interrupted by a crash as failed (their quota is released).\n\nGive sha256 keys to look at only those locks. --all also removes live locks: use it only when you know their holders are gone (it asks on a terminal and needs --yes otherwise).',
   options: [
     { flags: '--all', description: 'remove live locks too, not only stale ones' },
     { flags: '-y, --yes', description: 'do not ask before removing live locks' },
