@@ -31,7 +31,7 @@ export function createProgressLine(output: Output, opts: ProgressLineOptions): P
   const line = output.progress();
   const now = opts.now ?? Date.now;
   const started = now();
-  const describe = opts.unit === 'files' ? describeCount : (done: number, total: number) => describeBytes(done, total, now() - started);
+  const describe = opts.unit === 'files' ? describeCount : (done: number, total: number) => `${drawBar(done, total)}  ${describeBytes(done, total, now() - started)}`;
   return {
     update: (done, total) => line.update(`${opts.verb} ${describe(done, total)}`),
     stop: () => line.stop(),
@@ -52,4 +52,10 @@ export function describeBytes(done: number, total: number, elapsedMs: number): s
     if (total > done) parts.push(`ETA ${formatDuration(Math.max(1, Math.round((total - done) / perSecond)) * 1000)}`);
   }
   return parts.join('  ');
+}
+
+/** "[########------------]": 20 cells, filled in proportion to done/total. */
+export function drawBar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.min(width, Math.max(0, Math.floor((done / total) * width))) : 0;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration } from '../core/units.js';
 import type { UploadEvents, UploadOutcome, ValidatedFile } from '../core/upload/index.js';
 import type { ValidationReport } from '../core/validate/index.js';
 import type { Output } from './output.js';
+import { createProgressLine } from './progress.js';
 
 /** Validation failed: say which files and why; nothing was sent. */
 export function printRejected(reports: readonly ValidationReport[], output: Output): void {
@@ -84,16 +85,17 @@ function describeOutcome(o: UploadOutcome, output: Output): string {
   }
 }
 
-/** Progress (bytes, speed, ETA) and retry/fallback notices while uploads run. */
+/** Progress (a bar, bytes, speed, ETA) and retry/fallback notices while uploads run. */
 export function createUploadEvents(files: readonly ValidatedFile[], output: Output): { handlers: UploadEvents; stop(): void } {
-  const progress = output.progress();
   const total = files.reduce((sum, f) => sum + f.facts.size, 0);
+  const progress = createProgressLine(output, { unit: 'bytes', verb: 'uploading' });
   const sent = new Map<string, number>();
-  const started = Date.now();
+  let sum = 0;
   const handlers: UploadEvents = {
     onProgress: (file, bytes) => {
+      sum += bytes - (sent.get(file.displayPath) ?? 0);
       sent.set(file.displayPath, bytes);
-      progress.update(progressText([...sent.values()].reduce((a, b) => a + b, 0), total, Date.now() - started));
+      progress.update(sum, total);
     },
     onRetry: (file, provider, info) =>
       output.info(`${file.displayPath}: ${provider} attempt ${info.attempt} failed (${messageOf(info.error)}); retrying in ${formatDuration(info.delayMs)}`),
@@ -102,12 +104,6 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
     onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
   };
   return { handlers, stop: () => progress.stop() };
-}
-
-function progressText(done: number, total: number, elapsedMs: number): string {
-  const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
-  const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
-  return `uploading ${formatBytes(done)} / ${formatBytes(total)}  ${formatBytes(rate)}/s  ETA ${eta}`;
 }
 
 function messageOf(error: unknown): string {

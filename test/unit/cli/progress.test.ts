@@ -44,7 +44,7 @@ describe('createProgressLine', () => {
     const line = createProgressLine(output, { unit: 'bytes', verb: 'uploading', now: () => now });
     now = 2000;
     line.update(8 * 1024 * 1024, 24 * 1024 * 1024);
-    expect(stderr.text()).toContain('uploading 8.0 MiB/24.0 MiB  4.0 MiB/s  ETA 4s');
+    expect(stderr.text()).toContain('uploading [######--------------]  8.0 MiB/24.0 MiB  4.0 MiB/s  ETA 4s');
   });
 });
 
