@@ -90,6 +90,7 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
   const total = files.reduce((sum, f) => sum + f.facts.size, 0);
   const progress = createProgressLine(output, { unit: 'bytes', verb: 'uploading' });
   const sent = new Map<string, number>();
+  const waiting = new Set<string>();
   let sum = 0;
   const handlers: UploadEvents = {
     onProgress: (file, bytes) => {
@@ -99,7 +100,12 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
     },
     onRetry: (file, provider, info) =>
       output.info(`${file.displayPath}: ${provider} attempt ${info.attempt} failed (${messageOf(info.error)}); retrying in ${formatDuration(info.delayMs)}`),
-    onLockWait: (file, holder) => output.info(`${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname})`),
+    // Called on every wait round: say it once per file.
+    onLockWait: (file, holder) => {
+      if (waiting.has(file.displayPath)) return;
+      waiting.add(file.displayPath);
+      output.info(`${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname}, ${holder.command})`);
+    },
     onFallback: (file, from, error) => output.info(`${file.displayPath}: ${from} failed (${error.message}); trying the next provider`),
     onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
   };
