@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
 import { createFakeClock } from '../servers/upload-fixtures.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { acquireLock } from '../../src/core/lock.js';
+import { createHash } from 'node:crypto';
 
 const KIMI_KEY = 'sk-kimi-test-secret-0123456789abcdef';
 const GLM_KEY = 'glm-test-secret-fedcba9876543210.abcdef';
@@ -215,6 +217,24 @@ describe('exai upload to Kimi and GLM', () => {
         expect(result.stdout + result.stderr).not.toContain(KIMI_KEY);
         expect(result.stdout + result.stderr).not.toContain(KIMI_KEY.slice(0, 16));
       }
+    }
+  });
+
+  it('waits for a live lock on the same content, then exits 7 naming the holder', async () => {
+    const ws = await workspaceWithPdf();
+    await ws.config({ lockTimeout: '300ms' });
+    const server = await kimi();
+    const sha = createHash('sha256').update(await readFile(path.resolve('examples/report.pdf'))).digest('hex');
+    const held = await acquireLock({ dir: ws.stateDir, key: sha, timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'test holder' } });
+    try {
+      const result = await ws.main(['upload', 'report.pdf', '--json'], { env: kimiEnv(server) });
+      expect(result.code).toBe(7);
+      const [row] = JSON.parse(result.stdout) as Array<Row & { error: { name: string; message: string } }>;
+      expect(row?.error.name).toBe('LOCK_TIMEOUT');
+      expect(row?.error.message).toContain(String(process.pid));
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await held.release();
     }
   });
 });
