@@ -99,8 +99,8 @@ export function buildContext(input: BuildInput): Context {
     overrides.providers ??
       (async () => {
         const { createProviderRegistry } = await import('../providers/registry.js');
-        const shared = await dispatcher();
-        return createProviderRegistry({ config, dispatcher: () => shared });
+        // The HTTP stack loads only when a provider actually sends a request.
+        return createProviderRegistry({ config, dispatcher });
       }),
   );
   return {

@@ -7,6 +7,9 @@ import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
+import type { HttpResponse } from './http-response.js';
+
+export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
 
 /** Response bodies larger than this are cut: file-API answers are small JSON documents. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -32,12 +35,6 @@ export interface HttpRequest {
   service: string;
 }
 
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  /** The body as text (cut at 4 MiB). */
-  text: string;
-}
 
 /** Send one request; resolve with any non-3xx response, reject network trouble as PROVIDER_UNAVAILABLE. */
 export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
@@ -140,23 +137,3 @@ function describeNetworkError(error: unknown, code: string | undefined): string 
   return short ? `${short} (${code})` : code;
 }
 
-/**
- * Parse `retry-after-ms` or `Retry-After` (delta seconds or an HTTP-date) into milliseconds.
- * Garbage, negative or past values give undefined (the caller then uses its own backoff).
- */
-export function parseRetryAfter(headers: HttpResponse['headers'], now: number = Date.now()): number | undefined {
-  const ms = firstHeader(headers['retry-after-ms']);
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
-  const value = firstHeader(headers['retry-after'])?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  const delta = date - now;
-  return delta >= 0 ? delta : undefined;
-}
-
-/** The first value of a header that may repeat. */
-export function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

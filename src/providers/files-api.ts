@@ -5,8 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
-import { sendRequest, type HttpResponse } from '../core/http.js';
-import { buildMultipartBody } from './multipart.js';
+import type { HttpResponse } from '../core/http-response.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
 import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
@@ -15,8 +14,8 @@ import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, Upl
 export interface FilesApiOptions {
   apiKey: string | undefined;
   baseUrl: string;
-  /** The shared Agent, or a function that creates it on first use. */
-  dispatcher: Dispatcher | (() => Dispatcher);
+  /** The shared Agent, or a function that creates it on first use (so a dedup hit never loads undici). */
+  dispatcher: Dispatcher | (() => Dispatcher | Promise<Dispatcher>);
 }
 
 /** The parts of a file API that differ between providers. */
@@ -27,7 +26,7 @@ export abstract class FilesApiProvider implements Provider {
   /** The env var that holds the key, for messages. */
   protected abstract readonly keyEnv: string;
   private readonly baseUrl: string;
-  private dispatcherValue: Dispatcher | undefined;
+  private dispatcherValue: Promise<Dispatcher> | undefined;
 
   constructor(private readonly options: FilesApiOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -44,12 +43,14 @@ export abstract class FilesApiProvider implements Provider {
   async upload(request: UploadRequest): Promise<RemoteFile> {
     checkSizeLimit(this, request.purpose, request.body.size);
     const headers = this.authHeaders();
+    // Loaded on first use: undici and form-data cost ~140 ms to import, a catalog hit needs neither.
+    const [{ sendRequest }, { buildMultipartBody }] = await Promise.all([import('../core/http.js'), import('./multipart.js')]);
     // Opened per call: a retried upload re-opens and re-verifies the file.
     const multipart = await buildMultipartBody(request);
     const action = `upload ${request.body.filename}`;
     try {
       const res = await sendRequest({
-        dispatcher: this.dispatcher(),
+        dispatcher: await this.dispatcher(),
         service: this.name,
         method: 'POST',
         url: `${this.baseUrl}/files`,
@@ -98,8 +99,9 @@ export abstract class FilesApiProvider implements Provider {
   }
 
   private async send(method: 'GET' | 'DELETE', pathAndQuery: string, action: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { sendRequest } = await import('../core/http.js');
     return sendRequest({
-      dispatcher: this.dispatcher(),
+      dispatcher: await this.dispatcher(),
       service: this.name,
       method,
       url: `${this.baseUrl}${pathAndQuery}`,
@@ -126,9 +128,9 @@ export abstract class FilesApiProvider implements Provider {
     });
   }
 
-  private dispatcher(): Dispatcher {
+  private dispatcher(): Promise<Dispatcher> {
     const d = this.options.dispatcher;
-    return (this.dispatcherValue ??= typeof d === 'function' ? d() : d);
+    return (this.dispatcherValue ??= Promise.resolve(typeof d === 'function' ? d() : d));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
-import { parseRetryAfter, type HttpResponse } from '../core/http.js';
+import { parseRetryAfter, type HttpResponse } from '../core/http-response.js';
 import { redactSecrets } from '../core/redact.js';
 
 /** The useful parts of `{"error":{"type","code","message"}}`, whatever the provider. */

@@ -21,7 +21,7 @@ export interface ProviderRegistry {
 }
 
 /** Build a registry that creates each provider when first asked for. */
-export function createProviderRegistry(input: { config: Config; dispatcher: () => Dispatcher }): ProviderRegistry {
+export function createProviderRegistry(input: { config: Config; dispatcher: () => Dispatcher | Promise<Dispatcher> }): ProviderRegistry {
   const { config } = input;
   const made = new Map<ProviderName, Provider>();
   const create = (name: ProviderName): Provider => {
