@@ -2,13 +2,12 @@
  * One sequential pass over an opened file: count bytes, SHA-256, keep the head for
  * sniffing, check UTF-8 and NUL — all from the same bytes, through the verified handle.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { ExaiError } from '../errors.js';
-import { createUtf8Checker } from './utf8-check.js';
+import { checkUnchangedStat } from './open-checks.js';
+import { createPassState } from './pass-state.js';
 import type { OpenedFile, ReadPassResult } from './types.js';
 
-/** Bytes kept for magic-number sniffing. */
-export const HEAD_BYTES = 64 * 1024;
+export { HEAD_BYTES } from './pass-state.js';
+
 const CHUNK_BYTES = 1024 * 1024;
 const POOL_LIMIT = 8;
 
@@ -36,57 +35,17 @@ export async function readPass(file: OpenedFile, opts: ReadPassOptions): Promise
 }
 
 async function readAll(file: OpenedFile, opts: ReadPassOptions, buf: Buffer): Promise<ReadPassResult> {
-  const hash: Hash | undefined = opts.hash ? createHash('sha256') : undefined;
-  const utf8 = createUtf8Checker();
-  const head = Buffer.allocUnsafe(HEAD_BYTES);
-  let headLen = 0;
-  let total = 0;
-  let textCandidate = true;
-  let hasNul = false;
+  const pass = createPassState(opts.hash);
   const limit = opts.maxBytes + 1; // read one byte past the cap to know it was passed
   for (;;) {
-    const want = Math.min(buf.length, limit - total);
+    const want = Math.min(buf.length, limit - pass.total);
     if (want <= 0) break;
-    const { bytesRead } = await file.handle.read(buf, 0, want, total);
+    const { bytesRead } = await file.handle.read(buf, 0, want, pass.total);
     if (bytesRead === 0) break;
-    const chunk = buf.subarray(0, bytesRead);
-    hash?.update(chunk);
-    if (headLen < HEAD_BYTES) headLen += chunk.copy(head, headLen, 0, Math.min(bytesRead, HEAD_BYTES - headLen));
-    // Text checks stop at the first NUL or bad sequence: from then on binary pays only for hashing.
-    if (textCandidate && chunk.indexOf(0) !== -1) {
-      hasNul = true;
-      textCandidate = false;
-    }
-    if (textCandidate) textCandidate = utf8.push(chunk);
-    total += bytesRead;
-    await opts.onChunk?.(total);
+    pass.push(buf.subarray(0, bytesRead));
+    await opts.onChunk?.(pass.total);
   }
-  const truncated = total > opts.maxBytes;
-  if (!truncated) {
-    if (textCandidate) textCandidate = utf8.end();
-    await checkUnchanged(file, total);
-  }
-  return {
-    bytesRead: total,
-    sha256: hash !== undefined && !truncated ? hash.digest('hex') : undefined,
-    head: Buffer.from(head.subarray(0, headLen)),
-    truncated,
-    validUtf8: textCandidate,
-    hasNul,
-  };
-}
-
-async function checkUnchanged(file: OpenedFile, bytesRead: number): Promise<void> {
-  const before = file.identity;
-  const after = await file.handle.stat({ bigint: true });
-  const changed =
-    after.size !== before.size ||
-    after.mtimeNs !== before.mtimeNs ||
-    after.ctimeNs !== before.ctimeNs ||
-    BigInt(bytesRead) !== after.size;
-  if (!changed) return;
-  throw new ExaiError('FILE_CHANGED', `${JSON.stringify(file.displayPath)} changed while being read (${bytesRead} bytes read, size now ${after.size}).`, {
-    path: file.displayPath,
-    hint: 'run again once nothing is writing to the file',
-  });
+  const truncated = pass.total > opts.maxBytes;
+  if (!truncated) checkUnchangedStat(await file.handle.stat({ bigint: true }), file.identity, pass.total, file.displayPath);
+  return pass.finish(truncated);
 }
