@@ -48,7 +48,7 @@ export function sniffMatchesExtension(content: ContentFacts, extension: string):
 }
 
 /** Combine content facts with the file's name into the facts the rules judge. */
-export function buildFacts(file: OpenedFile, content: ContentFacts, read: ReadPassResult): FileFacts {
+export function buildFacts(file: Pick<OpenedFile, 'displayPath' | 'realPath' | 'identity'>, content: ContentFacts, read: ReadPassResult): FileFacts {
   const baseName = path.basename(file.realPath);
   const extension = finalExtension(baseName);
   const kind = classify(content, extension);

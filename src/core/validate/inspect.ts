@@ -7,7 +7,9 @@ import { isExaiError, type ExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import type { HashCache, HashCacheEntry } from '../files/hash-cache.js';
 import { readPass } from '../files/read-pass.js';
+import { SYNC_BUFFER_BYTES, readPassSync } from '../files/read-pass-sync.js';
 import { safeOpen } from '../files/safe-open.js';
+import { closeSmallFile, openSmallSync, type OpenedFd } from '../files/safe-open-sync.js';
 import type { FileFacts, FileIdentity, OpenedFile, PathPolicy, ReadPassResult } from '../files/types.js';
 import { RULES, type RuleConfig } from './rules.js';
 
@@ -31,6 +33,8 @@ export interface FileInspection {
   identity?: FileIdentity;
 }
 
+type Verified = Pick<OpenedFile, 'displayPath' | 'realPath' | 'identity'>;
+
 /** Run every rule against `facts`; all failures are returned, in rule order. */
 export function validateFacts(facts: FileFacts, cfg: RuleConfig): ExaiError[] {
   return RULES.map((rule) => rule.check(facts, cfg)).filter((error): error is ExaiError => error !== undefined);
@@ -38,35 +42,98 @@ export function validateFacts(facts: FileFacts, cfg: RuleConfig): ExaiError[] {
 
 /** Open, read (or hit the cache), sniff and validate one input path. */
 export async function inspectFile(input: string, opts: InspectOptions): Promise<FileInspection> {
+  // Small files are opened and read with synchronous syscalls (safe-open-sync.ts says why);
+  // large ones, and any handle the caller keeps, go through the async FileHandle path.
+  let small: OpenedFd | undefined;
+  try {
+    if (opts.keepOpen !== true) small = openSmallSync(input, opts.policy, SYNC_BUFFER_BYTES);
+  } catch (error) {
+    return failed(input, error, undefined);
+  }
+  if (small === undefined) return inspectLarge(input, opts);
+  const result = await inspectSmall(small, opts);
+  await yieldIfDue();
+  return result;
+}
+
+// Synchronous reads never hand the event loop a turn (the sniff resolves in microtasks), so
+// a batch of small files would starve timers and signals — SIGINT, lock heartbeats, the
+// progress line — until it ended. Let the loop run every so often.
+const YIELD_EVERY_MS = 20;
+let lastYield = 0;
+
+async function yieldIfDue(): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield < YIELD_EVERY_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
+}
+
+async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileInspection> {
+  let cached: HashCacheEntry | undefined;
+  let read: ReadPassResult | undefined;
+  try {
+    cached = lookUp(opts.hashCache, file.identity);
+    if (cached === undefined) read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
+  } catch (error) {
+    return failed(file.displayPath, error, file.identity);
+  } finally {
+    closeSmallFile(file);
+  }
+  try {
+    const facts = read === undefined ? factsFromCache(file, cached as HashCacheEntry) : await factsFromRead(file, read, opts);
+    return judge(file, facts, opts);
+  } catch (error) {
+    return failed(file.displayPath, error, file.identity);
+  }
+}
+
+async function inspectLarge(input: string, opts: InspectOptions): Promise<FileInspection> {
   let opened: OpenedFile;
   try {
     opened = await safeOpen(input, opts.policy);
   } catch (error) {
-    if (isExaiError(error)) return { displayPath: input, valid: false, errors: [error] };
-    throw error;
+    return failed(input, error, undefined);
   }
-  const identity = opened.identity;
   try {
     const facts = await gatherFacts(opened, opts);
-    const errors = validateFacts(facts, opts.rules);
-    const valid = errors.length === 0;
-    const keep = valid && opts.keepOpen === true;
-    if (!keep) await opened.handle.close();
-    return { displayPath: input, valid, errors, facts, identity, ...(keep ? { opened } : {}) };
+    const result = judge(opened, facts, opts);
+    if (result.opened === undefined) await opened.handle.close();
+    return result;
   } catch (error) {
     await opened.handle.close().catch(() => undefined);
-    if (isExaiError(error)) return { displayPath: input, valid: false, errors: [error], identity };
-    throw error;
+    return failed(input, error, opened.identity);
   }
+}
+
+function judge(file: Verified | OpenedFile, facts: FileFacts, opts: InspectOptions): FileInspection {
+  const errors = validateFacts(facts, opts.rules);
+  const valid = errors.length === 0;
+  const keep = valid && opts.keepOpen === true && 'handle' in file;
+  return { displayPath: file.displayPath, valid, errors, facts, identity: file.identity, ...(keep ? { opened: file } : {}) };
+}
+
+// ExaiErrors are the file's problem and become its report; anything else is a bug and escapes.
+function failed(displayPath: string, error: unknown, identity: FileIdentity | undefined): FileInspection {
+  if (!isExaiError(error)) throw error;
+  return { displayPath, valid: false, errors: [error], ...(identity === undefined ? {} : { identity }) };
 }
 
 async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<FileFacts> {
   const cached = lookUp(opts.hashCache, opened.identity);
-  if (cached !== undefined) return buildFacts(opened, cached, readFromCache(cached, opened.identity));
+  if (cached !== undefined) return factsFromCache(opened, cached);
   const read = await readPass(opened, { maxBytes: opts.rules.maxFileSize, hash: true });
+  return factsFromRead(opened, read, opts);
+}
+
+async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions): Promise<FileFacts> {
   const content = await analyseContent(read);
-  if (content.sha256 !== undefined) remember(opts.hashCache, opened.identity, { ...content, sha256: content.sha256 });
-  return buildFacts(opened, content, read);
+  if (content.sha256 !== undefined) remember(opts.hashCache, file.identity, { ...content, sha256: content.sha256 });
+  return buildFacts(file, content, read);
+}
+
+function factsFromCache(file: Verified, entry: HashCacheEntry): FileFacts {
+  return buildFacts(file, entry, readFromCache(entry, file.identity));
 }
 
 // The cache is a hint: a locked or damaged cache must not fail validation, so it reads as a miss.

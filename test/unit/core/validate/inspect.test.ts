@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,34 @@ describe('inspectFile', () => {
     await kept.opened?.handle.close();
     const rejected = await inspectFile('x.pdf.exe', { policy, rules, keepOpen: true });
     expect(rejected.opened).toBeUndefined();
+  });
+});
+
+describe('inspectFile on small and large files', () => {
+  it('reports a file past the synchronous read size the same way as a small one', async () => {
+    const line = 'plain text, read in one pass or streamed\n';
+    const big = line.repeat(Math.ceil((1.5 * 1024 * 1024) / line.length));
+    const large = await inspect('large.txt', big, { ...rules, maxFileSize: 4 * 1024 * 1024 });
+    const small = await inspect('small.txt', line);
+    expect(large.valid).toBe(true);
+    expect(large.facts).toMatchObject({ size: Buffer.byteLength(big), mimeType: 'text/plain', kind: 'text' });
+    expect(large.facts?.read.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(small.facts?.read.sha256).toBe(createHash('sha256').update(line).digest('hex'));
+  });
+
+  it('lets timers run during a long batch of small files (signals and lock heartbeats need the loop)', async () => {
+    await writeFixture(dir, 'tick.md', '# tick\n');
+    let fired = false;
+    const timer = setTimeout(() => {
+      fired = true;
+    }, 1);
+    let inspected = 0;
+    while (!fired && inspected < 20_000) {
+      await inspectFile('tick.md', { policy, rules });
+      inspected++;
+    }
+    clearTimeout(timer);
+    expect(fired).toBe(true);
   });
 });
 

@@ -1,0 +1,127 @@
+import fs from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExaiError } from '../../../../src/core/errors.js';
+import { readPass } from '../../../../src/core/files/read-pass.js';
+import { SYNC_BUFFER_BYTES, readPassSync } from '../../../../src/core/files/read-pass-sync.js';
+import { safeOpen } from '../../../../src/core/files/safe-open.js';
+import { closeSmallFile, openSmallSync, type OpenedFd } from '../../../../src/core/files/safe-open-sync.js';
+import type { PathPolicy, ReadPassResult } from '../../../../src/core/files/types.js';
+import { makeTempDir, pdfBytes, pngBytes, writeFixture } from '../../../fixtures/files.js';
+
+let dir: string;
+let policy: PathPolicy;
+
+beforeAll(async () => {
+  dir = await makeTempDir();
+  policy = { roots: [dir], allowExternal: false, allowHardlinks: false, cwd: dir };
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function openSync(name: string): OpenedFd {
+  const opened = openSmallSync(name, policy, Number.MAX_SAFE_INTEGER);
+  if (opened === undefined) throw new Error(`${name} was not opened`);
+  return opened;
+}
+
+function syncPass(name: string, maxBytes: number): ReadPassResult {
+  const opened = openSync(name);
+  try {
+    return readPassSync(opened, { maxBytes, hash: true });
+  } finally {
+    closeSmallFile(opened);
+  }
+}
+
+async function asyncPass(name: string, maxBytes: number): Promise<ReadPassResult> {
+  const opened = await safeOpen(name, policy);
+  try {
+    return await readPass(opened, { maxBytes, hash: true });
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+async function changedError(name: string, change: (file: string) => Promise<void>): Promise<unknown> {
+  const file = await writeFixture(dir, name, 'original content\n');
+  const opened = openSync(name);
+  try {
+    await change(file);
+    return (() => {
+      try {
+        return readPassSync(opened, { maxBytes: 1 << 20, hash: true });
+      } catch (error) {
+        return error;
+      }
+    })();
+  } finally {
+    closeSmallFile(opened);
+  }
+}
+
+const CASES: [string, string | Buffer][] = [
+  ['empty.txt', ''],
+  ['one.txt', 'x'],
+  ['text.md', '# ünïcödé €😀\n'.repeat(50)],
+  ['doc.pdf', pdfBytes()],
+  ['pic.png', pngBytes()],
+  ['exact.bin', Buffer.alloc(SYNC_BUFFER_BYTES, 0x61)],
+  ['over.bin', Buffer.alloc(SYNC_BUFFER_BYTES + 1, 0x62)],
+  ['multi.txt', 'aé€😀'.repeat(Math.ceil((2.5 * 1024 * 1024) / 10))],
+];
+
+describe('readPassSync', () => {
+  it.each(CASES)('learns exactly what readPass learns from %s', async (name, content) => {
+    await writeFixture(dir, name, content);
+    expect(syncPass(name, 1 << 30)).toEqual(await asyncPass(name, 1 << 30));
+  });
+
+  it('stops past the size cap without a hash, like readPass', async () => {
+    await writeFixture(dir, 'capped.txt', 'x'.repeat(5000));
+    const result = syncPass('capped.txt', 1000);
+    expect(result).toMatchObject({ truncated: true, sha256: undefined, bytesRead: 1001 });
+    expect(result).toEqual(await asyncPass('capped.txt', 1000));
+  });
+
+  it('throws FILE_CHANGED when the file grew after it was opened', async () => {
+    const error = await changedError('grown.log', (file) => fs.appendFile(file, 'appended\n'));
+    expect(error).toBeInstanceOf(ExaiError);
+    expect((error as ExaiError).name).toBe('FILE_CHANGED');
+    expect((error as ExaiError).path).toBe('grown.log');
+  });
+
+  it('throws FILE_CHANGED when the file shrank after it was opened', async () => {
+    const error = await changedError('shrunk.log', (file) => fs.truncate(file, 3));
+    expect((error as ExaiError).name).toBe('FILE_CHANGED');
+  });
+
+  it('throws FILE_CHANGED when bytes are rewritten in place with the old mtime put back', async () => {
+    const error = await changedError('forged.txt', async (file) => {
+      const before = await fs.stat(file);
+      await fs.writeFile(file, 'FORGED!! content\n'); // same length: only ctime tells
+      await fs.utimes(file, before.atime, before.mtime);
+    });
+    expect((error as ExaiError).name).toBe('FILE_CHANGED');
+  });
+
+  it('leaves no trace of one file in the next pass (the buffer is shared)', async () => {
+    await writeFixture(dir, 'first.bin', Buffer.alloc(100_000, 0xab));
+    syncPass('first.bin', 1 << 30);
+    await writeFixture(dir, 'second.txt', 'short');
+    const second = syncPass('second.txt', 1 << 30);
+    expect(second.head.toString()).toBe('short');
+    expect(second.bytesRead).toBe(5);
+  });
+});
+
+describe('openSmallSync', () => {
+  it('declines a regular file above the limit without opening it, so safeOpen can stream it', async () => {
+    await writeFixture(dir, 'large.txt', 'y'.repeat(2048));
+    expect(openSmallSync('large.txt', policy, 1024)).toBeUndefined();
+    const small = openSmallSync('large.txt', policy, 2048);
+    expect(small?.identity.size).toBe(2048n);
+    if (small) closeSmallFile(small);
+  });
+});
