@@ -43,9 +43,21 @@ function invalid(input: string, what: string): ExaiError {
 
 /** True when `target` is `root` or lies beneath it (separator-aware; never a string prefix). */
 export function isWithin(root: string, target: string): boolean {
+  // Every path checked per file is already absolute and normalised (resolve, realpath, the
+  // kernel); for those, component-wise containment is a prefix test ending at a separator.
+  if (path.sep === '/' && isNormalAbsolute(root) && isNormalAbsolute(target)) {
+    return target === root || root === '/' || target.startsWith(`${root}/`);
+  }
   const rel = path.relative(root, target);
   if (rel === '') return true;
   return !path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`);
+}
+
+// Anything path.resolve would still change: "//", a "." or ".." segment, a trailing "/".
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
+function isNormalAbsolute(p: string): boolean {
+  return p.startsWith('/') && !NOT_NORMAL.test(p);
 }
 
 const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];

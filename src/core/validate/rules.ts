@@ -42,11 +42,23 @@ export const checkNotEmpty: Rule = (facts) =>
 
 /** Any dotted segment counts (`report.pdf.exe`, `a.exe.pdf`), after Windows' trailing dot/space stripping. */
 export const checkBlockedExtension: Rule = (facts, cfg) => {
-  const blocked = new Set(cfg.blockedExtensions.map((ext) => ext.toLowerCase()));
+  const blocked = blockedSet(cfg.blockedExtensions);
   const hits = allExtensions(facts.baseName).filter((ext) => blocked.has(ext));
   if (hits.length === 0) return undefined;
   return fail(facts, 'BLOCKED_EXTENSION', `the name has the blocked extension ${hits.join(', ')}.`, 'rename the file if it really is a document, or change EXAI_BLOCKED_EXTENSIONS');
 };
+
+// One set per config, not per file: a batch of 10,000 files would otherwise build 10,000.
+const blockedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function blockedSet(extensions: readonly string[]): ReadonlySet<string> {
+  let set = blockedSets.get(extensions);
+  if (set === undefined) {
+    set = new Set(extensions.map((ext) => ext.toLowerCase()));
+    blockedSets.set(extensions, set);
+  }
+  return set;
+}
 
 const EXECUTABLE_NAMES: Readonly<Record<ExecutableKind, string>> = {
   elf: 'an ELF executable',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExaiError } from '../../../../src/core/errors.js';
 import { checkPathLexically, isSpecialFilesystem, isWithin } from '../../../../src/core/files/path-checks.js';
@@ -20,6 +21,17 @@ describe('isWithin', () => {
     expect(isWithin('/root', '/root/../etc/passwd')).toBe(false);
     expect(isWithin('/root', '/root/..hidden')).toBe(true);
     expect(isWithin('/root', '/')).toBe(false);
+  });
+
+  it('agrees with path.relative on paths that are not normalised', () => {
+    const slow = (root: string, target: string): boolean => {
+      const rel = path.relative(root, target);
+      return rel === '' || (!path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`));
+    };
+    const paths = ['/', '/root', '/root/', '/root//a', '/root/./a', '/root/a/..', '/root/..', '/root/.', '/rootx', '/root/...', '/root/..a', '//root/a', '/a/../root/b', 'root/a'];
+    for (const root of paths) {
+      for (const target of paths) expect(isWithin(root, target), `${root} ⊇ ${target}`).toBe(slow(root, target));
+    }
   });
 });
 
