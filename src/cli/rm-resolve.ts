@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Catalog, FileRecord } from '../catalog/types.js';
 import type { Config } from '../core/config/types.js';
 import { ExaiError, isExaiError } from '../core/errors.js';
+import { pathPolicyFor } from '../core/files/policy.js';
 import { describeRecord } from './format-record.js';
 
 /** One ref after resolution: its rows, or why there are none. */
@@ -75,7 +76,7 @@ async function hashPath(ref: string, input: ResolveInput): Promise<string> {
   const { safeOpen } = await import('../core/files/safe-open.js');
   const { readPass } = await import('../core/files/read-pass.js');
   const { config } = input;
-  const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: input.cwd };
+  const policy = pathPolicyFor(config, input.cwd);
   const opened = await safeOpen(ref, policy);
   try {
     const read = await readPass(opened, { maxBytes: Number.MAX_SAFE_INTEGER - 1, hash: true });

@@ -43,8 +43,9 @@ export const uploadSpec: CommandSpec<UploadCommandOptions> = {
 export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promise<number> {
   const { prepareFiles, uploadBatch } = await import('../../core/upload/index.js');
   const { openHashCache } = await import('../../core/files/hash-cache.js');
+  const { pathPolicyFor } = await import('../../core/files/policy.js');
   const config = ctx.config;
-  const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: ctx.cwd };
+  const policy = pathPolicyFor(config, ctx.cwd);
   const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
   try {
     const prepared = await prepareFiles(opts.args, { policy, rules: config, hashCache, concurrency: config.concurrency });

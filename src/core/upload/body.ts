@@ -5,7 +5,7 @@
  * handle is checked once more, so a file rewritten in place during the upload fails the
  * request instead of landing at the provider under the old hash.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { ExaiError } from '../errors.js';
 import { safeOpen } from '../files/safe-open.js';
 import type { FileIdentity, OpenedFile, PathPolicy } from '../files/types.js';
@@ -86,11 +86,10 @@ function assertSameFile(file: ValidatedFile, now: FileIdentity): void {
   }
 }
 
+// Validation rejects empty files; kept so a zero-length body is still well-formed.
 function emptyStream(opened: OpenedFile): Readable {
-  const stream = new Transform();
-  void opened.handle.close();
-  stream.end();
-  return stream;
+  void opened.handle.close().catch(() => undefined);
+  return Readable.from([]);
 }
 
 function baseName(displayPath: string): string {

@@ -4,11 +4,10 @@
  * file in a batch never leaves the good ones half uploaded.
  */
 import { mapLimit } from '../concurrency.js';
-import type { ExaiError } from '../errors.js';
 import { expandInputs } from '../files/expand.js';
 import type { HashCache } from '../files/hash-cache.js';
 import type { PathPolicy } from '../files/types.js';
-import { inspectFile, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
+import { inspectFile, reportUnreadable, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
 import type { ValidatedFile } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -33,7 +32,7 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
   const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), (input) =>
     inspectFile(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache }),
   );
-  const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportExpandError)];
+  const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportUnreadable)];
   const valid: ValidatedFile[] = [];
   for (const inspection of inspections) {
     const { facts, identity } = inspection;
@@ -44,14 +43,4 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
     if (inspection.valid && light && identity && sha256) valid.push({ displayPath: inspection.displayPath, facts: light, identity, sha256 });
   }
   return { reports, valid, rejected: reports.length - valid.length };
-}
-
-/** A path that could not even be expanded (missing, unreadable dir) as a failed report. */
-export function reportExpandError(error: ExaiError): ValidationReport {
-  return {
-    path: error.path ?? '',
-    valid: false,
-    errors: [{ code: error.code, name: error.name, message: error.message }],
-    metadata: { size: null, mime_type: null, extension: null, sha256: null },
-  };
 }

@@ -2,4 +2,4 @@
 export { inspectFile, validateFacts, type FileInspection, type InspectOptions } from './inspect.js';
 export { RULES, isMimeAllowed, type Rule, type RuleConfig } from './rules.js';
 export { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS } from './defaults.js';
-export { toValidationReport, type ValidationReport } from './report.js';
+export { reportUnreadable, toValidationReport, type ValidationReport } from './report.js';

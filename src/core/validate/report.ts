@@ -1,5 +1,6 @@
 /** The per-file JSON shape of `exai validate --json` (stable, snake_case). */
 import path from 'node:path';
+import type { ExaiError } from '../errors.js';
 import { finalExtension } from '../files/names.js';
 import type { FileInspection } from './inspect.js';
 
@@ -30,5 +31,15 @@ export function toValidationReport(inspection: FileInspection): ValidationReport
       extension: extension === '' ? null : extension,
       sha256: facts?.read.sha256 ?? null,
     },
+  };
+}
+
+/** An input that could not even be expanded (missing, unreadable directory) as a failed report. */
+export function reportUnreadable(error: ExaiError): ValidationReport {
+  return {
+    path: error.path ?? '',
+    valid: false,
+    errors: [{ code: error.code, name: error.name, message: error.message }],
+    metadata: { size: null, mime_type: null, extension: null, sha256: null },
   };
 }
