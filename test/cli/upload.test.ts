@@ -237,4 +237,15 @@ describe('exai upload to Kimi and GLM', () => {
       await held.release();
     }
   });
+
+  it('shows a progress bar with bytes on a TTY, and none without one', async () => {
+    const ws = await workspaceWithPdf();
+    await ws.file('big.txt', Buffer.alloc(3 * 1024 * 1024, 'a'));
+    const onTty = await ws.main(['upload', 'big.txt'], { tty: true });
+    expect(onTty.code).toBe(0);
+    expect(onTty.stderr).toMatch(/uploading \[[#-]{20}\] {2}[\d.]+ (KiB|MiB)\/3\.0 MiB/);
+    await ws.file('other.txt', Buffer.alloc(3 * 1024 * 1024, 'b'));
+    const plain = await ws.main(['upload', 'other.txt']);
+    expect(plain.stderr).not.toContain('uploading [');
+  });
 });

@@ -30,7 +30,7 @@ export interface Workspace {
   /** Write config.json (nested keys, e.g. {retry: {maxAttempts: 2}}). */
   config(values: Record<string, unknown>): Promise<void>;
   /** Run in-process through main(argv, deps). */
-  main(args: string[], opts?: { clock?: Clock; env?: Record<string, string> }): Promise<RunResult>;
+  main(args: string[], opts?: { clock?: Clock; env?: Record<string, string>; tty?: boolean }): Promise<RunResult>;
   /** Spawn bin/exai.js; resolves when it exits. */
   spawn(args: string[], opts?: { env?: Record<string, string> }): { child: ChildProcess; done: Promise<RunResult> };
 }
@@ -64,19 +64,19 @@ export async function createWorkspace(): Promise<Workspace> {
       await mkdir(dirs.config, { recursive: true, mode: 0o700 });
       await writeFile(path.join(dirs.config, 'config.json'), JSON.stringify(values), { mode: 0o600 });
     },
-    main: (args, opts = {}) => runMain(args, cwd, root, { ...env, ...opts.env }, opts.clock),
+    main: (args, opts = {}) => runMain(args, cwd, root, { ...env, ...opts.env }, opts.clock, opts.tty ?? false),
     spawn: (args, opts = {}) => spawnExai(args, cwd, { ...env, ...opts.env }),
   };
 }
 
-async function runMain(args: string[], cwd: string, home: string, env: Record<string, string>, clock?: Clock): Promise<RunResult> {
+async function runMain(args: string[], cwd: string, home: string, env: Record<string, string>, clock: Clock | undefined, tty: boolean): Promise<RunResult> {
   const out = collector();
   const err = collector();
   const code = await main(args, {
     env,
     cwd,
     home,
-    streams: { stdout: out.stream, stderr: err.stream, stderrIsTTY: false, stdinIsTTY: false },
+    streams: { stdout: out.stream, stderr: err.stream, stderrIsTTY: tty, stdinIsTTY: false },
     ...(clock ? { clock } : {}),
   });
   return { code, stdout: out.text(), stderr: err.text() };
