@@ -57,7 +57,8 @@ export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<
   } finally {
     cache?.close();
   }
-  const pathErrors = expanded.errors.map(toErrorReport);
+  const { reportUnreadable } = await import('../../core/validate/report.js');
+  const pathErrors = expanded.errors.map(reportUnreadable);
   const reports = [...timed.reports, ...pathErrors];
   const seconds = (Date.now() - started) / 1000;
   if (reporter === 'json') ctx.output.jsonDocument(reports);
@@ -114,7 +115,8 @@ async function inspectAll(files: readonly string[], config: Config, ctx: Context
   const { inspectFile, toValidationReport } = await import('../../core/validate/index.js');
   const { mapLimit } = await import('../../core/concurrency.js');
   const { createProgressLine } = await import('../progress.js');
-  const policy = { roots: config.allowedPaths, allowExternal: config.allowExternalPaths, allowHardlinks: config.allowHardlinks, cwd: ctx.cwd };
+  const { pathPolicyFor } = await import('../../core/files/policy.js');
+  const policy = pathPolicyFor(config, ctx.cwd);
   const rules = { maxFileSize: config.maxFileSize, allowedMimeTypes: config.allowedMimeTypes, blockedExtensions: config.blockedExtensions, allowActiveContent: config.allowActiveContent };
   const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'validating' });
   const seconds = new Array<number>(files.length).fill(0);
@@ -131,15 +133,6 @@ async function inspectAll(files: readonly string[], config: Config, ctx: Context
   } finally {
     progress.stop();
   }
-}
-
-function toErrorReport(e: ExaiError): ValidationReport {
-  return {
-    path: e.path ?? '',
-    valid: false,
-    errors: [{ code: e.code, name: e.name, message: e.message }],
-    metadata: { size: null, mime_type: null, extension: null, sha256: null },
-  };
 }
 
 function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
