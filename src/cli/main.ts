@@ -28,6 +28,8 @@ const VERSION = readVersion();
 export async function run(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort(new ExaiError('INTERRUPTED', 'interrupted'));
+  surviveClosedPipe(process.stdout);
+  surviveClosedPipe(process.stderr);
   process.once('SIGINT', onSigint);
   try {
     return await main(argv, {
@@ -45,6 +47,18 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
+}
+
+/**
+ * `exai ls | head -1`: once the reader is gone, further output has nowhere to go. That is not
+ * a reason to crash mid-command (an upload should still finish and record its row), so
+ * EPIPE is dropped; any other stream error is still fatal.
+ */
+function surviveClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
 }
 
 /** Run exai in-process with the given argv and dependencies; resolves to the exit code. */
