@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, isExaiError, ExaiError } from '../core/errors.js';
+import { createRedactor } from '../core/redact.js';
 import { buildContext, systemClock, type Clock, type Context, type ContextOverrides } from './context.js';
 import { Output, shouldUseColor, type OutputStreams } from './output.js';
 import { COMMANDS } from './commands/index.js';
@@ -174,14 +175,9 @@ export function reportError(error: unknown, output: Output): number {
   return EXIT.failure;
 }
 
-/** Every line we print is scrubbed of the secrets this process can see. */
+/** Every line we print is scrubbed of the secrets this process can see, and of token-shaped strings. */
 function makeRedactor(env: Record<string, string | undefined>): (text: string) => string {
-  const secrets = SECRET_ENV_NAMES.map((name) => env[name]).filter((v): v is string => !!v && v.length >= 4);
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join('<redacted>');
-    return out.replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1<redacted>');
-  };
+  return createRedactor(SECRET_ENV_NAMES.map((name) => env[name]));
 }
 
 const SECRET_ENV_NAMES = [
