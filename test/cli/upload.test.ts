@@ -180,6 +180,19 @@ describe('exai upload to Kimi and GLM', () => {
     expect(result.code).not.toBe(0);
   });
 
+  it('a purpose no configured provider takes is a usage error, with or without --provider', async () => {
+    const ws = await workspaceWithPdf();
+    const server = await kimi();
+    const result = await ws.main(['upload', 'report.pdf', '--purpose', 'assistants'], { env: kimiEnv(server) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('valid purposes: file-extract, image, video, batch');
+    const g = await glm();
+    const agent = await ws.main(['upload', 'report.pdf', '--purpose', 'agent', '--json'], { env: { ...kimiEnv(server), ...glmEnv(g) } });
+    expect(agent.code).toBe(0);
+    expect((JSON.parse(agent.stdout) as Row[])[0]).toMatchObject({ provider: 'glm', purpose: 'agent' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('an invalid --purpose is a usage error listing the valid ones', async () => {
     const ws = await workspaceWithPdf();
     const server = await kimi();

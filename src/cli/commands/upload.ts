@@ -96,11 +96,21 @@ async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<Up
   };
 }
 
-/** An explicit --provider with a purpose it does not take is a usage error listing the valid ones. */
+/**
+ * A purpose no eligible provider takes is a usage error listing the valid ones: with
+ * --provider, that provider's; otherwise the configured providers' (local when none is).
+ */
 async function checkPurpose(registry: ProviderRegistry, provider: ProviderName | undefined, purpose: string | undefined): Promise<void> {
-  if (purpose === undefined || provider === undefined) return;
-  const { validatePurpose } = await import('../../providers/purposes.js');
-  validatePurpose(registry.get(provider), purpose);
+  if (purpose === undefined) return;
+  const { purposeLimitOf, validatePurpose } = await import('../../providers/purposes.js');
+  if (provider !== undefined) {
+    validatePurpose(registry.get(provider), purpose);
+    return;
+  }
+  const remote = registry.configured().filter((p) => p.name !== 'local');
+  const eligible = remote.length > 0 ? remote : [registry.get('local')];
+  if (eligible.some((p) => purposeLimitOf(p, purpose) !== undefined)) return;
+  validatePurpose(eligible[0]!, purpose);
 }
 
 /** Say plainly when files go to the local folder because no provider key is set. */
