@@ -40,6 +40,30 @@ function resolveRoot(root: string): string {
   }
 }
 
+/**
+ * realpath(directory) memo for one policy object (one run), keyed by the resolved directory
+ * as given. Only for openers that confirm every result through /proc/self/fd; `usable`
+ * drops to false once that confirmation turns out to be unavailable.
+ */
+export interface DirRealCache {
+  readonly dirs: Map<string, string>;
+  usable: boolean;
+}
+
+// Keyed by the policy object, so the memo dies with the run and no two runs share one.
+const dirCaches = new WeakMap<PathPolicy, DirRealCache>();
+
+/** The policy's directory memo, or undefined where the opener can't confirm what it opened. */
+export function dirRealCache(policy: PathPolicy): DirRealCache | undefined {
+  if (procFdPath(0) === undefined) return undefined;
+  let cache = dirCaches.get(policy);
+  if (cache === undefined) {
+    cache = { dirs: new Map(), usable: true };
+    dirCaches.set(policy, cache);
+  }
+  return cache.usable ? cache : undefined;
+}
+
 /** After lstat and realpath: the resolved path must be inside the roots, the entry a regular file with one link. */
 export function checkResolved(realPath: string, lst: BigIntStats, roots: readonly string[], policy: PathPolicy, displayPath: string): void {
   checkNotSpecial(realPath, displayPath);

@@ -13,9 +13,11 @@ import {
   checkHandleStat,
   checkOpenedPath,
   checkResolved,
+  dirRealCache,
   mapFsError,
   procFdPath,
   unresolvableLink,
+  type DirRealCache,
 } from './open-checks.js';
 import { checkNotSpecial, checkPathLexically } from './path-checks.js';
 import type { OpenedFile, PathPolicy } from './types.js';
@@ -36,7 +38,62 @@ export function openSmallSync(input: string, policy: PathPolicy, maxBytes: numbe
   checkNotSpecial(abs, input);
   const lst = statEntry(abs, input);
   if (lst.isFile() && Number(lst.size) > maxBytes) return undefined;
-  const realPath = resolveReal(abs, input, lst);
+  // Only a regular file: a final symlink must go through realpath (its target decides
+  // PATH_OUTSIDE_ROOTS vs SYMLINK_REJECTED), and anything else is rejected anyway.
+  const cache = lst.isFile() ? dirRealCache(policy) : undefined;
+  if (cache !== undefined) {
+    const fast = openViaDirCache(abs, input, lst, policy, cache);
+    if (fast !== undefined) return fast;
+  }
+  return openChecked(input, lst, policy, resolveReal(abs, input, lst)).file;
+}
+
+/**
+ * The cached way: realpath(parent) from the memo + the base name, which is no symlink (lstat
+ * said regular file, and O_NOFOLLOW holds it to that). The result counts only when the kernel
+ * names the opened fd exactly that path (so the containment check ran on the true path); any
+ * other outcome closes the fd, forgets the directory and returns undefined so the caller runs
+ * today's full resolution. A stale entry can thus cost a second try, never decide a result.
+ */
+function openViaDirCache(abs: string, input: string, lst: BigIntStats, policy: PathPolicy, cache: DirRealCache): OpenedFd | undefined {
+  const dir = path.dirname(abs);
+  let file: OpenedFd | undefined;
+  try {
+    const realPath = joinReal(realDir(dir, cache), path.basename(abs));
+    let opened: string | undefined;
+    ({ file, opened } = openChecked(input, lst, policy, realPath));
+    if (opened === realPath || opened === `${realPath} (deleted)`) return file;
+    // No /proc, a kernel naming paths unlike realpath(3), or a tree moving under us: stop
+    // trusting the memo for this run (contained mismatches are rare; rejections throw above).
+    cache.usable = false;
+  } catch {
+    // Fall through: the full resolution below decides, exactly as without the memo.
+  }
+  if (file !== undefined) fs.closeSync(file.fd);
+  cache.dirs.delete(dir);
+  return undefined;
+}
+
+// A long run over many directories must not grow the memo without bound.
+const MAX_CACHED_DIRS = 4096;
+
+function realDir(dir: string, cache: DirRealCache): string {
+  let real = cache.dirs.get(dir);
+  if (real === undefined) {
+    real = fs.realpathSync.native(dir);
+    if (cache.dirs.size >= MAX_CACHED_DIRS) cache.dirs.clear();
+    cache.dirs.set(dir, real);
+  }
+  return real;
+}
+
+function joinReal(dirReal: string, base: string): string {
+  return dirReal.endsWith(path.sep) ? dirReal + base : dirReal + path.sep + base;
+}
+
+// The checks and the open, in today's order, once `realPath` is known; `opened` is the
+// kernel's name for the fd (undefined without /proc).
+function openChecked(input: string, lst: BigIntStats, policy: PathPolicy, realPath: string): { file: OpenedFd; opened: string | undefined } {
   const roots = canonicalRoots(policy);
   checkResolved(realPath, lst, roots, policy, input);
   const fd = openFd(realPath, input);
@@ -44,7 +101,7 @@ export function openSmallSync(input: string, policy: PathPolicy, maxBytes: numbe
     const identity = checkHandleStat(fs.fstatSync(fd, { bigint: true }), lst, input, policy.allowHardlinks);
     const opened = readOpenedPath(fd);
     if (opened !== undefined) checkOpenedPath(opened, roots, policy.allowExternal, input);
-    return { displayPath: input, realPath, fd, identity };
+    return { file: { displayPath: input, realPath, fd, identity }, opened };
   } catch (error) {
     fs.closeSync(fd);
     throw error;
