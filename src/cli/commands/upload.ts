@@ -44,11 +44,15 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
   const { prepareFiles, uploadBatch } = await import('../../core/upload/index.js');
   const { openHashCache } = await import('../../core/files/hash-cache.js');
   const { pathPolicyFor } = await import('../../core/files/policy.js');
+  const { createProgressLine } = await import('../progress.js');
   const config = ctx.config;
   const policy = pathPolicyFor(config, ctx.cwd);
   const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
   try {
-    const prepared = await prepareFiles(opts.args, { policy, rules: config, hashCache, concurrency: config.concurrency });
+    const checking = createProgressLine(ctx.output, { unit: 'files', verb: 'validating' });
+    const prepared = await prepareFiles(opts.args, { policy, rules: config, hashCache, concurrency: config.concurrency, onInspected: (done, total) => checking.update(done, total) }).finally(
+      () => checking.stop(),
+    );
     if (prepared.rejected > 0) {
       printRejected(prepared.reports, ctx.output);
       return EXIT.validation;
@@ -69,8 +73,7 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
         failFast: opts.failFast === true,
       },
       { ...deps, events: events.handlers },
-    );
-    events.stop();
+    ).finally(() => events.stop());
     printOutcomes(outcomes, ctx.output, opts.dryRun === true);
     return exitCodeOf(outcomes);
   } finally {

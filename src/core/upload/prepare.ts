@@ -17,6 +17,8 @@ export interface PrepareOptions {
   rules: RuleConfig;
   hashCache?: HashCache | undefined;
   concurrency: number;
+  /** Called after each file is inspected, with the count so far and the total (progress). */
+  onInspected?: ((done: number, total: number) => void) | undefined;
 }
 
 /** Every file's validation report, and the files that passed, ready for upload. */
@@ -29,9 +31,12 @@ export interface PreparedBatch {
 /** Expand, inspect and validate `inputs`; no file is left open. */
 export async function prepareFiles(inputs: readonly string[], opts: PrepareOptions): Promise<PreparedBatch> {
   const expanded = await expandInputs(inputs, opts.policy.cwd);
-  const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), (input) =>
-    inspectFile(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache }),
-  );
+  let done = 0;
+  const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), async (input) => {
+    const inspection = await inspectFile(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache });
+    opts.onInspected?.(++done, expanded.files.length);
+    return inspection;
+  });
   const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportUnreadable)];
   const valid: ValidatedFile[] = [];
   for (const inspection of inspections) {
