@@ -1,6 +1,6 @@
 /** Many files at once: bounded concurrency, results in input order, optional fail-fast. */
 import { mapLimit } from '../concurrency.js';
-import { uploadFile } from './one-file.js';
+import { baseOutcome, uploadFile } from './one-file.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
 export interface BatchOptions extends UploadOptions {
@@ -22,15 +22,5 @@ export async function uploadBatch(files: readonly ValidatedFile[], opts: BatchOp
 }
 
 function skipped(file: ValidatedFile): UploadOutcome {
-  return {
-    path: file.displayPath,
-    sha256: file.sha256,
-    size: file.facts.size,
-    mimeType: file.facts.mimeType ?? 'application/octet-stream',
-    provider: null,
-    purpose: null,
-    fileId: null,
-    deduplicated: false,
-    status: 'skipped',
-  };
+  return { ...baseOutcome(file), status: 'skipped' };
 }

@@ -103,7 +103,8 @@ async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: Upl
   return { ...outcome, status: 'failed', error };
 }
 
-function baseOutcome(file: ValidatedFile): UploadOutcome {
+/** The outcome fields known from the file alone (status `failed` until something better is known). */
+export function baseOutcome(file: ValidatedFile): UploadOutcome {
   return {
     path: file.displayPath,
     sha256: file.sha256,
