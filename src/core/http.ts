@@ -3,13 +3,25 @@
  * and a request helper that refuses redirects (credentials must never follow one) and turns
  * network failures into ExaiErrors that carry no headers.
  */
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent as AgentClass, Dispatcher } from 'undici';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
 import type { HttpResponse } from './http-response.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
+
+// undici's index loads fetch, WebSocket, mocks and cache stores too: ~80 ms and ~9 MB that an
+// upload pays for nothing. Only the Agent and its documented `dispatcher.request()` are loaded,
+// from the files the index itself re-exports. The undici version is pinned exactly in
+// package.json so these paths cannot move under us; every provider test goes through them.
+const requireUndici = createRequire(import.meta.url);
+const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof AgentClass;
+const dispatcherRequest = requireUndici('undici/lib/api/api-request.js') as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
 
 /** Response bodies larger than this are cut: file-API answers are small JSON documents. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -29,7 +41,7 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  body?: Readable | string;
+  body?: Readable | AsyncIterable<Buffer> | string;
   signal?: AbortSignal | undefined;
   /** Who we are talking to, for messages ("kimi"). */
   service: string;
@@ -41,11 +53,15 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData;
   try {
     // No redirect interceptor is installed, so undici hands 3xx back to us unfollowed.
-    res = await request(req.url, {
-      dispatcher: req.dispatcher,
+    const url = new URL(req.url);
+    res = await dispatcherRequest.call(req.dispatcher, {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: req.method,
       headers: req.headers ?? {},
-      body: req.body ?? null,
+      // AsyncIterable bodies are documented (docs/api/Dispatcher.md, DispatchOptions.body);
+      // the typings only lag behind.
+      body: (req.body ?? null) as Dispatcher.RequestOptions['body'],
       signal: req.signal,
     });
   } catch (error) {
