@@ -61,7 +61,7 @@ export abstract class FilesApiProvider implements Provider {
       if (!isSuccess(res)) throw this.errorFor(res, action);
       return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
     } finally {
-      multipart.dispose();
+      await multipart.dispose();
     }
   }
 

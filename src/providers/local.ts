@@ -3,7 +3,7 @@
  * sidecar per file id, so exai works end to end with no API key at all (DESIGN §3).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError, isExaiError } from '../core/errors.js';
 import { checkSizeLimit } from './purposes.js';
@@ -104,19 +104,23 @@ export class LocalProvider implements Provider {
     const hash = createHash('sha256');
     let written = 0;
     const source = await request.body.open();
-    const handle = await open(temp, 'wx', 0o600);
     try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        if (request.signal?.aborted) throw new ExaiError('INTERRUPTED', 'upload interrupted');
-        hash.update(chunk);
-        written += chunk.length;
-        await handle.write(chunk);
-        request.onProgress?.(written);
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        // Each chunk is written out before the next is asked for: the reader reuses its buffers.
+        for await (const chunk of source) {
+          if (request.signal?.aborted) throw new ExaiError('INTERRUPTED', 'upload interrupted');
+          hash.update(chunk);
+          written += chunk.length;
+          await writeAll(handle, chunk);
+          request.onProgress?.(written);
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      await handle.sync();
     } finally {
-      await handle.close();
-      source.destroy();
+      await source.close();
     }
     const sha256 = hash.digest('hex');
     if (sha256 !== request.sha256 || written !== request.body.size) {
@@ -163,6 +167,16 @@ export class LocalProvider implements Provider {
 
   private sidecarPath(id: string): string {
     return path.join(this.dir, `${id}.json`);
+  }
+}
+
+/** A write can take fewer bytes than offered (disk nearly full): keep going until all are down. */
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    if (bytesWritten <= 0) throw new ExaiError('INTERNAL', 'the local store accepted no bytes for a write');
+    offset += bytesWritten;
   }
 }
 

@@ -1,5 +1,4 @@
 /** The one interface every file-API provider implements, and the shapes it trades in. */
-import type { Readable } from 'node:stream';
 import type { ProviderName } from '../core/config/types.js';
 
 /** One purpose a provider accepts and the largest file it takes for it. */
@@ -9,10 +8,19 @@ export interface PurposeLimit {
   source: string;
 }
 
-/** A file body that can be produced again for every attempt (streams can't be replayed). */
+/**
+ * The bytes of one opened file, in order. A chunk may be overwritten once the next one is
+ * asked for (two buffers serve the whole file): send or write each chunk before asking again.
+ */
+export interface BodyReader extends AsyncIterable<Buffer> {
+  /** Release the file; safe before, during or after reading, and more than once. */
+  close(): Promise<void>;
+}
+
+/** A file body that can be produced again for every attempt (a read can't be replayed). */
 export interface UploadBody {
-  /** Open (again) and re-verify the file, returning a stream of exactly `size` bytes. */
-  open(): Promise<Readable>;
+  /** Open (again) and re-verify the file; the reader yields exactly `size` bytes. */
+  open(): Promise<BodyReader>;
   size: number;
   filename: string;
   mimeType: string;

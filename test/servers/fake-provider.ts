@@ -19,6 +19,8 @@ export type FakeFault =
   | { kind: 'server-error'; status?: 500 | 503 }
   | { kind: 'reset'; afterBytes?: number }
   | { kind: 'delay'; ms: number }
+  /** Read the request body slowly (a pause per chunk): the client's socket fills up and waits. */
+  | { kind: 'slow-read'; msPerChunk: number }
   | { kind: 'malformed-json' }
   | { kind: 'too-large-435' }
   | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> };
@@ -111,7 +113,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
   async function route(req: IncomingMessage, rec: RecordedRequest, fault: FakeFault | undefined): Promise<FakeReply> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const base = BASE_PATH[kind];
-    const parsed = req.method === 'POST' ? await readUpload(req, rec) : await drain(req);
+    const parsed = req.method === 'POST' ? await readUpload(req, rec, fault) : await drain(req);
     rec.complete = true;
     const injected = faultReply(fault);
     if (injected !== undefined) return injected;
@@ -173,10 +175,11 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     return { status: 200, body: { object: 'list', data: page.map(publicFile), has_more: start + limit < matching.length } };
   }
 
-  function readUpload(req: IncomingMessage, rec: RecordedRequest): Promise<ParsedPart[] | FakeReply> {
+  function readUpload(req: IncomingMessage, rec: RecordedRequest, fault: FakeFault | undefined): Promise<ParsedPart[] | FakeReply> {
     const boundary = boundaryOf(req.headers['content-type']);
     if (boundary === undefined) return Promise.resolve(drain(req)).then(() => errorReply(kind, 'bad-multipart', 'Content-Type must be multipart/form-data with a boundary'));
-    return parseMultipart(req, boundary).then(
+    const source = fault?.kind === 'slow-read' ? readSlowly(req, fault.msPerChunk) : req;
+    return parseMultipart(source, boundary).then(
       (parts) => {
         const purpose = parts.find((p) => p.name === 'purpose');
         const file = parts.find((p) => p.name === 'file');
@@ -241,4 +244,11 @@ function resetMidBody(req: IncomingMessage, afterBytes: number): void {
     if (seen >= afterBytes) drop();
   });
   req.on('end', drop);
+}
+
+async function* readSlowly(req: IncomingMessage, msPerChunk: number): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    await sleep(msPerChunk);
+    yield chunk;
+  }
 }

@@ -1,10 +1,10 @@
 /** Test helpers for provider tests: a real file on disk as an UploadBody, a fake clock, a temp dir. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { UploadBody, UploadRequest } from '../../src/providers/types.js';
+import { readChunks } from '../../src/core/upload/chunks.js';
+import type { BodyReader, UploadBody, UploadRequest } from '../../src/providers/types.js';
 
 export interface TestFile {
   path: string;
@@ -25,7 +25,7 @@ export async function makeTestFile(dir: string, name: string, content: Buffer, m
   const body: UploadBody = {
     open: () => {
       opens++;
-      return Promise.resolve(createReadStream(file, { highWaterMark: 16 * 1024 }));
+      return openReader(file, content.length);
     },
     size: content.length,
     filename: name,
@@ -38,6 +38,23 @@ export async function makeTestFile(dir: string, name: string, content: Buffer, m
     body,
     opens: () => opens,
     request: (purpose, extra = {}) => ({ body, purpose, sha256, ...extra }),
+  };
+}
+
+// The real reader (two reused buffers), in chunks small enough that every test file spans many.
+async function openReader(file: string, size: number): Promise<BodyReader> {
+  const handle = await open(file, 'r');
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= handle.close().catch(() => undefined));
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* readChunks(handle, size, 128 * 1024, (expected, got) => new Error(`short read: ${got} of ${expected}`));
+      } finally {
+        await close();
+      }
+    },
+    close,
   };
 }
 

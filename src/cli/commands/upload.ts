@@ -83,7 +83,6 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
 
 async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<UploadDeps> {
   const { createBreakerStore } = await import('../../core/resilience.js');
-  const { memoryReclaimer } = await import('../memory.js');
   const [catalog, registry] = await Promise.all([ctx.catalog(), ctx.providers()]);
   return {
     config: ctx.config,
@@ -95,7 +94,6 @@ async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<Up
     policy,
     locksCoverCatalog: true,
     signal: ctx.signal,
-    reclaimMemory: memoryReclaimer(),
   };
 }
 

@@ -96,7 +96,7 @@ function busyError(file: ValidatedFile | undefined, row: FileRecord): ExaiError 
 }
 
 async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, deps: UploadDeps) {
-  const body = createUploadBody(file, deps.policy, deps.reclaimMemory);
+  const body = createUploadBody(file, deps.policy);
   return withRetry(
     () =>
       provider.upload({

@@ -37,8 +37,6 @@ export interface UploadDeps {
   locksCoverCatalog: boolean;
   signal?: AbortSignal | undefined;
   events?: UploadEvents | undefined;
-  /** Ask the runtime to free spent read buffers (keeps RSS flat on big files); optional. */
-  reclaimMemory?: (() => void) | undefined;
 }
 
 /** What the user asked for. */

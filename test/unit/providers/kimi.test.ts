@@ -83,6 +83,16 @@ describe('KimiProvider.upload', () => {
     expect(error).toMatchObject({ name: 'PROVIDER_QUOTA_EXHAUSTED', retryable: false, exitCode: 5 });
   });
 
+  it('sends every byte intact to a server that reads slowly (the reader reuses its buffers)', async () => {
+    // 8 MiB: far more than a loopback socket buffers, so the client waits on the socket
+    // many times and each reused buffer must be taken by the socket before it is refilled.
+    const file = await makeTestFile(temp.dir, 'big.pdf', patternBytes(8 * 1024 * 1024));
+    server.setFaults([{ kind: 'slow-read', msPerChunk: 5 }]);
+    const remote = await kimi().upload(file.request('file-extract'));
+    expect(remote.bytes).toBe(file.size);
+    expect(server.requests[0]).toMatchObject({ bytes: file.size, sha256: file.sha256 });
+  });
+
   it('reports a garbled success body as a retryable PROVIDER_BAD_RESPONSE', async () => {
     server.setFaults([{ kind: 'malformed-json' }]);
     const file = await makeTestFile(temp.dir, 'x.pdf', Buffer.from('%PDF-1.4'));
