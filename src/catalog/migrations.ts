@@ -44,6 +44,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX files_uploading_lease ON files (lease_expires_at) WHERE status = 'uploading';
     `,
   },
+  {
+    // Big files are hashed while they upload when no live row has their size (liveOfSize).
+    version: 2,
+    sql: `CREATE INDEX files_user_size ON files (user_id, size_bytes) WHERE status IN ('uploading', 'active');`,
+  },
 ];
 
 /** The schema version this build of exai writes. */

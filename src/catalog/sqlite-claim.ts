@@ -99,3 +99,31 @@ export function claimInTransaction(db: Database.Database, input: ClaimInput): Cl
     return live.status === 'active' ? { kind: 'active', record: live } : { kind: 'busy', record: live };
   }
 }
+
+/** What completing a claim writes; `sha256` replaces a pending hash. */
+export interface Completion {
+  id: string;
+  providerFileId: string;
+  now: number;
+  storagePath?: string | null | undefined;
+  sha256?: string | undefined;
+}
+
+/** uploading → active; undefined when the row is no longer uploading. */
+export function completeClaim(db: Database.Database, c: Completion): FileRow | undefined {
+  try {
+    return db
+      .prepare(
+        `UPDATE files SET status = 'active', provider_file_id = ?, storage_path = ?, sha256 = COALESCE(?, sha256),
+           lease_expires_at = NULL, error = NULL, updated_at = ? WHERE id = ? AND status = 'uploading' RETURNING *`,
+      )
+      .get(c.providerFileId, c.storagePath ?? null, c.sha256?.toLowerCase() ?? null, c.now, c.id) as FileRow | undefined;
+  } catch (err) {
+    // Only a pending hash can collide: the same content finished under another claim first.
+    if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+    throw new ExaiError('CATALOG_ERROR', `claim ${c.id}: the same content was recorded by another upload while this one ran`, {
+      hint: `provider file ${c.providerFileId} is a duplicate that \`exai gc\` removes`,
+      details: { provider_file_id: c.providerFileId },
+    });
+  }
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ExaiError } from '../core/errors.js';
 import { openDatabase } from './sqlite-open.js';
-import { claimInTransaction, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
+import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
 import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
@@ -93,20 +93,24 @@ class SqliteCatalog implements Catalog {
     });
   }
 
-  complete(id: string, providerFileId: string, now: number, storagePath: string | null = null): Promise<FileRecord> {
+  complete(id: string, providerFileId: string, now: number, extra: { storagePath?: string | null; sha256?: string } = {}): Promise<FileRecord> {
     return this.run('complete', () => {
-      const row = this.db
-        .prepare(
-          `UPDATE files SET status = 'active', provider_file_id = ?, storage_path = ?, lease_expires_at = NULL,
-             error = NULL, updated_at = ? WHERE id = ? AND status = 'uploading' RETURNING *`,
-        )
-        .get(providerFileId, storagePath, now, id) as FileRow | undefined;
+      const row = completeClaim(this.db, { id, providerFileId, now, ...extra });
       if (row) return toRecord(row);
       const current = this.byId(id);
       throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
         hint: `its lease expired during the upload; provider file ${providerFileId} is now an orphan that \`exai gc\` removes`,
         details: { provider_file_id: providerFileId },
       });
+    });
+  }
+
+  liveOfSize(userId: string, sizeBytes: number): Promise<FileRecord[]> {
+    return this.run('lookup', () => {
+      const rows = this.db
+        .prepare(`SELECT * FROM files WHERE user_id = ? AND size_bytes = ? AND status IN ('uploading', 'active')`)
+        .all(userId, sizeBytes) as FileRow[];
+      return rows.map(toRecord);
     });
   }
 

@@ -69,9 +69,21 @@ export interface Usage {
   uploadingFiles: number;
 }
 
+/**
+ * The sha256 of a claim made before the file's hash is known (a big file hashed while it
+ * uploads, core/upload/one-file.ts): unique per claim, never a hex digest, replaced by the
+ * real hash when the claim completes.
+ */
+export const PENDING_SHA256_PREFIX = 'pending:';
+
 export interface Catalog {
   /** The active row for a dedup key, if any. */
   findActive(key: DedupKey): Promise<FileRecord | undefined>;
+  /**
+   * A user's live (`uploading`/`active`) rows of exactly `sizeBytes`: when there are none, no
+   * file of that size can be a duplicate, so its hash can wait until it is uploaded.
+   */
+  liveOfSize(userId: string, sizeBytes: number): Promise<FileRecord[]>;
   /**
    * In one transaction: return the active row if there is one; else reconcile an expired
    * claim on the key; else check quota (throws QUOTA_EXCEEDED) and insert an `uploading` row.
@@ -79,8 +91,8 @@ export interface Catalog {
   claim(input: ClaimInput): Promise<ClaimResult>;
   /** Push a claim's lease forward while its upload is still running. */
   renewLease(id: string, leaseMs: number, now: number): Promise<void>;
-  /** uploading → active. */
-  complete(id: string, providerFileId: string, now: number, storagePath?: string | null): Promise<FileRecord>;
+  /** uploading → active; `sha256` replaces a pending hash (PENDING_SHA256_PREFIX) with the real one. */
+  complete(id: string, providerFileId: string, now: number, extra?: { storagePath?: string | null; sha256?: string }): Promise<FileRecord>;
   /** uploading → failed; the reserved bytes are released. */
   fail(id: string, error: string, now: number): Promise<void>;
   /** Expired `uploading` rows → failed. Returns the rows it changed. */

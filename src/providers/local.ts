@@ -123,8 +123,9 @@ export class LocalProvider implements Provider {
       await source.close();
     }
     const sha256 = hash.digest('hex');
-    if (sha256 !== request.sha256 || written !== request.body.size) {
-      throw new ExaiError('FILE_CHANGED', `the file changed after it was checked (${written} bytes written, SHA-256 ${sha256.slice(0, 12)}… expected ${request.sha256.slice(0, 12)}…)`, {
+    const hashDiffers = request.sha256 !== undefined && sha256 !== request.sha256;
+    if (hashDiffers || written !== request.body.size) {
+      throw new ExaiError('FILE_CHANGED', `the file changed after it was checked (${written} bytes written, SHA-256 ${sha256.slice(0, 12)}…, expected ${request.body.size} bytes${request.sha256 ? ` and ${request.sha256.slice(0, 12)}…` : ''})`, {
         hint: 'make sure nothing writes to the file during the upload, then try again',
       });
     }

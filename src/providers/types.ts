@@ -29,7 +29,8 @@ export interface UploadBody {
 export interface UploadRequest {
   body: UploadBody;
   purpose: string;
-  sha256: string;
+  /** The validated content's hash; undefined when it is computed while this upload reads the file. */
+  sha256?: string | undefined;
   signal?: AbortSignal | undefined;
   /** Called with the number of bytes sent so far. */
   onProgress?: ((sentBytes: number) => void) | undefined;

@@ -3,12 +3,14 @@
  * same transaction), upload with retries while the row's lease is kept alive, then complete
  * the row — or fail it, which gives the reserved bytes back.
  */
-import type { ClaimResult, FileRecord } from '../../catalog/types.js';
+import { randomUUID } from 'node:crypto';
+import { PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
-import type { Provider } from '../../providers/types.js';
+import type { Provider, RemoteFile } from '../../providers/types.js';
 import { createUploadBody } from './body.js';
+import { rememberHash } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
 /** How a provider attempt ended. */
@@ -27,9 +29,11 @@ export async function attemptProvider(
   const row = claim.record;
   const stopRenewing = keepLeaseAlive(row.id, deps);
   try {
-    const remote = await uploadWithRetry(file, provider, purpose, deps);
+    const { remote, sha256 } = await uploadWithRetry(file, provider, purpose, deps);
     lock.assertHeld();
-    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now());
+    // A hash learnt on the way replaces the claim's pending one.
+    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256 } : {});
+    if (file.sha256 === undefined) rememberHash(deps.hashCache, file, sha256);
     deps.breaker.recordSuccess(provider.name);
     return { kind: 'uploaded', record };
   } catch (error) {
@@ -47,11 +51,13 @@ export async function attemptProvider(
  * (embedded mode) that row is abandoned, so it is failed and the key claimed again.
  */
 async function claimRow(file: ValidatedFile, provider: Provider, purpose: string, lock: LockHandle, deps: UploadDeps): Promise<ClaimResult> {
+  // Claimed before the hash is known: a placeholder unique to this claim (catalog/types.ts).
+  const sha256 = file.sha256 ?? `${PENDING_SHA256_PREFIX}${randomUUID()}`;
   const input = () => ({
     userId: deps.userId,
     provider: provider.name,
     purpose,
-    sha256: file.sha256,
+    sha256,
     sizeBytes: file.facts.size,
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
     originalName: file.displayPath,
@@ -95,9 +101,10 @@ function busyError(file: ValidatedFile | undefined, row: FileRecord): ExaiError 
   });
 }
 
-async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, deps: UploadDeps) {
+/** Upload with retries; the hash is the validated one, or the one read on the way. */
+async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, deps: UploadDeps): Promise<{ remote: RemoteFile; sha256: string }> {
   const body = createUploadBody(file, deps.policy);
-  return withRetry(
+  const remote = await withRetry(
     () =>
       provider.upload({
         body,
@@ -113,6 +120,10 @@ async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose:
       onRetry: (info) => deps.events?.onRetry?.(file, provider.name, info),
     },
   );
+  const sha256 = body.completedSha256();
+  // A provider that answered before reading the whole file cannot have stored it whole.
+  if (sha256 === undefined) throw new ExaiError('PROVIDER_BAD_RESPONSE', `${provider.name} accepted ${file.displayPath} before all of it was sent`, { path: file.displayPath });
+  return { remote, sha256 };
 }
 
 /** Renew the row's lease every third of it while the upload runs; returns the stopper. */

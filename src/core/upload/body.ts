@@ -5,6 +5,7 @@
  * handle is checked once more, so a file rewritten in place during the upload fails the
  * request instead of landing at the provider under the old hash.
  */
+import { createHash } from 'node:crypto';
 import { ExaiError } from '../errors.js';
 import { safeOpen } from '../files/safe-open.js';
 import type { FileIdentity, OpenedFile, PathPolicy } from '../files/types.js';
@@ -17,17 +18,37 @@ import type { ValidatedFile } from './types.js';
 // buffer reuse relies on (core/upload/chunks.ts).
 const READ_CHUNK = 1024 * 1024;
 
+/** An upload body that also hashes what it reads when the file's hash is not known yet. */
+export interface VerifiedBody extends UploadBody {
+  /** SHA-256 of the last read that reached the end and passed the end check. */
+  completedSha256(): string | undefined;
+}
+
 /** A replayable body for `file`: each open() re-verifies it and reads exactly `size` bytes. */
-export function createUploadBody(file: ValidatedFile, policy: PathPolicy): UploadBody {
+export function createUploadBody(file: ValidatedFile, policy: PathPolicy): VerifiedBody {
+  let completed: string | undefined = file.sha256;
   return {
     size: file.facts.size,
     filename: baseName(file.displayPath),
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
-    open: () => openVerified(file, policy),
+    open: () => openVerified(file, policy, (sha256) => (completed = sha256)),
+    completedSha256: () => completed,
   };
 }
 
-async function openVerified(file: ValidatedFile, policy: PathPolicy): Promise<BodyReader> {
+/** Read the whole file through a verified body and return its SHA-256. */
+export async function hashVerified(file: ValidatedFile, policy: PathPolicy): Promise<string> {
+  const body = createUploadBody({ ...file, sha256: undefined }, policy);
+  const reader = await body.open();
+  for await (const _chunk of reader) void _chunk;
+  const sha256 = body.completedSha256();
+  if (sha256 === undefined) throw new ExaiError('INTERNAL', `${file.displayPath}: hashing ended before the end of the file`);
+  return sha256;
+}
+
+type OnComplete = (sha256: string) => void;
+
+async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete: OnComplete): Promise<BodyReader> {
   const opened = await safeOpen(file.facts.realPath, policy);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= opened.handle.close().catch(() => undefined));
@@ -39,9 +60,15 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy): Promise<Bo
   }
   return {
     async *[Symbol.asyncIterator]() {
+      // Hashed only while the hash is unknown (a big file whose hash waited for its upload).
+      const hash = file.sha256 === undefined ? createHash('sha256') : undefined;
       try {
-        yield* readChunks(opened.handle, file.facts.size, READ_CHUNK, (expected, got) => shrankError(file, expected, got));
+        for await (const chunk of readChunks(opened.handle, file.facts.size, READ_CHUNK, (expected, got) => shrankError(file, expected, got))) {
+          hash?.update(chunk);
+          yield chunk;
+        }
         await assertUnchangedAtEnd(file, opened);
+        if (hash) onComplete(hash.digest('hex'));
       } finally {
         await close();
       }

@@ -10,6 +10,7 @@ import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { attemptProvider } from './attempt.js';
+import { hashFirst, isSizeLocked, lockKeyFor, mayHashWhileUploading, splitBySize } from './hash-later.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
 /** Upload one file (or find it already uploaded); never throws for a per-file failure. */
@@ -22,22 +23,23 @@ export async function uploadFile(file: ValidatedFile, opts: UploadOptions, deps:
   }
 }
 
-async function uploadOrThrow(file: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
+async function uploadOrThrow(given: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
   const { candidates } = selectProviders({
     registry: deps.registry,
     preferred: opts.preferred,
     strict: opts.strict,
     purpose: opts.purpose,
-    sizeBytes: file.facts.size,
+    sizeBytes: given.facts.size,
     breaker: deps.breaker,
     now: () => deps.clock.now(),
   });
-  const hit = await findUploaded(file, candidates, opts, deps);
+  let file = await hashUnlessItCanWait(given, opts, deps);
+  const hit = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
   if (hit) return fromRecord(file, hit, 'deduplicated');
   if (opts.dryRun) return planDryRun(file, candidates, opts, deps);
   const lock = await acquireLock({
     dir: deps.config.dirs.state,
-    key: file.sha256,
+    key: lockKeyFor(file),
     timeoutMs: deps.config.lockTimeoutMs,
     leaseMs: deps.config.leaseMs,
     owner: { command: 'upload' },
@@ -45,17 +47,44 @@ async function uploadOrThrow(file: ValidatedFile, opts: UploadOptions, deps: Upl
     onWait: (holder) => deps.events?.onLockWait?.(file, holder),
   });
   try {
+    if (isSizeLocked(file) && deps.locksCoverCatalog) {
+      file = await recheckUnderSizeLock(file, lock, deps);
+      const late = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
+      if (late) return fromRecord(file, late, 'deduplicated');
+    }
     return await tryCandidates(file, candidates, opts, lock, deps);
   } finally {
     await lock.release();
   }
 }
 
+/** Hash now unless the hash may wait for the upload: nothing live has this size (hash-later.ts). */
+async function hashUnlessItCanWait(file: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<ValidatedFile> {
+  if (!mayHashWhileUploading(file, deps, opts.dryRun)) return hashFirst(file, deps);
+  const sameSize = await deps.catalog.liveOfSize(deps.userId, file.facts.size);
+  return sameSize.length === 0 ? file : hashFirst(file, deps);
+}
+
+/**
+ * Under the size lock nobody else can be uploading a file of this size (when every writer
+ * takes these locks), so a same-size `uploading` row was abandoned (crash, lost lease): fail it. A same-size `active` row may be
+ * our duplicate, and only the hash can tell.
+ */
+async function recheckUnderSizeLock(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<ValidatedFile> {
+  const { active, abandoned } = splitBySize(await deps.catalog.liveOfSize(deps.userId, file.facts.size));
+  for (const row of abandoned) {
+    lock.assertHeld();
+    await deps.catalog.fail(row.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
+    deps.events?.onReconciled?.(file, row.id);
+  }
+  return active.length === 0 ? file : hashFirst(file, deps);
+}
+
 /** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */
-async function findUploaded(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<FileRecord | undefined> {
+async function findUploaded(sha256: string, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<FileRecord | undefined> {
   for (const provider of candidates) {
     const purpose = resolvePurpose(provider, opts.purpose);
-    const row = await deps.catalog.findActive({ userId: deps.userId, provider: provider.name, purpose, sha256: file.sha256 });
+    const row = await deps.catalog.findActive({ userId: deps.userId, provider: provider.name, purpose, sha256 });
     if (row) return row;
   }
   return undefined;
@@ -107,7 +136,7 @@ async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: Upl
 export function baseOutcome(file: ValidatedFile): UploadOutcome {
   return {
     path: file.displayPath,
-    sha256: file.sha256,
+    sha256: file.sha256 ?? null,
     size: file.facts.size,
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
     provider: null,
@@ -121,6 +150,8 @@ export function baseOutcome(file: ValidatedFile): UploadOutcome {
 function fromRecord(file: ValidatedFile, record: FileRecord, kind: 'uploaded' | 'deduplicated'): UploadOutcome {
   return {
     ...baseOutcome(file),
+    // The record's hash: for a file hashed while uploading, only the completed row knows it.
+    sha256: record.sha256,
     provider: record.provider,
     purpose: record.purpose,
     fileId: record.providerFileId,

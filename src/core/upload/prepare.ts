@@ -1,13 +1,14 @@
 /**
  * Steps 1-3 for a whole batch before anything leaves the machine: expand the inputs, open,
- * read, hash and validate every file. Upload only starts when every file passed, so a bad
+ * read, hash and validate every file (a big binary file only as far as validation needs). Upload only starts when every file passed, so a bad
  * file in a batch never leaves the good ones half uploaded.
  */
 import { mapLimit } from '../concurrency.js';
 import { expandInputs } from '../files/expand.js';
 import type { HashCache } from '../files/hash-cache.js';
 import type { PathPolicy } from '../files/types.js';
-import { inspectFile, reportUnreadable, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
+import { reportUnreadable, toValidationReport, type RuleConfig, type ValidationReport } from '../validate/index.js';
+import { inspectForUpload } from './inspect-head.js';
 import type { ValidatedFile } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -33,7 +34,7 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
   const expanded = await expandInputs(inputs, opts.policy.cwd);
   let done = 0;
   const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), async (input) => {
-    const inspection = await inspectFile(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache });
+    const inspection = await inspectForUpload(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache });
     opts.onInspected?.(++done, expanded.files.length);
     return inspection;
   });
@@ -45,7 +46,8 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
     // Drop the sniffed head (up to 64 KiB a file): upload never needs it, and a batch of
     // thousands of files would otherwise keep every one of them alive until the end.
     const light = facts ? { ...facts, read: { ...facts.read, head: EMPTY } } : undefined;
-    if (inspection.valid && light && identity && sha256) valid.push({ displayPath: inspection.displayPath, facts: light, identity, sha256 });
+    // No hash yet: a big binary file checked from its head, hashed later (hash-later.ts).
+    if (inspection.valid && light && identity) valid.push({ displayPath: inspection.displayPath, facts: light, identity, sha256 });
   }
   return { reports, valid, rejected: reports.length - valid.length };
 }

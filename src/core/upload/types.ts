@@ -2,6 +2,7 @@
 import type { Catalog } from '../../catalog/types.js';
 import type { Config, ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
+import type { HashCache } from '../files/hash-cache.js';
 import type { FileFacts, FileIdentity, PathPolicy } from '../files/types.js';
 import type { LockOwner } from '../lock.js';
 import type { BreakerStore, RetryClock, RetryInfo } from '../resilience.js';
@@ -12,7 +13,8 @@ export interface ValidatedFile {
   displayPath: string;
   facts: FileFacts;
   identity: FileIdentity;
-  sha256: string;
+  /** undefined: a big binary file validated from its head, hashed later (hash-later.ts). */
+  sha256: string | undefined;
 }
 
 /** Things that happen during an upload, for progress lines and notices. */
@@ -37,6 +39,8 @@ export interface UploadDeps {
   locksCoverCatalog: boolean;
   signal?: AbortSignal | undefined;
   events?: UploadEvents | undefined;
+  /** Where hashes learnt during upload are remembered for the next run; optional. */
+  hashCache?: HashCache | undefined;
 }
 
 /** What the user asked for. */
@@ -55,7 +59,8 @@ export type UploadStatus = 'uploaded' | 'deduplicated' | 'would-upload' | 'faile
 /** The result for one file: the `--json` row before renaming to snake_case. */
 export interface UploadOutcome {
   path: string;
-  sha256: string;
+  /** null only when a file hashed while uploading failed before its hash was known. */
+  sha256: string | null;
   size: number;
   mimeType: string;
   provider: ProviderName | null;

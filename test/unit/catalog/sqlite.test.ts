@@ -92,7 +92,7 @@ describe('claim', () => {
   it('claims, completes, then serves a dedup hit without a new row', async () => {
     const record = await claimed();
     expect(record).toMatchObject({ status: 'uploading', leaseExpiresAt: T0 + 60_000, sizeBytes: MiB });
-    const active = await catalog.complete(record.id, 'file-abc', T0 + 5, 'alice/x');
+    const active = await catalog.complete(record.id, 'file-abc', T0 + 5, { storagePath: 'alice/x' });
     expect(active).toMatchObject({ status: 'active', providerFileId: 'file-abc', storagePath: 'alice/x', leaseExpiresAt: null });
     const hit = await catalog.claim(claimInput({ now: T0 + 10 }));
     expect(hit).toMatchObject({ kind: 'active', record: { id: record.id } });

@@ -52,7 +52,7 @@ async function claimElsewhere(catalog: Catalog, file: ValidatedFile, now: number
     userId: 'tester',
     provider: 'local',
     purpose: 'file-extract',
-    sha256: file.sha256,
+    sha256: file.sha256!,
     sizeBytes: file.facts.size,
     mimeType: 'text/plain',
     originalName: 'a.txt',

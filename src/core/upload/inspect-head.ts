@@ -1,0 +1,66 @@
+/**
+ * Validation of a big file from its first bytes, when that is all validation needs: the head
+ * already proves the content is not text (a NUL, or a byte sequence that is not UTF-8) and
+ * file-type names its format, so every rule sees the facts a full read would give. Only the
+ * hash is missing; upload computes it as the bytes go out (hash-later.ts says when that is
+ * allowed). Anything else — a hash-cache hit, possible text, an unknown type, a path problem —
+ * takes the full inspection, which reports it exactly as `exai validate` does.
+ */
+import { analyseContent, buildFacts } from '../files/facts.js';
+import { createPassState, HEAD_BYTES } from '../files/pass-state.js';
+import { safeOpen } from '../files/safe-open.js';
+import type { OpenedFile, ReadPassResult } from '../files/types.js';
+import { inspectFile, validateFacts, type FileInspection, type InspectOptions } from '../validate/index.js';
+import { HASH_WHILE_UPLOADING_MIN_BYTES } from './hash-later.js';
+
+/** Inspect one input for upload: head-only for big binary files, the full read otherwise. */
+export async function inspectForUpload(input: string, opts: InspectOptions): Promise<FileInspection> {
+  return (await inspectHeadOnly(input, opts)) ?? inspectFile(input, opts);
+}
+
+async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<FileInspection | undefined> {
+  let opened: OpenedFile;
+  try {
+    opened = await safeOpen(input, opts.policy);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES) || isCached(opts, opened)) return undefined;
+    return await judgeHead(opened, await readHead(opened), opts);
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+// A cached hash is free, and the full inspection uses it without reading the file.
+function isCached(opts: InspectOptions, opened: OpenedFile): boolean {
+  try {
+    return opts.hashCache?.get(opened.identity) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The head as a pass that stopped early: text evidence counts only where it is conclusive. */
+async function readHead(opened: OpenedFile): Promise<ReadPassResult> {
+  const buffer = Buffer.allocUnsafe(HEAD_BYTES);
+  const { bytesRead } = await opened.handle.read(buffer, 0, HEAD_BYTES, 0);
+  const pass = createPassState(false);
+  pass.push(buffer.subarray(0, bytesRead));
+  // finish(true): a multi-byte character cut at the end of the head is not evidence of binary.
+  return pass.finish(true);
+}
+
+async function judgeHead(opened: OpenedFile, head: ReadPassResult, opts: InspectOptions): Promise<FileInspection | undefined> {
+  const couldBeText = head.validUtf8 && !head.hasNul;
+  if (couldBeText) return undefined;
+  const size = Number(opened.identity.size);
+  // The rest of the file is read (and counted, and checked for change) as it is uploaded.
+  const read: ReadPassResult = { ...head, bytesRead: size, truncated: false, sha256: undefined };
+  const content = await analyseContent(read);
+  if (content.sniffedExt === undefined) return undefined;
+  const facts = buildFacts(opened, content, read);
+  const errors = validateFacts(facts, opts.rules);
+  return { displayPath: opened.displayPath, valid: errors.length === 0, errors, facts, identity: opened.identity };
+}
