@@ -30,12 +30,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.{ts,mjs}', '*.js', '*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.{ts,mjs}', 'scripts/**/*.mjs', '*.js', '*.ts'],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
     // Plain Node scripts: the runtime's globals, without pulling in a globals package.
-    files: ['bench/**/*.mjs', 'bin/**/*.js'],
+    files: ['bench/**/*.mjs', 'bin/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: NODE_GLOBALS },
   },
 );

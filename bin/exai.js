@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The only file that touches process.exitCode: run the built CLI and hand back its code.
+// The only file that touches process.exitCode: run the built CLI (the bundle scripts/bundle.mjs
+// makes from dist/) and hand back its code.
 import v8 from 'node:v8';
-import { run } from '../dist/cli/main.js';
+import { run } from '../dist/bundle/main.js';
 
 keepWasmOnBaselineTier();
 process.exitCode = await run(process.argv.slice(2));
