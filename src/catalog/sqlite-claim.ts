@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { ExaiError } from '../core/errors.js';
 import { formatBytes, toRecord, type FileRow } from './sqlite-rows.js';
 import { sqliteCode } from './sqlite-errors.js';
-import type { ClaimInput, ClaimResult, DedupKey, FileRecord } from './types.js';
+import { isPendingSha256, type ClaimInput, type ClaimResult, type DedupKey, type FileRecord } from './types.js';
 
 /** Error text left on a claim whose lease ran out. */
 export const LEASE_EXPIRED_ERROR = 'lease expired (crashed upload?)';
@@ -74,9 +74,36 @@ function insertClaim(db: Database.Database, input: ClaimInput): FileRecord {
   return toRecord(row);
 }
 
+/** Live rows of the claim's size, provider and purpose; expired claims among them are failed. */
+function liveOfSameSize(db: Database.Database, input: ClaimInput): FileRecord[] {
+  const rows = db
+    .prepare(
+      `SELECT * FROM files WHERE user_id = @user_id AND provider = @provider AND purpose = @purpose AND size_bytes = @size
+         AND status IN ('uploading', 'active')`,
+    )
+    .all({ ...keyParams(input), size: input.sizeBytes }) as FileRow[];
+  const live: FileRecord[] = [];
+  for (const record of rows.map(toRecord)) {
+    const expired = record.status === 'uploading' && (record.leaseExpiresAt === null || record.leaseExpiresAt <= input.now);
+    if (expired) expireClaim(db, record.id, input.now);
+    else live.push(record);
+  }
+  return live;
+}
+
+/** Pending and real claims of one size exclude each other (see Catalog.claim). */
+function sizeConflict(db: Database.Database, input: ClaimInput): ClaimResult | undefined {
+  const live = liveOfSameSize(db, input);
+  if (isPendingSha256(input.sha256)) return live[0] ? { kind: 'size-taken', record: live[0] } : undefined;
+  const pending = live.find((r) => isPendingSha256(r.sha256));
+  return pending ? { kind: 'busy', record: pending } : undefined;
+}
+
 function claimBody(db: Database.Database, input: ClaimInput): ClaimResult {
   const live = selectLiveByKey(db, input);
   if (live?.status === 'active') return { kind: 'active', record: live };
+  const conflict = sizeConflict(db, input);
+  if (conflict) return conflict;
   if (live && live.leaseExpiresAt !== null && live.leaseExpiresAt > input.now) return { kind: 'busy', record: live };
   if (live) expireClaim(db, live.id, input.now);
   const used = selectUsedBytes(db, input.userId);

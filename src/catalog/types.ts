@@ -50,8 +50,13 @@ export type ClaimResult =
   | { kind: 'claimed'; record: FileRecord }
   /** Already uploaded: a dedup hit, no provider call. */
   | { kind: 'active'; record: FileRecord }
-  /** Someone else holds a live claim on this key. */
-  | { kind: 'busy'; record: FileRecord };
+  /**
+   * Someone else holds a live claim on this key — or, for a claim with a real hash, a pending
+   * claim of the same size, provider and purpose is live: it may be the same content.
+   */
+  | { kind: 'busy'; record: FileRecord }
+  /** A pending claim was refused: a live row of the same size, provider and purpose may be its duplicate. */
+  | { kind: 'size-taken'; record: FileRecord };
 
 export interface ListFilter {
   userId?: string | undefined;
@@ -76,6 +81,11 @@ export interface Usage {
  */
 export const PENDING_SHA256_PREFIX = 'pending:';
 
+/** True for the placeholder hash of a claim whose content hash is not known yet. */
+export function isPendingSha256(sha256: string): boolean {
+  return sha256.startsWith(PENDING_SHA256_PREFIX);
+}
+
 export interface Catalog {
   /** The active row for a dedup key, if any. */
   findActive(key: DedupKey): Promise<FileRecord | undefined>;
@@ -87,6 +97,9 @@ export interface Catalog {
   /**
    * In one transaction: return the active row if there is one; else reconcile an expired
    * claim on the key; else check quota (throws QUOTA_EXCEEDED) and insert an `uploading` row.
+   * Size checks in the same transaction keep pending and real claims apart: a pending claim
+   * is refused (`size-taken`) while any live row has its size, provider and purpose, and a
+   * real claim is `busy` while such a pending row is live.
    */
   claim(input: ClaimInput): Promise<ClaimResult>;
   /** Push a claim's lease forward while its upload is still running. */

@@ -4,13 +4,13 @@
  * the row — or fail it, which gives the reserved bytes back.
  */
 import { randomUUID } from 'node:crypto';
-import { PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
+import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
-import type { LockHandle } from '../lock.js';
+import { acquireLock, type LockHandle } from '../lock.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
 import { createUploadBody } from './body.js';
-import { rememberHash } from './hash-later.js';
+import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
 /** How a provider attempt ended. */
@@ -65,15 +65,51 @@ async function claimRow(file: ValidatedFile, provider: Provider, purpose: string
     quotaBytes: deps.config.quotaBytes,
     now: deps.clock.now(),
   });
-  const first = await deps.catalog.claim(input());
+  let first = await deps.catalog.claim(input());
+  if (first.kind === 'size-taken') throw new HashNeeded(file);
   if (first.kind !== 'busy') return first;
   if (!deps.locksCoverCatalog) return waitForBusyRow(first.record, input, deps);
+  for (let round = 0; first.kind === 'busy' && isPendingSha256(first.record.sha256); round++) {
+    if (round === MAX_PENDING_WAITS) throw busyError(file, first.record);
+    await waitForPendingClaim(first.record, file, deps);
+    first = await deps.catalog.claim(input());
+  }
+  if (first.kind !== 'busy') return first;
   lock.assertHeld();
   await deps.catalog.fail(first.record.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
   deps.events?.onReconciled?.(file, first.record.id);
   const again = await deps.catalog.claim(input());
   if (again.kind === 'busy') throw busyError(file, again.record);
   return again;
+}
+
+/** How many pending same-size claims in a row a claim waits out before giving up. */
+const MAX_PENDING_WAITS = 8;
+
+/**
+ * A pending claim of our size may be our content: wait until its upload is over by taking
+ * its size lock (held for the whole upload; taken over if its process died), then fail the
+ * row if it is still uploading — its upload no longer holds the lock.
+ */
+async function waitForPendingClaim(row: FileRecord, file: ValidatedFile, deps: UploadDeps): Promise<void> {
+  const sizeLock = await acquireLock({
+    dir: deps.config.dirs.state,
+    key: sizeLockKey(row.sizeBytes),
+    timeoutMs: deps.config.lockTimeoutMs,
+    leaseMs: deps.config.leaseMs,
+    owner: { command: 'upload' },
+    clock: deps.clock,
+    onWait: (holder) => deps.events?.onLockWait?.(file, holder),
+  });
+  try {
+    const stillThere = (await deps.catalog.liveOfSize(deps.userId, row.sizeBytes)).some((r) => r.id === row.id && r.status === 'uploading');
+    if (!stillThere) return;
+    sizeLock.assertHeld();
+    await deps.catalog.fail(row.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
+    deps.events?.onReconciled?.(file, row.id);
+  } finally {
+    await sizeLock.release();
+  }
 }
 
 /** Shared backend: another machine holds the claim; wait for it to finish or its lease to lapse. */

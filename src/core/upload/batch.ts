@@ -1,5 +1,6 @@
 /** Many files at once: bounded concurrency, results in input order, optional fail-fast. */
 import { mapLimit } from '../concurrency.js';
+import { sharedSizes } from './hash-later.js';
 import { baseOutcome, uploadFile } from './one-file.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
@@ -13,9 +14,10 @@ export interface BatchOptions extends UploadOptions {
 export async function uploadBatch(files: readonly ValidatedFile[], opts: BatchOptions, deps: UploadDeps): Promise<UploadOutcome[]> {
   if (!opts.dryRun) await deps.catalog.reconcileExpired(deps.clock.now());
   let stopped = false;
+  const perFile = { ...opts, hashFirstSizes: sharedSizes(files) };
   return mapLimit(files, opts.concurrency, async (file) => {
     if (stopped || deps.signal?.aborted) return skipped(file);
-    const outcome = await uploadFile(file, opts, deps);
+    const outcome = await uploadFile(file, perFile, deps);
     if (outcome.status === 'failed' && opts.failFast) stopped = true;
     return outcome;
   });

@@ -10,7 +10,7 @@ import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { attemptProvider } from './attempt.js';
-import { hashFirst, isSizeLocked, lockKeyFor, mayHashWhileUploading, splitBySize } from './hash-later.js';
+import { abandonedPending, HashNeeded, hashFirst, lockKeyFor, mayHashWhileUploading } from './hash-later.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
 /** Upload one file (or find it already uploaded); never throws for a per-file failure. */
@@ -33,7 +33,17 @@ async function uploadOrThrow(given: ValidatedFile, opts: UploadOptions, deps: Up
     breaker: deps.breaker,
     now: () => deps.clock.now(),
   });
-  let file = await hashUnlessItCanWait(given, opts, deps);
+  const file = await hashUnlessItCanWait(given, opts, deps);
+  try {
+    return await uploadSelected(file, candidates, opts, deps);
+  } catch (error) {
+    if (!(error instanceof HashNeeded)) throw error;
+  }
+  return uploadSelected(await hashFirst(file, deps), candidates, opts, deps);
+}
+
+/** Dedup hit, dry-run plan, or lock and upload (the lock is on the hash, or the size while it is unknown). */
+async function uploadSelected(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
   const hit = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
   if (hit) return fromRecord(file, hit, 'deduplicated');
   if (opts.dryRun) return planDryRun(file, candidates, opts, deps);
@@ -47,37 +57,27 @@ async function uploadOrThrow(given: ValidatedFile, opts: UploadOptions, deps: Up
     onWait: (holder) => deps.events?.onLockWait?.(file, holder),
   });
   try {
-    if (isSizeLocked(file) && deps.locksCoverCatalog) {
-      file = await recheckUnderSizeLock(file, lock, deps);
-      const late = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
-      if (late) return fromRecord(file, late, 'deduplicated');
-    }
+    if (file.sha256 === undefined) await failAbandonedPending(file, lock, deps);
     return await tryCandidates(file, candidates, opts, lock, deps);
   } finally {
     await lock.release();
   }
 }
 
-/** Hash now unless the hash may wait for the upload: nothing live has this size (hash-later.ts). */
+/** Hash now unless the hash may wait for the upload (hash-later.ts); a same-size row means it can't. */
 async function hashUnlessItCanWait(file: ValidatedFile, opts: UploadOptions, deps: UploadDeps): Promise<ValidatedFile> {
-  if (!mayHashWhileUploading(file, deps, opts.dryRun)) return hashFirst(file, deps);
+  if (!mayHashWhileUploading(file, deps, opts)) return hashFirst(file, deps);
   const sameSize = await deps.catalog.liveOfSize(deps.userId, file.facts.size);
   return sameSize.length === 0 ? file : hashFirst(file, deps);
 }
 
-/**
- * Under the size lock nobody else can be uploading a file of this size (when every writer
- * takes these locks), so a same-size `uploading` row was abandoned (crash, lost lease): fail it. A same-size `active` row may be
- * our duplicate, and only the hash can tell.
- */
-async function recheckUnderSizeLock(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<ValidatedFile> {
-  const { active, abandoned } = splitBySize(await deps.catalog.liveOfSize(deps.userId, file.facts.size));
-  for (const row of abandoned) {
+/** Under the size lock, a pending claim of that size was left by a run that lost the lock: fail it. */
+async function failAbandonedPending(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<void> {
+  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) {
     lock.assertHeld();
     await deps.catalog.fail(row.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
     deps.events?.onReconciled?.(file, row.id);
   }
-  return active.length === 0 ? file : hashFirst(file, deps);
 }
 
 /** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */

@@ -52,6 +52,8 @@ export interface UploadOptions {
   /** undefined → each provider's default. */
   purpose?: string | undefined;
   dryRun: boolean;
+  /** Sizes two files of the batch share: those files are hashed before upload (hash-later.ts). */
+  hashFirstSizes?: ReadonlySet<number> | undefined;
 }
 
 export type UploadStatus = 'uploaded' | 'deduplicated' | 'would-upload' | 'failed' | 'skipped';
