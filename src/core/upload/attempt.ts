@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
-import { acquireLock, type LockHandle } from '../lock.js';
+import type { LockHandle } from '../lock.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
 import { createUploadBody } from './body.js';
+import { lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
@@ -92,15 +93,7 @@ const MAX_PENDING_WAITS = 8;
  * row if it is still uploading — its upload no longer holds the lock.
  */
 async function waitForPendingClaim(row: FileRecord, file: ValidatedFile, deps: UploadDeps): Promise<void> {
-  const sizeLock = await acquireLock({
-    dir: deps.config.dirs.state,
-    key: sizeLockKey(row.sizeBytes),
-    timeoutMs: deps.config.lockTimeoutMs,
-    leaseMs: deps.config.leaseMs,
-    owner: { command: 'upload' },
-    clock: deps.clock,
-    onWait: (holder) => deps.events?.onLockWait?.(file, holder),
-  });
+  const sizeLock = await lockContent(sizeLockKey(row.sizeBytes), file, deps);
   try {
     const stillThere = (await deps.catalog.liveOfSize(deps.userId, row.sizeBytes)).some((r) => r.id === row.id && r.status === 'uploading');
     if (!stillThere) return;

@@ -5,11 +5,12 @@
  */
 import type { FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
-import { acquireLock, type LockHandle } from '../lock.js';
+import type { LockHandle } from '../lock.js';
 import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { attemptProvider } from './attempt.js';
+import { lockContent } from './content-lock.js';
 import { abandonedPending, HashNeeded, hashFirst, lockKeyFor, mayHashWhileUploading } from './hash-later.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
@@ -47,15 +48,7 @@ async function uploadSelected(file: ValidatedFile, candidates: Provider[], opts:
   const hit = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
   if (hit) return fromRecord(file, hit, 'deduplicated');
   if (opts.dryRun) return planDryRun(file, candidates, opts, deps);
-  const lock = await acquireLock({
-    dir: deps.config.dirs.state,
-    key: lockKeyFor(file),
-    timeoutMs: deps.config.lockTimeoutMs,
-    leaseMs: deps.config.leaseMs,
-    owner: { command: 'upload' },
-    clock: deps.clock,
-    onWait: (holder) => deps.events?.onLockWait?.(file, holder),
-  });
+  const lock = await lockContent(lockKeyFor(file), file, deps);
   try {
     if (file.sha256 === undefined) await failAbandonedPending(file, lock, deps);
     return await tryCandidates(file, candidates, opts, lock, deps);
