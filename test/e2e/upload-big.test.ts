@@ -6,9 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
-import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { catalogRows, createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const KIMI_KEY = 'sk-e2e-kimi-big-00112233445566778899';
 const SIZE = 9 * 1024 * 1024;
@@ -38,15 +37,6 @@ async function workspaceWithBigPdf(): Promise<{ ws: Workspace; sha256: string }>
   await ws.file('big.pdf', content);
   await ws.config({ retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
   return { ws, sha256: createHash('sha256').update(content).digest('hex') };
-}
-
-async function catalogRows(ws: Workspace) {
-  const catalog = await openSqliteCatalog({ dir: ws.dataDir });
-  try {
-    return await catalog.list({});
-  } finally {
-    await catalog.close();
-  }
 }
 
 function onlyRow(stdout: string): JsonRow {

@@ -6,9 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
-import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { catalogRows, createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const KIMI_KEY = 'sk-e2e-kimi-secret-00112233445566778899';
 const GLM_KEY = 'e2e-glm-secret-99887766.5544332211';
@@ -35,15 +34,6 @@ async function workspace(): Promise<Workspace> {
   await ws.file('report.pdf', await readFile(path.resolve('examples/report.pdf')));
   await ws.config({ retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
   return ws;
-}
-
-async function catalogRows(ws: Workspace) {
-  const catalog = await openSqliteCatalog({ dir: ws.dataDir });
-  try {
-    return await catalog.list({});
-  } finally {
-    await catalog.close();
-  }
 }
 
 describe('exai upload across processes', () => {

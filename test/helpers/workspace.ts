@@ -8,6 +8,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
+import type { FileRecord } from '../../src/catalog/types.js';
 import { main } from '../../src/cli/main.js';
 import type { Clock } from '../../src/cli/context.js';
 
@@ -103,4 +105,14 @@ function collector(): { stream: Writable; text(): string } {
     },
   });
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Every catalog row of a workspace (opens and closes the catalog). */
+export async function catalogRows(ws: Pick<Workspace, 'dataDir'>): Promise<FileRecord[]> {
+  const catalog = await openSqliteCatalog({ dir: ws.dataDir });
+  try {
+    return await catalog.list({});
+  } finally {
+    await catalog.close();
+  }
 }

@@ -3,44 +3,19 @@
  * the same size, provider and purpose, exclude each other inside the claim transaction: a
  * file and its duplicate can never both be claimed for upload.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../../src/catalog/sqlite.js';
-import type { Catalog, ClaimInput } from '../../../src/catalog/types.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../../src/catalog/types.js';
+import { claimInputFrom, useTempCatalog } from '../../helpers/catalog.js';
 
 const SHA_A = 'a'.repeat(64);
 const MiB = 1024 * 1024;
 const T0 = 1_700_000_000_000;
 
-function input(overrides: Partial<ClaimInput> = {}): ClaimInput {
-  return {
-    userId: 'alice',
-    provider: 'kimi',
-    purpose: 'file-extract',
-    sha256: SHA_A,
-    sizeBytes: 9 * MiB,
-    mimeType: 'application/pdf',
-    originalName: 'big.pdf',
-    leaseMs: 60_000,
-    quotaBytes: 100 * MiB,
-    now: T0,
-    ...overrides,
-  };
-}
-
-let dir: string;
+const input = claimInputFrom({ sha256: SHA_A, sizeBytes: 9 * MiB, originalName: 'big.pdf', quotaBytes: 100 * MiB, now: T0 });
+const temp = useTempCatalog('exai-pending-');
 let catalog: Catalog;
-
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exai-pending-'));
-  catalog = await openSqliteCatalog({ dir: path.join(dir, 'data') });
-});
-
-afterEach(async () => {
-  await catalog.close();
-  await fs.rm(dir, { recursive: true, force: true });
+beforeEach(() => {
+  catalog = temp.get();
 });
 
 describe('pending claims', () => {

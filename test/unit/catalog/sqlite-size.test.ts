@@ -3,13 +3,10 @@
  * of that size could be a duplicate, and complete() swaps a claim's pending hash for the real
  * one — refusing (and leaving the claim uploading) when that hash is already live elsewhere.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../../src/catalog/sqlite.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PENDING_SHA256_PREFIX, type Catalog, type ClaimInput } from '../../../src/catalog/types.js';
 import { ExaiError } from '../../../src/core/errors.js';
+import { claimInputFrom, useTempCatalog } from '../../helpers/catalog.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
@@ -17,32 +14,11 @@ const MiB = 1024 * 1024;
 const SIZE = 9 * MiB;
 const T0 = 1_700_000_000_000;
 
-function claimInput(overrides: Partial<ClaimInput> = {}): ClaimInput {
-  return {
-    userId: 'alice',
-    provider: 'kimi',
-    purpose: 'file-extract',
-    sha256: SHA_A,
-    sizeBytes: SIZE,
-    mimeType: 'application/pdf',
-    originalName: 'big.pdf',
-    leaseMs: 60_000,
-    quotaBytes: 1024 * MiB,
-    now: T0,
-    ...overrides,
-  };
-}
-
-let dir: string;
+const claimInput = claimInputFrom({ sha256: SHA_A, sizeBytes: SIZE, originalName: 'big.pdf', now: T0 });
+const temp = useTempCatalog('exai-catalog-size-');
 let catalog: Catalog;
-
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exai-catalog-size-'));
-  catalog = await openSqliteCatalog({ dir: path.join(dir, 'data') });
-});
-afterEach(async () => {
-  await catalog.close();
-  await fs.rm(dir, { recursive: true, force: true });
+beforeEach(() => {
+  catalog = temp.get();
 });
 
 async function claimed(overrides: Partial<ClaimInput> = {}) {

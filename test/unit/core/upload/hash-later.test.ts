@@ -5,27 +5,21 @@
  * is a dedup hit even when the hash is not cached; an abandoned claim of the same size is
  * cleared; a file changed mid-upload is never recorded; a dry run writes nothing.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, open, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../../../src/catalog/sqlite.js';
 import { PENDING_SHA256_PREFIX } from '../../../../src/catalog/types.js';
-import { createDefaultConfig } from '../../../../src/core/config/defaults.js';
 import { openHashCache, type HashCache } from '../../../../src/core/files/hash-cache.js';
-import { pathPolicyFor } from '../../../../src/core/files/policy.js';
-import { createBreakerStore } from '../../../../src/core/resilience.js';
 import { prepareFiles, uploadFile, type UploadDeps, type UploadOptions, type ValidatedFile } from '../../../../src/core/upload/index.js';
-import { createProviderRegistry } from '../../../../src/providers/registry.js';
+import { createUploadSetup } from '../../../helpers/upload-deps.js';
 import { startFakeProvider } from '../../../servers/fake-provider.js';
-import { makeTempDir } from '../../../servers/upload-fixtures.js';
 
 const KEY = 'sk-kimi-hash-later-0123456789abcdef';
 const MiB = 1024 * 1024;
 const SIZE = 9 * MiB;
-const PDF_HEAD = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
 const OPTS: UploadOptions = { preferred: 'kimi', strict: true, dryRun: false };
 const realClock = { now: () => Date.now(), sleep: (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }) };
 
@@ -44,35 +38,24 @@ afterEach(async () => {
 
 /** A workspace: temp dir, catalog, hash cache, fake Kimi and the deps uploadFile needs. */
 async function setUp() {
-  const { dir, cleanup } = await makeTempDir('exai-hash-later-');
-  cleanups.push(cleanup);
   const server = await startFakeProvider({ kind: 'kimi', apiKey: KEY });
   cleanups.push(() => server.close());
-  const dirs = { config: path.join(dir, 'c'), data: path.join(dir, 'd'), state: path.join(dir, 's') };
-  const base = createDefaultConfig({ allowedPaths: [dir], dirs });
-  const config = {
-    ...base,
-    kimi: { apiKey: KEY, baseUrl: server.url },
-    retry: { ...base.retry, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
-    lockTimeoutMs: 20_000,
-    leaseMs: 30_000,
-  };
-  const catalog = await openSqliteCatalog({ dir: dirs.data });
-  cleanups.push(() => catalog.close());
+  const setup = await createUploadSetup({
+    prefix: 'exai-hash-later-',
+    clock: realClock,
+    dispatcher: () => agent,
+    config: (base) => ({
+      ...base,
+      kimi: { apiKey: KEY, baseUrl: server.url },
+      retry: { ...base.retry, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+      lockTimeoutMs: 20_000,
+    }),
+  });
+  cleanups.push(setup.cleanup);
+  const { dir, dirs, config, catalog, policy } = setup;
   const hashCache = await openHashCache(dirs.state);
   cleanups.push(() => hashCache.close());
-  const policy = pathPolicyFor(config, dir);
-  const deps: UploadDeps = {
-    config,
-    catalog,
-    registry: createProviderRegistry({ config, dispatcher: () => agent }),
-    breaker: createBreakerStore(dirs.state, config.breaker, realClock),
-    clock: realClock,
-    userId: 'tester',
-    policy,
-    locksCoverCatalog: true,
-    hashCache,
-  };
+  const deps: UploadDeps = { ...setup.deps, hashCache };
   /** Validate `name` as upload does; `cache` undefined → no cache, so the hash is unknown. */
   const prepare = async (name: string, cache: HashCache | undefined = undefined): Promise<ValidatedFile> => {
     const batch = await prepareFiles([name], { policy, rules: config, concurrency: 1, hashCache: cache });
@@ -80,11 +63,7 @@ async function setUp() {
     return batch.valid[0]!;
   };
   /** Write a 9 MiB binary PDF; returns its real hash. */
-  const writePdf = async (name: string, size = SIZE): Promise<string> => {
-    const content = Buffer.concat([PDF_HEAD, randomBytes(size - PDF_HEAD.length)]);
-    await writeFile(path.join(dir, name), content);
-    return createHash('sha256').update(content).digest('hex');
-  };
+  const writePdf = (name: string, size = SIZE): Promise<string> => setup.writeBinaryPdf(name, size);
   const posts = () => server.requests.filter((r) => r.method === 'POST');
   return { dir, server, catalog, hashCache, deps, prepare, writePdf, posts, dirs };
 }

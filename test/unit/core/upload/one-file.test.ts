@@ -5,14 +5,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../../../src/catalog/sqlite.js';
 import type { Catalog } from '../../../../src/catalog/types.js';
-import { createDefaultConfig } from '../../../../src/core/config/defaults.js';
-import { pathPolicyFor } from '../../../../src/core/files/policy.js';
-import { createBreakerStore } from '../../../../src/core/resilience.js';
-import { prepareFiles, uploadFile, type UploadDeps, type ValidatedFile } from '../../../../src/core/upload/index.js';
-import { createProviderRegistry } from '../../../../src/providers/registry.js';
-import { createFakeClock, makeTempDir } from '../../../servers/upload-fixtures.js';
+import { prepareFiles, uploadFile, type ValidatedFile } from '../../../../src/core/upload/index.js';
+import { createUploadSetup } from '../../../helpers/upload-deps.js';
+import { createFakeClock } from '../../../servers/upload-fixtures.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -20,30 +16,12 @@ afterEach(async () => {
 });
 
 async function setUp(locksCoverCatalog: boolean) {
-  const { dir, cleanup } = await makeTempDir('exai-one-file-');
-  const dirs = { config: path.join(dir, 'c'), data: path.join(dir, 'd'), state: path.join(dir, 's') };
-  const config = { ...createDefaultConfig({ allowedPaths: [dir], dirs }), lockTimeoutMs: 60_000, leaseMs: 30_000 };
-  const catalog = await openSqliteCatalog({ dir: dirs.data });
-  cleanups.push(async () => {
-    await catalog.close();
-    await cleanup();
-  });
   const clock = createFakeClock(Date.now());
-  const policy = pathPolicyFor(config, dir);
-  await writeFile(path.join(dir, 'a.txt'), 'hello from a test\n');
-  const batch = await prepareFiles(['a.txt'], { policy, rules: config, concurrency: 1 });
-  const file = batch.valid[0]!;
-  const deps: UploadDeps = {
-    config,
-    catalog,
-    registry: createProviderRegistry({ config, dispatcher: () => Promise.reject(new Error('no HTTP in this test')) }),
-    breaker: createBreakerStore(dirs.state, config.breaker, clock),
-    clock,
-    userId: 'tester',
-    policy,
-    locksCoverCatalog,
-  };
-  return { deps, catalog, clock, file };
+  const setup = await createUploadSetup({ prefix: 'exai-one-file-', clock, locksCoverCatalog });
+  cleanups.push(setup.cleanup);
+  await writeFile(path.join(setup.dir, 'a.txt'), 'hello from a test\n');
+  const batch = await prepareFiles(['a.txt'], { policy: setup.policy, rules: setup.config, concurrency: 1 });
+  return { deps: setup.deps, catalog: setup.catalog, clock, file: batch.valid[0]! };
 }
 
 /** Another writer (another machine, or a crashed run) holds a live claim on the same key. */

@@ -4,18 +4,11 @@
  * content), takes over an abandoned one, and same-size files of one batch never wait on each
  * other. Real SQLite catalog, the local provider, a fake clock.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteCatalog } from '../../../../src/catalog/sqlite.js';
-import { createDefaultConfig } from '../../../../src/core/config/defaults.js';
-import { pathPolicyFor } from '../../../../src/core/files/policy.js';
 import { acquireLock } from '../../../../src/core/lock.js';
-import { createBreakerStore } from '../../../../src/core/resilience.js';
 import { prepareFiles, uploadBatch, uploadFile, type UploadDeps, type ValidatedFile } from '../../../../src/core/upload/index.js';
-import { createProviderRegistry } from '../../../../src/providers/registry.js';
-import { createFakeClock, makeTempDir } from '../../../servers/upload-fixtures.js';
+import { createUploadSetup } from '../../../helpers/upload-deps.js';
+import { createFakeClock } from '../../../servers/upload-fixtures.js';
 
 const SIZE = 9 * 1024 * 1024;
 const OPTS = { strict: false, dryRun: false } as const;
@@ -24,42 +17,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A binary PDF of SIZE bytes (the head is not UTF-8, so upload validates it from its head). */
-function bigPdf(): Buffer {
-  const body = randomBytes(SIZE);
-  Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1').copy(body);
-  return body;
-}
-
 async function setUp(names: string[]) {
-  const { dir, cleanup } = await makeTempDir('exai-pending-claims-');
-  const dirs = { config: path.join(dir, 'c'), data: path.join(dir, 'd'), state: path.join(dir, 's') };
-  const config = { ...createDefaultConfig({ allowedPaths: [dir], dirs }), lockTimeoutMs: 60_000, leaseMs: 30_000 };
-  const catalog = await openSqliteCatalog({ dir: dirs.data });
-  cleanups.push(async () => {
-    await catalog.close();
-    await cleanup();
-  });
   const clock = createFakeClock(Date.now());
-  const policy = pathPolicyFor(config, dir);
+  const setup = await createUploadSetup({ prefix: 'exai-pending-claims-', clock });
+  cleanups.push(setup.cleanup);
   const shas: string[] = [];
-  for (const name of names) {
-    const content = bigPdf();
-    await writeFile(path.join(dir, name), content);
-    shas.push(createHash('sha256').update(content).digest('hex'));
-  }
-  const batch = await prepareFiles(names, { policy, rules: config, concurrency: 2 });
-  const deps: UploadDeps = {
-    config,
-    catalog,
-    registry: createProviderRegistry({ config, dispatcher: () => Promise.reject(new Error('no HTTP in this test')) }),
-    breaker: createBreakerStore(dirs.state, config.breaker, clock),
-    clock,
-    userId: 'tester',
-    policy,
-    locksCoverCatalog: true,
-  };
-  return { deps, catalog, clock, files: batch.valid, shas, dirs };
+  for (const name of names) shas.push(await setup.writeBinaryPdf(name, SIZE));
+  const batch = await prepareFiles(names, { policy: setup.policy, rules: setup.config, concurrency: 2 });
+  return { deps: setup.deps, catalog: setup.catalog, clock, files: batch.valid, shas, dirs: setup.dirs };
 }
 
 function pendingClaim(deps: UploadDeps, now: number) {
