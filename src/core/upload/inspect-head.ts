@@ -6,6 +6,8 @@
  * allowed). Anything else — a hash-cache hit, possible text, an unknown type, a path problem —
  * takes the full inspection, which reports it exactly as `exai validate` does.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import { createPassState, HEAD_BYTES } from '../files/pass-state.js';
 import { safeOpen } from '../files/safe-open.js';
@@ -19,6 +21,8 @@ export async function inspectForUpload(input: string, opts: InspectOptions): Pro
 }
 
 async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<FileInspection | undefined> {
+  // A plain stat first, only as a hint: most files are small, and safeOpen costs several syscalls.
+  if (!(await mayBeBig(input, opts))) return undefined;
   let opened: OpenedFile;
   try {
     opened = await safeOpen(input, opts.policy);
@@ -30,6 +34,14 @@ async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<Fil
     return await judgeHead(opened, await readHead(opened), opts);
   } finally {
     await opened.handle.close();
+  }
+}
+
+async function mayBeBig(input: string, opts: InspectOptions): Promise<boolean> {
+  try {
+    return (await stat(path.resolve(opts.policy.cwd, input))).size >= HASH_WHILE_UPLOADING_MIN_BYTES;
+  } catch {
+    return false;
   }
 }
 
