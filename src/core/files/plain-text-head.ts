@@ -43,8 +43,11 @@ const FAR_SIGNATURES: readonly (readonly [number, Buffer])[] = [
 ];
 
 // tar is also detected by a header checksum when bytes 257-262 are zero: with no NUL in the
-// text that means a head of at most 257 bytes, and the checksum field starts at 148.
-const TAR_CHECKSUM_FROM = 148;
+// text that means a head of at most 257 bytes. The six-byte checksum field at 148 must then
+// parse as octal (parseInt after trim), which a first non-blank byte other than a sign or
+// 0-7 rules out; a byte of a non-ASCII character might be Unicode space, so it doesn't.
+const TAR_CHECKSUM_AT = 148;
+const TAR_CHECKSUM_BYTES = 6;
 const TAR_MAGIC_AT = 257;
 
 /** True only when file-type is certain to detect nothing in `head` (the text evidence is the whole file's). */
@@ -52,8 +55,19 @@ export function isPlainTextHead(head: Buffer, text: { validUtf8: boolean; hasNul
   if (!text.validUtf8 || text.hasNul || head.length === 0) return false;
   const first = head[0] as number;
   if (SIGNATURE_FIRST_BYTES.has(first) || !isTextLead(first)) return false;
-  if (head.length > TAR_CHECKSUM_FROM && head.length <= TAR_MAGIC_AT) return false;
+  if (mayHoldTarChecksum(head)) return false;
   return !FAR_SIGNATURES.some(([offset, bytes]) => hasAt(head, offset, bytes));
+}
+
+function mayHoldTarChecksum(head: Buffer): boolean {
+  if (head.length <= TAR_CHECKSUM_AT || head.length > TAR_MAGIC_AT) return false;
+  const end = Math.min(head.length, TAR_CHECKSUM_AT + TAR_CHECKSUM_BYTES);
+  for (let i = TAR_CHECKSUM_AT; i < end; i++) {
+    const byte = head[i] as number;
+    if (byte === 0x20 || (byte >= 0x09 && byte <= 0x0d)) continue;
+    return byte >= 0x80 || byte === 0x2b || byte === 0x2d || (byte >= 0x30 && byte <= 0x37);
+  }
+  return false;
 }
 
 // Printable ASCII, tab/LF/CR, or a UTF-8 lead byte: the first byte of ordinary text.

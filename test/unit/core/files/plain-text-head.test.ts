@@ -134,6 +134,29 @@ describe('isPlainTextHead', () => {
     }
   });
 
+  it('leaves a short text whose bytes 148-153 could be a tar checksum to file-type', async () => {
+    // 8 * 0x20 + 148 * 'a' + 44 * 'b' = 18924 = 0o44754: file-type calls this 200-byte text a tar.
+    for (const field of ['044754', ' 44754', '\t44754', '+44754', '44754 ']) {
+      const head = Buffer.from(`${'a'.repeat(148)}${field}  ${'b'.repeat(44)}`);
+      expect((await fileTypeFromBuffer(head))?.ext).toBe('tar');
+      expect(plain(head)).toBe(false);
+    }
+    expect(plain(Buffer.from(`${'a'.repeat(148)}\u00a044754  ${'b'.repeat(43)}`))).toBe(false);
+    expect(plain(Buffer.from(`${'a'.repeat(148)}  x4754  ${'b'.repeat(44)}`))).toBe(true);
+  });
+
+  it('is only true where file-type detects nothing: any byte where a tar checksum would start', async () => {
+    for (let byte = 0x09; byte <= 0xf4; byte++) {
+      for (const blanks of ['', ' ', '\t ']) {
+        for (const length of [149, 150, 154, 200, 257]) {
+          const head = Buffer.concat([fill('a', 148), Buffer.from(blanks), charStartingWith(byte), fill('5', length)]).subarray(0, length);
+          if (!plain(head)) continue;
+          expect({ byte, length, found: await fileTypeFromBuffer(head) }).toEqual({ byte, length, found: undefined });
+        }
+      }
+    }
+  });
+
   it('leaves text formats file-type knows to file-type, so their verdict is unchanged', async () => {
     const textFormats: [string, string][] = [
       ['<?xml version="1.0"?><a/>', 'xml'],
