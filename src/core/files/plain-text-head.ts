@@ -1,7 +1,7 @@
 /**
  * When file-type can be skipped: clean UTF-8 text that provably matches none of its
  * signatures. file-type walks ~120 checks and allocates ~40 KB to say "nothing" about a
- * text head, a third of the time `validate` spends on 10,000 small files (bench/validate.mjs).
+ * short text head (~17 µs and a share of every garbage collection, per text file).
  * It stays the authority: this only answers "file-type finds nothing" when that is certain,
  * and anything it can't rule out still goes to file-type.
  *
