@@ -15,8 +15,7 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /\bsk-[A-Za-z0-9_-]{8,}/g,
   // Supabase secret and publishable keys.
   /\bsb_(?:secret|publishable)_[A-Za-z0-9_-]{8,}/g,
-  // Zhipu/Z.ai keys: 32 hex characters, a dot, a 16-character secret.
-  /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g,
+  // Zhipu/Z.ai keys (32 hex characters, a dot, a 16-character secret): maskZhipuKeys.
 ];
 
 /** Replace every known secret and every token-shaped string in `text` with a mask. */
@@ -28,7 +27,39 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
       typeof scheme === 'string' && match.startsWith(scheme) ? `${scheme}${MASK}` : MASK,
     );
   }
-  return out;
+  return maskZhipuKeys(out);
+}
+
+// What /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g would replace, found from the dot instead: a
+// pattern that starts with a character class is tried at every position, and a validate
+// report is mostly SHA-256 hex (11 ms of regex for 10,000 files; from the dot, under 1 ms).
+const KEY_TAIL = /\.[A-Za-z0-9]{16}\b/g;
+const KEY_HEX_CHARS = 32;
+
+function maskZhipuKeys(text: string): string {
+  let out = '';
+  let copied = 0;
+  for (const match of text.matchAll(KEY_TAIL)) {
+    const start = match.index - KEY_HEX_CHARS;
+    if (start < copied || !isLowerHexRun(text, start, match.index) || isWordChar(text.charCodeAt(start - 1))) continue;
+    out += `${text.slice(copied, start)}${MASK}`;
+    copied = match.index + match[0].length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function isLowerHexRun(text: string, from: number, to: number): boolean {
+  if (from < 0) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+// \b's word characters: [A-Za-z0-9_] (NaN, before the start of the text, is none).
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** Build a redactor bound to a fixed list of secrets. */

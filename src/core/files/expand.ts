@@ -88,10 +88,12 @@ async function walkDir(
     walk.errors.push(toExaiError(error, displayDir || '.'));
     return;
   }
+  const displayPrefix = displayDir === '' ? '' : joinPrefix(displayDir);
+  const absPrefix = joinPrefix(absDir);
   for (const entry of entries) {
     const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-    const display = displayDir === '' ? entry.name : path.join(displayDir, entry.name);
-    const abs = path.join(absDir, entry.name);
+    const display = displayPrefix + entry.name;
+    const abs = absPrefix + entry.name;
     // Dirent comes from lstat semantics: a symlink to a directory is not a directory here.
     if (entry.isDirectory()) {
       if (depth > 1 && !SKIPPED_DIRS.has(entry.name)) await walkDir(walk, abs, display, rel, depth - 1, match);
@@ -99,6 +101,13 @@ async function walkDir(
       addFile(walk, abs, display);
     }
   }
+}
+
+// What path.join(dir, name) puts before a directory entry's name (which is one plain
+// component: never "", ".", ".." and never containing a separator), worked out once per
+// directory instead of normalising the whole path again for each of its entries.
+function joinPrefix(dir: string): string {
+  return path.join(dir, 'x').slice(0, -1);
 }
 
 function addFile(walk: Walk, abs: string, display: string): void {

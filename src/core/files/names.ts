@@ -18,6 +18,13 @@ export function finalExtension(name: string): string {
 /** Every dotted extension in the name, lower-case: "report.PDF.exe" → [".pdf", ".exe"]. */
 export function allExtensions(name: string): string[] {
   const clean = cleanBaseName(name).replace(/^\.+/u, '');
-  const parts = clean.split('.').slice(1);
-  return parts.filter((part) => part.trim() !== '').map((part) => `.${part.trim().toLowerCase()}`);
+  const found: string[] = [];
+  // Each dot starts a part that runs to the next dot; blank parts ("a..b", "a. .b") are no extension.
+  for (let dot = clean.indexOf('.'); dot !== -1; ) {
+    const next = clean.indexOf('.', dot + 1);
+    const part = clean.slice(dot + 1, next === -1 ? undefined : next).trim();
+    if (part !== '') found.push(`.${part.toLowerCase()}`);
+    dot = next;
+  }
+  return found;
 }

@@ -64,6 +64,10 @@ const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
 
 /** True for paths under /proc, /sys or /dev: kernel views that leak secrets or never end. */
 export function isSpecialFilesystem(absPath: string): boolean {
+  // Checked three times per file: test the (normal) path once, not once per root as isWithin would.
+  if (path.sep === '/' && isNormalAbsolute(absPath)) {
+    return SPECIAL_ROOTS.some((root) => absPath.startsWith(root) && (absPath.length === root.length || absPath[root.length] === '/'));
+  }
   return SPECIAL_ROOTS.some((root) => isWithin(root, absPath));
 }
 

@@ -3,6 +3,7 @@
  * our own executable detection (which file-type's answer must never override), and the
  * leading markup that makes a text file SVG or HTML.
  */
+import { isPlainTextHead } from './plain-text-head.js';
 import type { ExecutableKind, MarkupKind } from './types.js';
 
 /** The magic-number answer for one head. */
@@ -31,7 +32,8 @@ function loadFileType(): Promise<FileTypeModule> {
 /** Sniff `head` with file-type and the executable checks; `text` lets "MZ" text stay text. */
 export async function sniffHead(head: Buffer, text: TextEvidence): Promise<SniffResult> {
   const executable = detectExecutable(head, text);
-  if (head.length === 0) return { mime: undefined, ext: undefined, executable };
+  // Plain text file-type is certain to find nothing in: asking it would only cost time.
+  if (head.length === 0 || isPlainTextHead(head, text)) return { mime: undefined, ext: undefined, executable };
   const { fileTypeFromBuffer } = await loadFileType();
   const found = await fileTypeFromBuffer(head);
   return { mime: found?.mime, ext: found?.ext, executable };

@@ -37,7 +37,12 @@ type Verified = Pick<OpenedFile, 'displayPath' | 'realPath' | 'identity'>;
 
 /** Run every rule against `facts`; all failures are returned, in rule order. */
 export function validateFacts(facts: FileFacts, cfg: RuleConfig): ExaiError[] {
-  return RULES.map((rule) => rule.check(facts, cfg)).filter((error): error is ExaiError => error !== undefined);
+  const errors: ExaiError[] = [];
+  for (const rule of RULES) {
+    const error = rule.check(facts, cfg);
+    if (error !== undefined) errors.push(error);
+  }
+  return errors;
 }
 
 /** Open, read (or hit the cache), sniff and validate one input path. */

@@ -96,11 +96,28 @@ export const checkMimeAllowed: Rule = (facts, cfg) => {
 
 /** True when `mime` (parameters ignored) matches an entry, exactly or by a trailing-`*` prefix. */
 export function isMimeAllowed(mime: string, allowed: readonly string[]): boolean {
-  const bare = (mime.split(';')[0] ?? '').trim().toLowerCase();
-  return allowed.some((entry) => {
-    const pattern = entry.trim().toLowerCase();
-    return pattern.endsWith('*') ? bare.startsWith(pattern.slice(0, -1)) : bare === pattern;
-  });
+  const semicolon = mime.indexOf(';');
+  const bare = (semicolon === -1 ? mime : mime.slice(0, semicolon)).trim().toLowerCase();
+  const { exact, prefixes } = mimePatterns(allowed);
+  return exact.has(bare) || prefixes.some((prefix) => bare.startsWith(prefix));
+}
+
+interface MimePatterns {
+  exact: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
+// Normalised once per config, not once per file (like blockedSets above).
+const mimePatternSets = new WeakMap<readonly string[], MimePatterns>();
+
+function mimePatterns(allowed: readonly string[]): MimePatterns {
+  let patterns = mimePatternSets.get(allowed);
+  if (patterns === undefined) {
+    const normal = allowed.map((entry) => entry.trim().toLowerCase());
+    patterns = { exact: new Set(normal.filter((p) => !p.endsWith('*'))), prefixes: normal.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1)) };
+    mimePatternSets.set(allowed, patterns);
+  }
+  return patterns;
 }
 
 /** A name that promises one format while the bytes are another (a PNG named .pdf). */

@@ -23,6 +23,23 @@ describe('redactSecrets', () => {
     expect(redactSecrets('uploaded report.pdf to kimi (file-extract)', ['ab', undefined])).toBe('uploaded report.pdf to kimi (file-extract)');
   });
 
+  it('masks exactly what the Zhipu key pattern matches, wherever keys sit among hex, dots and words', () => {
+    const pattern = /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g;
+    const key = '0123456789abcdef0123456789abcdef.AbCdEfGhIjKlMnOp';
+    const pieces = [key, key, 'a', 'F', '_', '.', ' ', '"', '-', '0', 'deadbeef', 'x.', `${key}Q`, `9${key}`, key.toUpperCase(), key.slice(1), `${key.slice(0, 33)}0123456789abcdef.`, '\n'];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n); // the high bits: an LCG's low bits repeat
+    };
+    for (let round = 0; round < 3000; round++) {
+      const text = Array.from({ length: 1 + next(8) }, () => pieces[next(pieces.length)]).join('');
+      expect(redactSecrets(text), text).toBe(text.replace(pattern, '<redacted>'));
+    }
+    expect(redactSecrets(`${key} ${key}`)).toBe('<redacted> <redacted>');
+    expect(redactSecrets(`sha ${'ab'.repeat(32)}.pdf0123456789abc`)).toBe(`sha ${'ab'.repeat(32)}.pdf0123456789abc`);
+  });
+
   it('masks the longest secret first so a shorter one cannot leave a tail', () => {
     const redact = createRedactor(['abcd', 'abcdefgh']);
     expect(redact('x abcdefgh y')).toBe('x <redacted> y');

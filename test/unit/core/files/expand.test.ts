@@ -40,6 +40,17 @@ describe('expandInputs', () => {
     ]);
   });
 
+  it('spells each file as path.join(directory as given, name), however the directory was written', async () => {
+    const base = path.basename(dir);
+    for (const input of ['./docs/', 'docs//', '.', `../${base}/docs`, path.join(dir, 'docs') + '/']) {
+      const { files } = await expandInputs([input], dir);
+      const expected = input === '.' ? files : ['pipe', 'x.txt'].map((name) => path.join(input, name));
+      expect(files, input).toEqual(expected);
+      expect(files.length, input).toBeGreaterThan(0);
+    }
+    expect((await expandInputs(['.'], path.join(dir, 'docs'))).files).toEqual(['pipe', 'x.txt']);
+  });
+
   it('passes special files inside directories on for safeOpen to reject', async () => {
     const { files } = await expandInputs(['docs'], dir);
     expect(files).toEqual(['docs/pipe', 'docs/x.txt']);

@@ -43,6 +43,11 @@ describe('isSpecialFilesystem', () => {
     expect(isSpecialFilesystem('/devices/x.txt')).toBe(false);
     expect(isSpecialFilesystem('/home/proc/x')).toBe(false);
   });
+
+  it('agrees with isWithin for every root, normalised or not', () => {
+    const paths = ['/proc', '/proc/', '/proc/1/environ', '/procx', '/sys', '/sysfs/a', '/dev', '/dev/', '/devices', '/', '//proc/self', '/a/../proc/x', '/proc/../etc', '/./dev/null', 'proc/x', '/dev/./null'];
+    for (const p of paths) expect(isSpecialFilesystem(p), p).toBe(['/proc', '/sys', '/dev'].some((root) => isWithin(root, p)));
+  });
 });
 
 describe('checkPathLexically', () => {

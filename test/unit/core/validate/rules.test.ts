@@ -123,6 +123,21 @@ describe('isMimeAllowed', () => {
     expect(isMimeAllowed('Text/Plain', ['text/plain'])).toBe(true);
     expect(isMimeAllowed('application/zip', ['application/pdf'])).toBe(false);
   });
+
+  it('gives the answer of the plain per-entry comparison for odd entries and types', () => {
+    const reference = (mime: string, allowed: readonly string[]): boolean => {
+      const bare = (mime.split(';')[0] ?? '').trim().toLowerCase();
+      return allowed.some((entry) => {
+        const pattern = entry.trim().toLowerCase();
+        return pattern.endsWith('*') ? bare.startsWith(pattern.slice(0, -1)) : bare === pattern;
+      });
+    };
+    const lists = [[], ['*'], [' Image/* ', 'TEXT/plain'], ['text/plain;', 'a*b*', ''], ['application/pdf', 'image/png*']];
+    const mimes = ['image/png', ' IMAGE/PNG ; x=1', 'text/plain', 'text/plain;', 'a*b', 'ab', '', ';', 'image/pngx', 'application/pdf'];
+    for (const allowed of lists) {
+      for (const mime of mimes) expect(isMimeAllowed(mime, allowed), `${mime} in ${JSON.stringify(allowed)}`).toBe(reference(mime, allowed));
+    }
+  });
 });
 
 describe('office documents', () => {
