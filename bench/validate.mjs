@@ -7,6 +7,7 @@ import process from 'node:process';
 import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const SMALL_FILES = 10_000;
 const BIG_BYTES = 256 * 1024 * 1024;
@@ -34,6 +35,25 @@ async function benchSmallFiles(lib) {
   }
 }
 
+// Every file has its own bytes, as in a real tree: a comment line in each PDF, a tEXt chunk in
+// each PNG (so nothing can be learnt once and reused across files).
+function uniquePdf(pdf, i) {
+  const headerEnd = pdf.indexOf(0x0a) + 1;
+  return Buffer.concat([pdf.subarray(0, headerEnd), Buffer.from(`% file ${i}\n`), pdf.subarray(headerEnd)]);
+}
+
+function uniquePng(i) {
+  const data = Buffer.from(`Comment\0file ${i}`, 'latin1');
+  const type = Buffer.from('tEXt', 'latin1');
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  type.copy(chunk, 4);
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(zlib.crc32(Buffer.concat([type, data])), 8 + data.length);
+  const afterIhdr = 8 + 25; // signature + IHDR chunk
+  return Buffer.concat([PNG_1X1.subarray(0, afterIhdr), chunk, PNG_1X1.subarray(afterIhdr)]);
+}
+
 // A third each of real PDFs, PNGs and UTF-8 text, 1,000 to a directory.
 async function writeSmallFiles(lib, dir) {
   const pdf = await fs.readFile(path.join(lib.ROOT, 'examples', 'report.pdf'));
@@ -43,7 +63,7 @@ async function writeSmallFiles(lib, dir) {
     if (i % 1000 === 0) await fs.mkdir(path.join(dir, sub), { recursive: true });
     const kind = i % 3;
     const name = path.join('files', sub, `f${i}.${['pdf', 'png', 'txt'][kind]}`);
-    const body = kind === 0 ? pdf : kind === 1 ? PNG_1X1 : Buffer.from(`line ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 40))}\n`);
+    const body = kind === 0 ? uniquePdf(pdf, i) : kind === 1 ? uniquePng(i) : Buffer.from(`line ${i}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 40))}\n`);
     await fs.writeFile(path.join(dir, '..', name), body);
     names.push(name);
   }
