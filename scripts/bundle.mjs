@@ -6,8 +6,7 @@
  * unbundled vs 0.39 s bundled, peak RSS 78 vs 70 MB). Code splitting keeps each command's
  * dynamic imports lazy, so a command still loads only what it uses.
  *
- * Left outside the bundle: better-sqlite3 (a native addon) and undici, which http.ts loads
- * by file path at run time (see its comment). Both resolve from node_modules as before.
+ * Left outside the bundle: better-sqlite3 (a native addon), resolved from node_modules.
  */
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';

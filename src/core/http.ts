@@ -3,25 +3,20 @@
  * and a request helper that refuses redirects (credentials must never follow one) and turns
  * network failures into ExaiErrors that carry no headers.
  */
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import type { Agent as AgentClass, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's index loads fetch, WebSocket, mocks and cache stores too: ~80 ms and ~9 MB that an
+// upload pays for nothing. Only the Agent and its documented `dispatcher.request()` are loaded,
+// from the files the index itself re-exports (typed in src/types/undici-internals.d.ts). The
+// undici version is pinned exactly in package.json so these paths cannot move under us; every
+// provider test goes through them.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
 import type { HttpResponse } from './http-response.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
-
-// undici's index loads fetch, WebSocket, mocks and cache stores too: ~80 ms and ~9 MB that an
-// upload pays for nothing. Only the Agent and its documented `dispatcher.request()` are loaded,
-// from the files the index itself re-exports. The undici version is pinned exactly in
-// package.json so these paths cannot move under us; every provider test goes through them.
-const requireUndici = createRequire(import.meta.url);
-const Agent = requireUndici('undici/lib/dispatcher/agent.js') as typeof AgentClass;
-const dispatcherRequest = requireUndici('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
 
 /** Response bodies larger than this are cut: file-API answers are small JSON documents. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
