@@ -10,7 +10,7 @@ import type { LockHandle } from '../lock.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
 import { createUploadBody } from './body.js';
-import { lockContent } from './content-lock.js';
+import { failAbandoned, lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
@@ -76,9 +76,7 @@ async function claimRow(file: ValidatedFile, provider: Provider, purpose: string
     first = await deps.catalog.claim(input());
   }
   if (first.kind !== 'busy') return first;
-  lock.assertHeld();
-  await deps.catalog.fail(first.record.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
-  deps.events?.onReconciled?.(file, first.record.id);
+  await failAbandoned(first.record.id, file, lock, deps);
   const again = await deps.catalog.claim(input());
   if (again.kind === 'busy') throw busyError(file, again.record);
   return again;
@@ -96,10 +94,7 @@ async function waitForPendingClaim(row: FileRecord, file: ValidatedFile, deps: U
   const sizeLock = await lockContent(sizeLockKey(row.sizeBytes), file, deps);
   try {
     const stillThere = (await deps.catalog.liveOfSize(deps.userId, row.sizeBytes)).some((r) => r.id === row.id && r.status === 'uploading');
-    if (!stillThere) return;
-    sizeLock.assertHeld();
-    await deps.catalog.fail(row.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
-    deps.events?.onReconciled?.(file, row.id);
+    if (stillThere) await failAbandoned(row.id, file, sizeLock, deps);
   } finally {
     await sizeLock.release();
   }

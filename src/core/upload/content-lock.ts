@@ -1,4 +1,8 @@
-/** The one way upload takes a content lock: configured timeout and lease, waits announced. */
+/**
+ * The one way upload takes a content lock (configured timeout and lease, waits announced),
+ * and what holding one allows: failing an `uploading` row the lock covers, whose upload
+ * can't be running because we hold the lock it would need.
+ */
 import { acquireLock, type LockHandle } from '../lock.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
@@ -13,4 +17,11 @@ export function lockContent(key: string, file: ValidatedFile, deps: UploadDeps):
     clock: deps.clock,
     onWait: (holder) => deps.events?.onLockWait?.(file, holder),
   });
+}
+
+/** Fail a claim abandoned by an upload that lost `lock` (crash, lease ran out); reported as reconciled. */
+export async function failAbandoned(rowId: string, file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<void> {
+  lock.assertHeld();
+  await deps.catalog.fail(rowId, 'abandoned: its upload no longer held the lock', deps.clock.now());
+  deps.events?.onReconciled?.(file, rowId);
 }

@@ -10,7 +10,7 @@ import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { attemptProvider } from './attempt.js';
-import { lockContent } from './content-lock.js';
+import { failAbandoned, lockContent } from './content-lock.js';
 import { abandonedPending, HashNeeded, hashFirst, lockKeyFor, mayHashWhileUploading } from './hash-later.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
 
@@ -66,11 +66,7 @@ async function hashUnlessItCanWait(file: ValidatedFile, opts: UploadOptions, dep
 
 /** Under the size lock, a pending claim of that size was left by a run that lost the lock: fail it. */
 async function failAbandonedPending(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<void> {
-  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) {
-    lock.assertHeld();
-    await deps.catalog.fail(row.id, 'abandoned: its upload no longer held the lock', deps.clock.now());
-    deps.events?.onReconciled?.(file, row.id);
-  }
+  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) await failAbandoned(row.id, file, lock, deps);
 }
 
 /** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */
