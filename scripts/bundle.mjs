@@ -14,6 +14,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FORM_DATA_DIR = `${path.sep}node_modules${path.sep}form-data${path.sep}`;
+
+/**
+ * form-data only frames exai's requests (providers/multipart.ts): it never sends one (its
+ * submit() needs http/https) and never guesses a type (every part gets an explicit
+ * contentType, so mime-types and its 190 KB mime-db go unused). Loading them cost ~12 ms per
+ * upload. In the bundle those three imports *from form-data* become stubs that throw if
+ * anything ever touches them, so a future use fails loudly instead of silently.
+ */
+const formDataUnusedDeps = {
+  name: 'form-data-unused-deps',
+  setup(build) {
+    build.onResolve({ filter: /^(http|https|mime-types)$/ }, (args) =>
+      args.importer.includes(FORM_DATA_DIR) ? { path: args.path, namespace: 'exai-unused' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'exai-unused' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = new Proxy({}, { get(_target, key) {
+        throw new Error('form-data used ' + ${JSON.stringify(args.path)} + '.' + String(key) + ', which the exai bundle leaves out (scripts/bundle.mjs)');
+      } });`,
+    }));
+  },
+};
 const OUT = path.join(ROOT, 'dist', 'bundle');
 
 await rm(OUT, { recursive: true, force: true });
@@ -29,5 +52,6 @@ await build({
   external: ['better-sqlite3'],
   // CommonJS dependencies (form-data, commander's helpers) call require() for Node built-ins.
   banner: { js: "import { createRequire as __exaiCreateRequire } from 'node:module'; const require = __exaiCreateRequire(import.meta.url);" },
+  plugins: [formDataUnusedDeps],
   logLevel: 'warning',
 });
