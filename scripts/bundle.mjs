@@ -6,7 +6,7 @@
  * unbundled vs 0.39 s bundled, peak RSS 78 vs 70 MB). Code splitting keeps each command's
  * dynamic imports lazy, so a command still loads only what it uses.
  *
- * Left outside the bundle: better-sqlite3 (a native addon), resolved from node_modules.
+ * Left outside the bundle: better-sqlite3's native addon, loaded by path from node_modules.
  */
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
@@ -49,7 +49,8 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['better-sqlite3'],
+  // The driver's JavaScript is bundled; its native addon is loaded by path (core/sqlite-driver.ts).
+  external: ['*.node'],
   // CommonJS dependencies (form-data, commander's helpers) call require() for Node built-ins.
   banner: { js: "import { createRequire as __exaiCreateRequire } from 'node:module'; const require = __exaiCreateRequire(import.meta.url);" },
   plugins: [formDataUnusedDeps],

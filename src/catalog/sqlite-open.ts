@@ -2,17 +2,11 @@
 import fs from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import { ExaiError } from '../core/errors.js';
+import { loadSqliteDriver, type SqliteDriver } from '../core/sqlite-driver.js';
 import { LATEST_VERSION, migrate, readSchemaVersion } from './migrations.js';
 
-type DatabaseCtor = typeof Database;
-
-async function loadDriver(): Promise<DatabaseCtor> {
-  const mod = await import('better-sqlite3');
-  return mod.default;
-}
-
-function openConnection(Driver: DatabaseCtor, file: string, readonly: boolean): Database.Database {
-  const db = new Driver(file, { readonly, fileMustExist: readonly });
+function openConnection(driver: SqliteDriver, file: string, readonly: boolean): Database.Database {
+  const db = new driver.Database(file, { ...driver.options, readonly, fileMustExist: readonly });
   // busy_timeout first: switching to WAL needs a lock another process may hold.
   db.pragma('busy_timeout = 10000');
   if (!readonly) {
@@ -62,8 +56,8 @@ function checkVersion(db: Database.Database, file: string): void {
 /** Open `file` (in `dir`), migrated to the latest schema; read-only connections migrate first through a writable one. */
 export async function openDatabase(dir: string, file: string, readonly: boolean): Promise<Database.Database> {
   await ensureFile(dir, file);
-  const Driver = await loadDriver();
-  const db = openConnection(Driver, file, false);
+  const driver = await loadSqliteDriver();
+  const db = openConnection(driver, file, false);
   try {
     checkVersion(db, file);
     migrate(db);
@@ -73,5 +67,5 @@ export async function openDatabase(dir: string, file: string, readonly: boolean)
   }
   if (!readonly) return db;
   db.close();
-  return openConnection(Driver, file, true);
+  return openConnection(driver, file, true);
 }

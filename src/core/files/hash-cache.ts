@@ -12,6 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { loadSqliteDriver } from '../sqlite-driver.js';
 import { ExaiError } from '../errors.js';
 import type { ContentFacts, FileIdentity } from './types.js';
 
@@ -51,8 +52,8 @@ export async function openHashCache(stateDir: string): Promise<HashCache> {
     // gives the -wal and -shm files the same mode as the database.
     await (await fs.open(file, 'a', 0o600)).close();
     await fs.chmod(file, 0o600);
-    const { default: Database } = await import('better-sqlite3');
-    return wrap(new Database(file));
+    const { Database, options } = await loadSqliteDriver();
+    return wrap(new Database(file, options));
   } catch (error) {
     throw new ExaiError('CATALOG_ERROR', `The hash cache ${file} can't be opened: ${(error as Error).message}`, {
       path: file,
