@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
+import type { RecordJson as LsJson } from '../../src/cli/format-record.js';
 import { makeSandbox, runCli, seed } from './catalog-cli.js';
 
 const DAY = 86_400_000;
-
-interface LsJson {
-  id: string;
-  provider: string;
-  purpose: string;
-  file_id: string | null;
-  sha256: string;
-  size: number;
-  mime_type: string;
-  name: string;
-  status: string;
-  created_at: string;
-  deleted_at: string | null;
-  deletion_reason: string | null;
-}
 
 describe('exai ls', () => {
   it('an empty catalog is exit 0: "no files" on stderr, [] with --json', async () => {

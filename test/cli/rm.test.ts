@@ -1,21 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RmResult as RmJson } from '../../src/cli/commands/rm.js';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
 import { makeSandbox, readRows, runCli, seed, type Sandbox } from './catalog-cli.js';
 
 const KEY = 'sk-test-rm-SECRET-0123456789abcdef';
-
-interface RmJson {
-  ref: string;
-  id: string | null;
-  provider: string | null;
-  file_id: string | null;
-  deleted: boolean;
-  already_gone: boolean;
-  dry_run: boolean;
-  error?: { name: string; message: string; hint?: string };
-}
 
 let kimi: FakeProvider;
 let sb: Sandbox;

@@ -1,27 +1,17 @@
 import fs from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExaiError } from '../../../../src/core/errors.js';
 import { readPass } from '../../../../src/core/files/read-pass.js';
 import { SYNC_BUFFER_BYTES, readPassSync } from '../../../../src/core/files/read-pass-sync.js';
 import { safeOpen } from '../../../../src/core/files/safe-open.js';
 import { closeSmallFile, openSmallSync, type OpenedFd } from '../../../../src/core/files/safe-open-sync.js';
-import type { PathPolicy, ReadPassResult } from '../../../../src/core/files/types.js';
-import { makeTempDir, pdfBytes, pngBytes, writeFixture } from '../../../fixtures/files.js';
+import type { ReadPassResult } from '../../../../src/core/files/types.js';
+import { useFixtureDir, pdfBytes, pngBytes, writeFixture } from '../../../fixtures/files.js';
 
-let dir: string;
-let policy: PathPolicy;
-
-beforeAll(async () => {
-  dir = await makeTempDir();
-  policy = { roots: [dir], allowExternal: false, allowHardlinks: false, cwd: dir };
-});
-
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const fx = useFixtureDir();
 
 function openSync(name: string): OpenedFd {
-  const opened = openSmallSync(name, policy, Number.MAX_SAFE_INTEGER);
+  const opened = openSmallSync(name, fx.policy, Number.MAX_SAFE_INTEGER);
   if (opened === undefined) throw new Error(`${name} was not opened`);
   return opened;
 }
@@ -36,7 +26,7 @@ function syncPass(name: string, maxBytes: number): ReadPassResult {
 }
 
 async function asyncPass(name: string, maxBytes: number): Promise<ReadPassResult> {
-  const opened = await safeOpen(name, policy);
+  const opened = await safeOpen(name, fx.policy);
   try {
     return await readPass(opened, { maxBytes, hash: true });
   } finally {
@@ -45,7 +35,7 @@ async function asyncPass(name: string, maxBytes: number): Promise<ReadPassResult
 }
 
 async function changedError(name: string, change: (file: string) => Promise<void>): Promise<unknown> {
-  const file = await writeFixture(dir, name, 'original content\n');
+  const file = await writeFixture(fx.dir, name, 'original content\n');
   const opened = openSync(name);
   try {
     await change(file);
@@ -74,12 +64,12 @@ const CASES: [string, string | Buffer][] = [
 
 describe('readPassSync', () => {
   it.each(CASES)('learns exactly what readPass learns from %s', async (name, content) => {
-    await writeFixture(dir, name, content);
+    await writeFixture(fx.dir, name, content);
     expect(syncPass(name, 1 << 30)).toEqual(await asyncPass(name, 1 << 30));
   });
 
   it('stops past the size cap without a hash, like readPass', async () => {
-    await writeFixture(dir, 'capped.txt', 'x'.repeat(5000));
+    await writeFixture(fx.dir, 'capped.txt', 'x'.repeat(5000));
     const result = syncPass('capped.txt', 1000);
     expect(result).toMatchObject({ truncated: true, sha256: undefined, bytesRead: 1001 });
     expect(result).toEqual(await asyncPass('capped.txt', 1000));
@@ -107,9 +97,9 @@ describe('readPassSync', () => {
   });
 
   it('leaves no trace of one file in the next pass (the buffer is shared)', async () => {
-    await writeFixture(dir, 'first.bin', Buffer.alloc(100_000, 0xab));
+    await writeFixture(fx.dir, 'first.bin', Buffer.alloc(100_000, 0xab));
     syncPass('first.bin', 1 << 30);
-    await writeFixture(dir, 'second.txt', 'short');
+    await writeFixture(fx.dir, 'second.txt', 'short');
     const second = syncPass('second.txt', 1 << 30);
     expect(second.head.toString()).toBe('short');
     expect(second.bytesRead).toBe(5);
@@ -118,9 +108,9 @@ describe('readPassSync', () => {
 
 describe('openSmallSync', () => {
   it('declines a regular file above the limit without opening it, so safeOpen can stream it', async () => {
-    await writeFixture(dir, 'large.txt', 'y'.repeat(2048));
-    expect(openSmallSync('large.txt', policy, 1024)).toBeUndefined();
-    const small = openSmallSync('large.txt', policy, 2048);
+    await writeFixture(fx.dir, 'large.txt', 'y'.repeat(2048));
+    expect(openSmallSync('large.txt', fx.policy, 1024)).toBeUndefined();
+    const small = openSmallSync('large.txt', fx.policy, 2048);
     expect(small?.identity.size).toBe(2048n);
     if (small) closeSmallFile(small);
   });

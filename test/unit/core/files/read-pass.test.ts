@@ -1,28 +1,18 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExaiError } from '../../../../src/core/errors.js';
 import { HEAD_BYTES, readPass } from '../../../../src/core/files/read-pass.js';
 import { safeOpen } from '../../../../src/core/files/safe-open.js';
-import type { OpenedFile, PathPolicy, ReadPassResult } from '../../../../src/core/files/types.js';
-import { makeTempDir, pngBytes, writeFixture } from '../../../fixtures/files.js';
+import type { OpenedFile, ReadPassResult } from '../../../../src/core/files/types.js';
+import { useFixtureDir, pngBytes, writeFixture } from '../../../fixtures/files.js';
 
-let dir: string;
-let policy: PathPolicy;
-
-beforeAll(async () => {
-  dir = await makeTempDir();
-  policy = { roots: [dir], allowExternal: false, allowHardlinks: false, cwd: dir };
-});
-
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const fx = useFixtureDir();
 
 async function passOver(name: string, content: string | Buffer, maxBytes = 1 << 30): Promise<ReadPassResult> {
-  await writeFixture(dir, name, content);
-  const opened = await safeOpen(name, policy);
+  await writeFixture(fx.dir, name, content);
+  const opened = await safeOpen(name, fx.policy);
   try {
     return await readPass(opened, { maxBytes, hash: true });
   } finally {
@@ -71,8 +61,8 @@ describe('readPass', () => {
   });
 
   it('throws FILE_CHANGED when the file grows while being read', async () => {
-    const file = await writeFixture(dir, 'growing.log', 'y'.repeat(3 * 1024 * 1024));
-    const opened = await safeOpen('growing.log', policy);
+    const file = await writeFixture(fx.dir, 'growing.log', 'y'.repeat(3 * 1024 * 1024));
+    const opened = await safeOpen('growing.log', fx.policy);
     try {
       const pass = readPass(opened, {
         maxBytes: 1 << 30,
@@ -92,9 +82,9 @@ describe('readPass', () => {
   });
 
   it('throws FILE_CHANGED when bytes are rewritten in place with the old mtime put back', async () => {
-    const file = await writeFixture(dir, 'forged.txt', 'original content\n');
+    const file = await writeFixture(fx.dir, 'forged.txt', 'original content\n');
     const before = await fs.stat(file);
-    const opened = await safeOpen('forged.txt', policy);
+    const opened = await safeOpen('forged.txt', fx.policy);
     try {
       const error = await readPass(opened, {
         maxBytes: 1 << 30,
@@ -140,12 +130,12 @@ describe('readPass', () => {
 
 describe('readPass on a real file path', () => {
   it('reads through the verified handle, not by path', async () => {
-    await writeFixture(dir, 'sub/swap.txt', 'before\n');
-    const opened = await safeOpen('sub/swap.txt', policy);
+    await writeFixture(fx.dir, 'sub/swap.txt', 'before\n');
+    const opened = await safeOpen('sub/swap.txt', fx.policy);
     try {
       // Move the directory away and put a different file at the same name.
-      await fs.rename(path.join(dir, 'sub'), path.join(dir, 'sub-old'));
-      await writeFixture(dir, 'sub/swap.txt', 'after!!\n');
+      await fs.rename(path.join(fx.dir, 'sub'), path.join(fx.dir, 'sub-old'));
+      await writeFixture(fx.dir, 'sub/swap.txt', 'after!!\n');
       const result = await readPass(opened, { maxBytes: 1 << 20, hash: true });
       expect(result.head.toString()).toBe('before\n');
     } finally {
