@@ -1,20 +1,11 @@
 #!/usr/bin/env node
-// The only file that touches process.exitCode: run the built CLI (the bundle scripts/bundle.mjs
-// makes from dist/) and hand back its code.
-import v8 from 'node:v8';
-import { run } from '../dist/bundle/main.js';
+// The only file that touches process.exitCode: start the built CLI (dist/bundle, made by
+// scripts/bundle.mjs) and hand back its code. CommonJS (see bin/package.json), so starting
+// exai never spins up Node's ES module loader.
+'use strict';
+const path = require('node:path');
+const { start } = require('../dist/bundle/launch.cjs');
 
-keepWasmOnBaselineTier();
-process.exitCode = await run(process.argv.slice(2));
-
-/**
- * undici parses HTTP with llhttp compiled to WebAssembly. After a few responses V8 starts
- * recompiling it with its optimising tier on a background thread: ~30 MB of peak RSS and
- * ~50-100 ms at exit (Node waits for the compile job) for a CLI that parses a handful of
- * small JSON replies. The baseline tier parses those just as well. The flag exists in the
- * V8 of every Node major listed here; an unknown flag would print an error, so no guessing.
- */
-function keepWasmOnBaselineTier() {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major >= 20 && major <= 24) v8.setFlagsFromString('--liftoff-only');
-}
+start(path.join(__dirname, '..', 'dist', 'bundle'), process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,20 +1,62 @@
 /**
- * Bundle the compiled CLI (dist/cli/main.js) into dist/bundle/ for bin/exai.js.
+ * Bundle the compiled CLI (dist/) into dist/bundle/ for bin/exai.js, then train the bundles'
+ * V8 code caches (scripts/train-code-cache.mjs).
  *
- * Why: resolving, reading and linking ~150 separate ES modules cost exai ~90 ms on every
- * upload and ~10 ms on `--version` (measured on a 95 MB upload to the fake Kimi: 0.48 s
- * unbundled vs 0.39 s bundled, peak RSS 78 vs 70 MB). Code splitting keeps each command's
- * dynamic imports lazy, so a command still loads only what it uses.
+ * - launch.cjs: what bin/exai.js requires (src/launch): loads the others with their caches.
+ * - main.cjs: the CLI with everything it always or often needs.
+ * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
+ *   form-data, loaded when a request goes to a provider) and conf-vendor.cjs (conf and its
+ *   ajv, ~290 KB, for `config set`). A dedup hit or a `validate` neither reads them nor
+ *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
+ *   in two bundles would be two copies (two ExaiError classes).
  *
- * Left outside the bundle: better-sqlite3's native addon, loaded by path from node_modules.
+ * Why bundle: resolving, reading and linking ~150 separate ES modules cost ~90 ms on every
+ * upload. Why CommonJS: Node 20 can only be handed a code cache for a vm.Script, and a
+ * script is CommonJS-shaped (src/launch/bundle-loader.ts has the measurements).
+ *
+ * Every bundle must be ASCII (the loader reads it as latin1, which skips UTF-8 decoding) and
+ * ends with its build id, a hash of its text that names its cache file.
+ * Left outside the bundles: better-sqlite3's native addon, loaded by path from node_modules.
  */
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'dist', 'bundle');
+const BUILD_ID_MARK = '//# exai-build-id=';
 const FORM_DATA_DIR = `${path.sep}node_modules${path.sep}form-data${path.sep}`;
+
+/** Each vendor bundle's exports, by the module id exai's code imports them as. */
+const VENDORS = {
+  'http-vendor.cjs': {
+    'undici/lib/dispatcher/agent.js': 'Agent',
+    'undici/lib/api/api-request.js': 'request',
+    'form-data': 'FormData',
+  },
+  'conf-vendor.cjs': { conf: 'Conf' },
+};
+const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
+
+const COMMON = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  charset: 'ascii',
+  // import() of a Node built-in becomes a lazy require: a vm.Script can only import() through
+  // an experimental hook that prints a warning.
+  supported: { 'dynamic-import': false },
+  // Whitespace and comments out, names kept (stack traces still say which function).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Licence comments go to <bundle>.LEGAL.txt, kept whole (some names in them are not ASCII).
+  legalComments: 'external',
+  logLevel: 'warning',
+};
 
 /**
  * form-data only frames exai's requests (providers/multipart.ts): it never sends one (its
@@ -25,11 +67,11 @@ const FORM_DATA_DIR = `${path.sep}node_modules${path.sep}form-data${path.sep}`;
  */
 const formDataUnusedDeps = {
   name: 'form-data-unused-deps',
-  setup(build) {
-    build.onResolve({ filter: /^(http|https|mime-types)$/ }, (args) =>
+  setup(b) {
+    b.onResolve({ filter: /^(http|https|mime-types)$/ }, (args) =>
       args.importer.includes(FORM_DATA_DIR) ? { path: args.path, namespace: 'exai-unused' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'exai-unused' }, (args) => ({
+    b.onLoad({ filter: /.*/, namespace: 'exai-unused' }, (args) => ({
       loader: 'js',
       contents: `module.exports = new Proxy({}, { get(_target, key) {
         throw new Error('form-data used ' + ${JSON.stringify(args.path)} + '.' + String(key) + ', which the exai bundle leaves out (scripts/bundle.mjs)');
@@ -37,22 +79,68 @@ const formDataUnusedDeps = {
     }));
   },
 };
-const OUT = path.join(ROOT, 'dist', 'bundle');
+
+/** In main.cjs, a vendored module becomes a property of its vendor bundle's exports. */
+const fromVendorBundles = {
+  name: 'from-vendor-bundles',
+  setup(b) {
+    const ids = [...VENDOR_OF.keys()].map((id) => id.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${ids.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'exai-vendor' }));
+    b.onResolve({ filter: /.*/, namespace: 'exai-vendor' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'exai-vendor' }, (args) => {
+      const { bundle, name } = VENDOR_OF.get(args.path);
+      return { loader: 'js', contents: `module.exports = require(${JSON.stringify(`./${bundle}`)}).${name};` };
+    });
+  },
+};
+
+async function bundleLaunch() {
+  await build({ ...COMMON, entryPoints: [path.join(ROOT, 'dist', 'launch', 'start.js')], outfile: path.join(OUT, 'launch.cjs') });
+}
+
+/** A vendor bundle: each module's default export (module.exports for CommonJS) under its name. */
+async function bundleVendor(bundle, ids) {
+  const contents = Object.entries(ids).map(([id, name], i) => `import v${i} from ${JSON.stringify(id)};\nexport { v${i} as ${name} };`).join('\n');
+  await build({
+    ...COMMON,
+    stdin: { contents, resolveDir: ROOT, sourcefile: `${bundle}-entry.mjs`, loader: 'js' },
+    outfile: path.join(OUT, bundle),
+    plugins: [formDataUnusedDeps],
+  });
+}
+
+async function bundleCli() {
+  await build({
+    ...COMMON,
+    entryPoints: [path.join(ROOT, 'dist', 'cli', 'main.js')],
+    outfile: path.join(OUT, 'main.cjs'),
+    // The driver's JavaScript is bundled; its native addon is loaded by path (core/sqlite-driver.ts).
+    external: ['*.node'],
+    // import.meta.url (package.json for --version, the addon's path) is the bundle's own URL,
+    // as it was when the bundle was an ES module in the same folder.
+    define: { 'import.meta.url': '__exaiBundleUrl' },
+    banner: { js: "var __exaiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [fromVendorBundles],
+  });
+}
+
+/** Refuse a bundle the loader cannot run as it is, then end it with its build id. */
+async function sealBundle(name) {
+  const file = path.join(OUT, name);
+  const text = await readFile(file);
+  const offset = text.findIndex((byte) => byte > 0x7f);
+  if (offset !== -1) throw new Error(`${file}: non-ASCII byte at offset ${offset}; the loader reads bundles as latin1`);
+  if (text.includes('import(')) throw new Error(`${file}: import() left in the bundle; a vm.Script cannot run it without an experimental hook`);
+  const id = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  await appendFile(file, `\n${BUILD_ID_MARK}${id}\n`);
+}
+
+function trainCodeCaches() {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], { stdio: 'inherit', cwd: ROOT });
+  if (result.status !== 0) throw new Error(`training the code caches failed (exit ${result.status ?? result.signal})`);
+}
 
 await rm(OUT, { recursive: true, force: true });
-await build({
-  entryPoints: [path.join(ROOT, 'dist', 'cli', 'main.js')],
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The driver's JavaScript is bundled; its native addon is loaded by path (core/sqlite-driver.ts).
-  external: ['*.node'],
-  // CommonJS dependencies (form-data, commander's helpers) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __exaiCreateRequire } from 'node:module'; const require = __exaiCreateRequire(import.meta.url);" },
-  plugins: [formDataUnusedDeps],
-  logLevel: 'warning',
-});
+await Promise.all([bundleLaunch(), bundleCli(), ...Object.entries(VENDORS).map(([bundle, ids]) => bundleVendor(bundle, ids))]);
+for (const name of ['main.cjs', ...Object.keys(VENDORS)]) await sealBundle(name);
+trainCodeCaches();

@@ -12,7 +12,7 @@ export const ROOTS_HINT = 'set EXAI_ALLOWED_PATHS or run from the directory that
 // differently from what is opened (U+202A-U+202E, U+2066-U+2069).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
-const WIN_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
+const WIN_RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)(\..*)?$/i;
 
 /** Reject a path string that must never be opened, before any filesystem call. */
 export function checkPathLexically(input: string, platform: NodeJS.Platform = process.platform): void {

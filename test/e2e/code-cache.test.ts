@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BUNDLES = path.resolve('dist/bundle');
+
+/** Start the built bundles the way bin/exai.js does, in a fresh process; report what V8 took. */
+function loadBuiltBundles(setFlags: boolean): Promise<Record<string, boolean>> {
+  const script = `
+    const launch = require(${JSON.stringify(path.join(BUNDLES, 'launch.cjs'))});
+    if (${setFlags}) launch.keepWasmOnBaselineTier();
+    const loader = launch.createBundleLoader(${JSON.stringify(BUNDLES)});
+    loader.require('main.cjs');
+    loader.require('http-vendor.cjs');
+    loader.require('conf-vendor.cjs');
+    process.stdout.write(JSON.stringify(Object.fromEntries(loader.loaded().map((b) => [b.name, b.cacheAccepted]))));
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, boolean>) : reject(new Error(`exit ${code}`))));
+  });
+}
+
+describe('the build’s code caches', () => {
+  it('are taken by V8 when the bundles start as bin/exai.js starts them', async () => {
+    expect(await loadBuiltBundles(true)).toEqual({ 'main.cjs': true, 'http-vendor.cjs': true, 'conf-vendor.cjs': true });
+  });
+
+  it('are refused, harmlessly, by a process with other V8 flags', async () => {
+    expect(await loadBuiltBundles(false)).toEqual({ 'main.cjs': false, 'http-vendor.cjs': false, 'conf-vendor.cjs': false });
+  });
+});
