@@ -20,12 +20,14 @@ export interface TextEvidence {
   hasNul: boolean;
 }
 
-type FileTypeModule = typeof import('file-type');
+type FileTypeModule = typeof import('file-type/core');
 let fileTypeModule: Promise<FileTypeModule> | undefined;
 
-// file-type is ESM with a large parser table; load it on first sniff so `exai --version` stays fast.
+// file-type is ESM with a large parser table; load it on first sniff so `exai --version` stays
+// fast. Its core entry: fileTypeFromBuffer is the same function the Node entry re-exports, and
+// the Node entry would also load web streams (node:stream/web, ~5 ms) for stream detection.
 function loadFileType(): Promise<FileTypeModule> {
-  fileTypeModule ??= import('file-type');
+  fileTypeModule ??= import('file-type/core');
   return fileTypeModule;
 }
 
