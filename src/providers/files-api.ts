@@ -48,6 +48,7 @@ export abstract class FilesApiProvider implements Provider {
     // Opened per call: a retried upload re-opens and re-verifies the file.
     const multipart = await buildMultipartBody(request);
     const action = `upload ${request.body.filename}`;
+    const sentAfter = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
     try {
       const res = await sendRequest({
         dispatcher: await this.dispatcher(),
@@ -59,10 +60,41 @@ export abstract class FilesApiProvider implements Provider {
         signal: request.signal,
       });
       if (!isSuccess(res)) throw this.errorFor(res, action);
-      return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
+      return await this.readUploadAnswer(res, request, action, sentAfter);
     } finally {
       await multipart.dispose();
     }
+  }
+
+  /**
+   * The file a 2xx answer to an upload describes. When the body can't be read, the provider
+   * most likely stored the file anyway, and sending it again would leave a duplicate there
+   * (Kimi caps an account at 1000 files). So the listing decides: exactly one file with this
+   * name, size and purpose created since the request went out (less CLOCK_SKEW_SECONDS) is
+   * this upload. None: it did not land, and the error stays retryable. Several, or no
+   * listing: which one is ours can't be told, so nothing more is sent and the error says so.
+   */
+  private async readUploadAnswer(res: HttpResponse, request: UploadRequest, action: string, sentAfter: number): Promise<RemoteFile> {
+    try {
+      return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
+    } catch (unreadable) {
+      const listed = await this.list({ purpose: request.purpose, signal: request.signal }).catch(() => undefined);
+      const { filename, size } = request.body;
+      const matches = listed?.filter((f) => f.filename === filename && f.bytes === size && f.createdAt >= sentAfter);
+      if (matches?.length === 1 && matches[0]) return matches[0];
+      if (matches?.length === 0) throw unreadable;
+      throw this.unresolvedUpload(res.status, action, matches?.map((f) => f.id));
+    }
+  }
+
+  private unresolvedUpload(status: number, action: string, candidates: string[] | undefined): ExaiError {
+    const why = candidates === undefined ? 'its file list could not be read either' : `it lists ${candidates.length} files that could be this one (${candidates.join(', ')})`;
+    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} sent an unreadable answer to ${action} (HTTP ${status}) and ${why}; not sending it again`, {
+      status,
+      retryable: false,
+      hint: `the file may be stored at ${this.name} already: check its file list and delete any extra copy before uploading again`,
+      details: { provider: this.name, http_status: status, ...(candidates === undefined ? {} : { candidates }) },
+    });
   }
 
   async delete(fileId: string, signal?: AbortSignal): Promise<DeleteResult> {
@@ -133,6 +165,9 @@ export abstract class FilesApiProvider implements Provider {
     return (this.dispatcherValue ??= Promise.resolve(typeof d === 'function' ? d() : d));
   }
 }
+
+/** How far the provider's clock may lag ours when matching `created_at` against a request. */
+const CLOCK_SKEW_SECONDS = 60;
 
 function isSuccess(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300;

@@ -93,11 +93,39 @@ describe('KimiProvider.upload', () => {
     expect(server.requests[0]).toMatchObject({ bytes: file.size, sha256: file.sha256 });
   });
 
-  it('reports a garbled success body as a retryable PROVIDER_BAD_RESPONSE', async () => {
+  it('finds the file a garbled success stored in the listing, instead of sending it twice', async () => {
     server.setFaults([{ kind: 'malformed-json' }]);
     const file = await makeTestFile(temp.dir, 'x.pdf', Buffer.from('%PDF-1.4'));
+    const remote = await kimi().upload(file.request('file-extract'));
+    expect([...server.files.keys()]).toEqual([remote.id]);
+    expect(remote).toMatchObject({ filename: 'x.pdf', bytes: file.size, purpose: 'file-extract' });
+    expect(server.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+  });
+
+  it('keeps a garbled success that stored nothing a retryable PROVIDER_BAD_RESPONSE', async () => {
+    server.setFaults([{ kind: 'reply', status: 200, body: 'not a file object' }]);
+    const file = await makeTestFile(temp.dir, 'y.pdf', Buffer.from('%PDF-1.4'));
     const error = await kimi().upload(file.request('file-extract')).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'PROVIDER_BAD_RESPONSE', retryable: true });
+    expect(server.files.size).toBe(0);
+  });
+
+  it('sends nothing more when the listing holds several files that could be the garbled one', async () => {
+    const file = await makeTestFile(temp.dir, 'twice.pdf', Buffer.from('%PDF-1.4 twice'));
+    const earlier = await kimi().upload(file.request('file-extract'));
+    server.setFaults([{ kind: 'malformed-json' }]);
+    const error = await kimi().upload(file.request('file-extract')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PROVIDER_BAD_RESPONSE', retryable: false, message: expect.stringContaining('not sending it again') as unknown });
+    expect((error as ExaiError).details?.candidates).toEqual(expect.arrayContaining([earlier.id]));
+    expect(server.files.size).toBe(2);
+  });
+
+  it('sends nothing more when the listing fails after a garbled success', async () => {
+    server.setFaults([{ kind: 'malformed-json' }, { kind: 'server-error' }]);
+    const file = await makeTestFile(temp.dir, 'z.pdf', Buffer.from('%PDF-1.4 z'));
+    const error = await kimi().upload(file.request('file-extract')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PROVIDER_BAD_RESPONSE', retryable: false, message: expect.stringContaining('file list could not be read') as unknown });
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('fails with FILE_CHANGED when the file no longer has the size that was validated', async () => {

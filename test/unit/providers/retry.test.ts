@@ -97,11 +97,21 @@ describe('uploads with retries', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('recovers from a malformed JSON answer on the next attempt', async () => {
-    const { provider } = await setup('kimi', [{ kind: 'malformed-json' }]);
+  it('recovers from a malformed JSON answer without a second upload', async () => {
+    const { provider, server } = await setup('kimi', [{ kind: 'malformed-json' }]);
     const file = await makeTestFile(temp.dir, 'm.pdf', Buffer.from('%PDF-1.4 json'));
     const { result, attempts } = uploadWithRetry(provider, file.request('file-extract'));
     await expect(result).resolves.toMatchObject({ filename: 'm.pdf' });
+    expect(attempts).toEqual([1]);
+    expect(server.files.size).toBe(1);
+  });
+
+  it('retries a garbled success that stored nothing', async () => {
+    const { provider, server } = await setup('glm', [{ kind: 'reply', status: 200, body: [] }]);
+    const file = await makeTestFile(temp.dir, 'g.pdf', Buffer.from('%PDF-1.4 glm'));
+    const { result, attempts } = uploadWithRetry(provider, file.request('file-extract'));
+    await expect(result).resolves.toMatchObject({ filename: 'g.pdf' });
     expect(attempts).toEqual([1, 2]);
+    expect(server.files.size).toBe(1);
   });
 });

@@ -34,7 +34,8 @@ const scenarios: Array<[string, FakeFault]> = [
   ['429 rate limit', { kind: 'rate-limit', retryAfter: '2' }],
   ['quota', { kind: 'quota' }],
   ['connection reset', { kind: 'reset', afterBytes: 1 }],
-  ['malformed JSON', { kind: 'malformed-json' }],
+  // (A malformed answer to a stored upload is resolved from the listing: kimi.test.ts.)
+  ['2xx that is not a file object', { kind: 'reply', status: 200, body: 'garbled' }],
   ['redirect', { kind: 'reply', status: 302, headers: { location: 'http://127.0.0.1:1/' } }],
 ];
 
