@@ -1,6 +1,10 @@
 /**
  * The `local` provider: a content-addressed folder `<dataDir>/blobs/<sha256>` plus a JSON
  * sidecar per file id, so exai works end to end with no API key at all (DESIGN §3).
+ *
+ * A file is content *and* purpose, as at Kimi or GLM: the same bytes uploaded for two
+ * purposes are two files with two ids, and share one blob. Deleting one leaves the blob for
+ * the other; the blob goes with the last sidecar that names it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -31,12 +35,15 @@ const ID_PATTERN = /^local-[0-9a-f]{24}$/;
 /** A purpose is any short printable label: it names a use, the folder does not care which. */
 const PURPOSE_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
-/** The id of a local file: `local-` and the first 24 hex digits of its SHA-256. */
-export function localFileId(sha256: string): string {
-  return `local-${sha256.slice(0, 24)}`;
+/**
+ * The id of a local file: `local-` and 24 hex digits of SHA-256(content SHA-256, purpose).
+ * (Ids made before purposes counted were the content hash's first 24 digits; they still work.)
+ */
+export function localFileId(sha256: string, purpose: string): string {
+  return `local-${createHash('sha256').update(`${sha256}\n${purpose}`).digest('hex').slice(0, 24)}`;
 }
 
-/** Files kept in a folder on this machine. Same content → same id (uploads are idempotent). */
+/** Files kept in a folder on this machine. Same content and purpose → same id (idempotent). */
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
   readonly purposes: Readonly<Record<string, PurposeLimit>>;
@@ -75,14 +82,7 @@ export class LocalProvider implements Provider {
   }
 
   async list(options: ListOptions = {}): Promise<RemoteFile[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const files: RemoteFile[] = [];
-    for (const name of names.filter((n) => ID_PATTERN.test(n.replace(/\.json$/, '')) && n.endsWith('.json')).sort()) {
-      const sidecar = await this.readSidecar(name.slice(0, -'.json'.length));
-      if (sidecar === undefined) continue;
-      if (options.purpose !== undefined && sidecar.purpose !== options.purpose) continue;
-      files.push(toRemoteFile(sidecar));
-    }
+    const files = (await this.sidecars()).filter((s) => options.purpose === undefined || s.purpose === options.purpose).map(toRemoteFile);
     return options.limit === undefined ? files : files.slice(0, options.limit);
   }
 
@@ -91,12 +91,30 @@ export class LocalProvider implements Provider {
       throw new ExaiError('PROVIDER_REJECTED', `local: "${fileId}" is not a local file id`);
     }
     const sidecar = await this.readSidecar(fileId);
+    await rm(this.sidecarPath(fileId), { force: true });
+    const blobs = sidecar ? [sidecar.sha256] : await this.legacyBlobsOf(fileId);
+    const stillNamed = new Set((await this.sidecars()).map((other) => other.sha256));
+    const orphans = blobs.filter((sha) => !stillNamed.has(sha));
+    for (const blob of orphans) await rm(path.join(this.dir, blob), { force: true });
+    return { alreadyGone: sidecar === undefined && orphans.length === 0 };
+  }
+
+  /** Every readable sidecar in the folder. */
+  private async sidecars(): Promise<Sidecar[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const found: Sidecar[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json') && ID_PATTERN.test(n.slice(0, -'.json'.length))).sort()) {
+      const sidecar = await this.readSidecar(name.slice(0, -'.json'.length));
+      if (sidecar !== undefined) found.push(sidecar);
+    }
+    return found;
+  }
+
+  /** Blobs an id without a sidecar may still stand for: old ids were a content-hash prefix. */
+  private async legacyBlobsOf(fileId: string): Promise<string[]> {
     const prefix = fileId.slice('local-'.length);
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    const blobs = names.filter((n) => n.startsWith(prefix) && /^[0-9a-f]{64}$/.test(n));
-    for (const blob of blobs) await rm(path.join(this.dir, blob), { force: true });
-    await rm(this.sidecarPath(fileId), { force: true });
-    return { alreadyGone: sidecar === undefined && blobs.length === 0 };
+    return names.filter((n) => n.startsWith(prefix) && /^[0-9a-f]{64}$/.test(n));
   }
 
   /** Stream the body to `temp`, fsync it, and prove it is the content that was validated. */
@@ -133,7 +151,7 @@ export class LocalProvider implements Provider {
   }
 
   private async writeSidecar(request: UploadRequest, sha256: string): Promise<Sidecar> {
-    const id = localFileId(sha256);
+    const id = localFileId(sha256, request.purpose);
     const existing = await this.readSidecar(id);
     const sidecar: Sidecar = {
       id,

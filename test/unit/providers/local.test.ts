@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalProvider, localFileId } from '../../../src/providers/local.js';
@@ -20,8 +20,8 @@ describe('LocalProvider', () => {
   it('round trip: upload, list, delete, delete again → alreadyGone', async () => {
     const file = await makeTestFile(temp.dir, 'notes.txt', Buffer.from('hello local\n'), 'text/plain');
     const remote = await provider.upload(file.request('file-extract'));
-    expect(remote).toEqual({ id: localFileId(file.sha256), bytes: file.size, filename: 'notes.txt', purpose: 'file-extract', createdAt: 1_700_000_000, status: 'ok' });
-    expect(remote.id).toBe(`local-${file.sha256.slice(0, 24)}`);
+    expect(remote).toEqual({ id: localFileId(file.sha256, 'file-extract'), bytes: file.size, filename: 'notes.txt', purpose: 'file-extract', createdAt: 1_700_000_000, status: 'ok' });
+    expect(remote.id).toMatch(/^local-[0-9a-f]{24}$/);
     const blob = path.join(temp.dir, 'data', 'blobs', file.sha256);
     expect(await readFile(blob, 'utf8')).toBe('hello local\n');
 
@@ -40,6 +40,32 @@ describe('LocalProvider', () => {
     expect(second.id).toBe(first.id);
     const names = await readdir(path.join(temp.dir, 'data', 'blobs'));
     expect(names.sort()).toEqual([file.sha256, `${first.id}.json`].sort());
+  });
+
+  it('keeps one content under two purposes as two files sharing a blob, until both are deleted', async () => {
+    const file = await makeTestFile(temp.dir, 'both.pdf', Buffer.from('%PDF-1.4 both'), 'application/pdf');
+    const extract = await provider.upload(file.request('file-extract'));
+    const batch = await provider.upload(file.request('batch'));
+    expect(batch.id).not.toBe(extract.id);
+    expect((await provider.list()).map((f) => [f.id, f.purpose]).sort()).toEqual([[extract.id, 'file-extract'], [batch.id, 'batch']].sort());
+    const blob = path.join(temp.dir, 'data', 'blobs', file.sha256);
+
+    expect(await provider.delete(extract.id)).toEqual({ alreadyGone: false });
+    expect(await readFile(blob, 'utf8')).toBe('%PDF-1.4 both');
+    expect(await provider.list()).toEqual([batch]);
+
+    expect(await provider.delete(batch.id)).toEqual({ alreadyGone: false });
+    expect(await readdir(path.join(temp.dir, 'data', 'blobs'))).toEqual([]);
+  });
+
+  it('still deletes a file stored under an id from before purposes counted', async () => {
+    const file = await makeTestFile(temp.dir, 'old.pdf', Buffer.from('%PDF-1.4 old'), 'application/pdf');
+    const current = await provider.upload(file.request('file-extract'));
+    const dir = path.join(temp.dir, 'data', 'blobs');
+    const oldId = `local-${file.sha256.slice(0, 24)}`;
+    await rename(path.join(dir, `${current.id}.json`), path.join(dir, `${oldId}.json`));
+    expect(await provider.delete(oldId)).toEqual({ alreadyGone: false });
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('refuses content that does not match the validated SHA-256 and leaves nothing behind', async () => {
