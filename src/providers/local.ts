@@ -71,8 +71,10 @@ export class LocalProvider implements Provider {
     const temp = path.join(this.dir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
     try {
       const sha256 = await this.writeVerified(request, temp);
-      await rename(temp, path.join(this.dir, sha256));
+      // Sidecar first: a delete of another file with this content keeps the blob while any
+      // sidecar names it, so it can never remove the blob between our rename and our sidecar.
       const sidecar = await this.writeSidecar(request, sha256);
+      await rename(temp, path.join(this.dir, sha256));
       await syncDir(this.dir);
       return toRemoteFile(sidecar);
     } catch (error) {
