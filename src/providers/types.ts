@@ -24,6 +24,11 @@ export interface UploadBody {
   size: number;
   filename: string;
   mimeType: string;
+  /**
+   * When the content's hash is not known yet, a body may hash what it reads: then this gives
+   * the SHA-256 of the last read that reached the end (and passed its checks).
+   */
+  completedSha256?(): string | undefined;
 }
 
 export interface UploadRequest {

@@ -68,6 +68,19 @@ describe('LocalProvider', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('hashes what it writes itself unless the body already hashed the same read', async () => {
+    const file = await makeTestFile(temp.dir, 'later.pdf', patternBytes(100_000), 'application/pdf');
+    const own = await provider.upload(file.request('batch', { sha256: undefined }));
+    expect(own.id).toBe(localFileId(file.sha256, 'batch'));
+
+    // A body that hashed its read: the blob is named by that hash, with no second pass.
+    const claimed = 'ab'.repeat(32);
+    const hashingBody = { ...file.body, completedSha256: () => claimed };
+    const trusted = await provider.upload({ body: hashingBody, purpose: 'file-extract' });
+    expect(trusted.id).toBe(localFileId(claimed, 'file-extract'));
+    expect(await readdir(path.join(temp.dir, 'data', 'blobs'))).toContain(claimed);
+  });
+
   it('refuses content that does not match the validated SHA-256 and leaves nothing behind', async () => {
     const file = await makeTestFile(temp.dir, 'c.txt', Buffer.from('original'), 'text/plain');
     await writeFile(file.path, 'tampered'); // same length, different bytes
