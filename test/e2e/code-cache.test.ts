@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -31,5 +33,22 @@ describe('the build’s code caches', () => {
 
   it('are refused, harmlessly, by a process with other V8 flags', async () => {
     expect(await loadBuiltBundles(false)).toEqual({ 'main.cjs': false, 'http-vendor.cjs': false, 'conf-vendor.cjs': false });
+  });
+});
+
+describe('bin/exai.js', () => {
+  it('says how to build when the bundles are missing, instead of a stack trace', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'exai-unbuilt-'));
+    try {
+      mkdirSync(path.join(root, 'bin'));
+      for (const name of ['exai.js', 'package.json']) copyFileSync(path.resolve('bin', name), path.join(root, 'bin', name));
+      const result = spawnSync(process.execPath, [path.join(root, 'bin', 'exai.js'), '--version'], { encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('exai: not built');
+      expect(result.stderr).toContain('npm run build');
+      expect(result.stderr).not.toContain('    at ');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
