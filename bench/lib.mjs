@@ -41,25 +41,31 @@ export function spawnTimed(cmd, args, opts = {}) {
 }
 
 /**
- * Median wall time of `runs` spawns (after `warmup` untimed ones). `before` runs ahead of
- * every spawn (e.g. to delete a cache so each timed run is cold). Exit codes not in `okCodes`
- * throw: timing a command that failed early would flatter it.
+ * Median wall times of commands measured in turns (`runs` rounds after `warmup` untimed
+ * ones); each round runs every command once, in order. A shared machine drifts (other jobs,
+ * the host reclaiming page cache), and timing all runs of one command before all runs of
+ * the other would charge that drift to one side of the ratio; in turns, both see the same
+ * machine. Each entry is
+ * `{ cmd, args, opts }`; opts: `cwd`, `env`, `before` (runs ahead of every spawn, e.g. to
+ * delete a cache so each timed run is cold) and `okCodes` (other exit codes throw: timing a
+ * command that failed early would flatter it).
  */
-export async function timeMedian(cmd, args, opts = {}) {
-  const { runs = RUNS, warmup = 1, okCodes = [0], before } = opts;
-  const times = [];
+export async function timeInterleaved(commands, { runs = RUNS, warmup = 1 } = {}) {
+  const times = commands.map(() => []);
   for (let i = 0; i < warmup + runs; i++) {
-    if (before) await before();
-    const result = await spawnTimed(cmd, args, opts);
-    if (!okCodes.includes(result.code)) {
-      throw new Error(`${cmd} ${args.join(' ').slice(0, 200)} exited ${result.code}: ${result.stderr.slice(0, 500)}`);
+    for (const [k, { cmd, args, opts = {} }] of commands.entries()) {
+      if (opts.before) await opts.before();
+      const result = await spawnTimed(cmd, args, opts);
+      if (!(opts.okCodes ?? [0]).includes(result.code)) {
+        throw new Error(`${cmd} ${args.join(' ').slice(0, 200)} exited ${result.code}: ${result.stderr.slice(0, 500)}`);
+      }
+      if (i >= warmup) times[k].push(result.seconds);
     }
-    if (i >= warmup) times.push(result.seconds);
   }
-  return { median: median(times), times };
+  return times.map((t) => ({ median: median(t), times: t }));
 }
 
-/** The `node bin/exai.js …` argv for spawnTimed/timeMedian. */
+/** The `node bin/exai.js …` argv for spawnTimed/timeInterleaved. */
 export function exaiArgs(...args) {
   return [EXAI_BIN, ...args];
 }

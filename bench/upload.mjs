@@ -32,9 +32,11 @@ async function benchKimi(lib, root) {
     const env = { ...lib.isolatedEnv(path.join(root, 'kimi-state')), MOONSHOT_API_KEY: API_KEY, EXAI_KIMI_BASE_URL: server.url };
     const fresh = () => lib.removeDir(path.join(root, 'kimi-state'));
     const exaiArgs = lib.exaiArgs('upload', 'big.pdf', '--provider', 'kimi');
-    const exai = await lib.timeMedian(process.execPath, exaiArgs, { cwd, env, before: fresh });
-    const curl = await lib.timeMedian('curl', ['-sS', '-o', '/dev/null', '-f', '-H', `Authorization: Bearer ${API_KEY}`, '-F', 'file=@big.pdf', '-F', 'purpose=file-extract', `${server.url}/files`], { cwd });
-    const sdk = await lib.timeMedian(process.execPath, [path.join(lib.ROOT, 'bench', 'refs', 'openai-upload.mjs'), server.url, file], { cwd, env });
+    const [exai, curl, sdk] = await lib.timeInterleaved([
+      { cmd: process.execPath, args: exaiArgs, opts: { cwd, env, before: fresh } },
+      { cmd: 'curl', args: ['-sS', '-o', '/dev/null', '-f', '-H', `Authorization: Bearer ${API_KEY}`, '-F', 'file=@big.pdf', '-F', 'purpose=file-extract', `${server.url}/files`], opts: { cwd } },
+      { cmd: process.execPath, args: [path.join(lib.ROOT, 'bench', 'refs', 'openai-upload.mjs'), server.url, file], opts: { cwd, env } },
+    ]);
     await fresh();
     const rss = await lib.peakRssMiB(process.execPath, exaiArgs, { cwd, env });
     const sdkRss = await lib.peakRssMiB(process.execPath, [path.join(lib.ROOT, 'bench', 'refs', 'openai-upload.mjs'), server.url, file], { cwd, env });
@@ -55,10 +57,13 @@ async function benchLocal(lib, root) {
   const env = { ...lib.isolatedEnv(stateDir), EXAI_MAX_FILE_SIZE: '600MB', EXAI_QUOTA: '10GB' };
   const args = lib.exaiArgs('upload', 'huge.pdf', '-q');
   const fresh = () => lib.removeDir(stateDir);
-  const first = await lib.timeMedian(process.execPath, args, { cwd, env, before: fresh, runs: 3 });
+  // In turns: a first upload into fresh state, then the same command again (the dedup hit).
+  const [first, again] = await lib.timeInterleaved([
+    { cmd: process.execPath, args, opts: { cwd, env, before: fresh } },
+    { cmd: process.execPath, args, opts: { cwd, env } },
+  ]);
   await fresh();
   const rss = await lib.peakRssMiB(process.execPath, args, { cwd, env });
-  const again = await lib.timeMedian(process.execPath, args, { cwd, env });
   return [
     lib.limitRow('upload 500 MB to local peak RSS', rss.mib, 'MiB', 100, { method: rss.method }),
     lib.ratioRow('re-upload unchanged 500 MB (dedup hit)', again.median, 'first upload', first.median, 0.15),
@@ -74,9 +79,8 @@ async function benchConcurrency(lib, root) {
     const stateDir = path.join(root, 'many-state');
     const env = { ...lib.isolatedEnv(stateDir), MOONSHOT_API_KEY: API_KEY, EXAI_KIMI_BASE_URL: server.url };
     const fresh = () => lib.removeDir(stateDir);
-    const time = (n) => lib.timeMedian(process.execPath, lib.exaiArgs('upload', 'files', '--concurrency', String(n), '-q'), { cwd: dir, env, before: fresh, runs: 3 });
-    const one = await time(1);
-    const eight = await time(8);
+    const upload = (n) => ({ cmd: process.execPath, args: lib.exaiArgs('upload', 'files', '--concurrency', String(n), '-q'), opts: { cwd: dir, env, before: fresh } });
+    const [one, eight] = await lib.timeInterleaved([upload(1), upload(8)], { runs: 3 });
     return [lib.ratioRow('200 × 100 KB, 50 ms latency: --concurrency 8', eight.median, '--concurrency 1', one.median, 0.2, { speedup: Math.round((one.median / eight.median) * 10) / 10 })];
   } finally {
     await server.close();

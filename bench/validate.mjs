@@ -27,8 +27,10 @@ async function benchSmallFiles(lib) {
     const names = await writeSmallFiles(lib, path.join(root, 'files'));
     await fs.writeFile(path.join(root, 'names.txt'), `${names.join('\n')}\n`);
     const env = lib.isolatedEnv(root);
-    const ref = await lib.timeMedian('file', ['--mime-type', '-b', '-f', 'names.txt'], { cwd: root });
-    const exai = await lib.timeMedian(process.execPath, lib.exaiArgs('validate', 'files', '--json'), { cwd: root, env });
+    const [ref, exai] = await lib.timeInterleaved([
+      { cmd: 'file', args: ['--mime-type', '-b', '-f', 'names.txt'], opts: { cwd: root } },
+      { cmd: process.execPath, args: lib.exaiArgs('validate', 'files', '--json'), opts: { cwd: root, env } },
+    ]);
     return [lib.ratioRow(`validate ${SMALL_FILES} small files --json`, exai.median, 'file --mime-type -b', ref.median, 0.5)];
   } finally {
     await lib.removeDir(root);
@@ -77,9 +79,12 @@ async function benchBigFile(lib) {
     const env = lib.isolatedEnv(root);
     const dropState = () => lib.removeDir(env.EXAI_STATE_DIR);
     const args = lib.exaiArgs('validate', 'big.pdf', '--json');
-    const ref = await lib.timeMedian('sha256sum', ['big.pdf'], { cwd: root });
-    const cold = await lib.timeMedian(process.execPath, args, { cwd: root, env, before: dropState });
-    const warm = await lib.timeMedian(process.execPath, args, { cwd: root, env });
+    // In turns: the reference, a run with no hash cache, then a run with the cache it left.
+    const [ref, cold, warm] = await lib.timeInterleaved([
+      { cmd: 'sha256sum', args: ['big.pdf'], opts: { cwd: root } },
+      { cmd: process.execPath, args, opts: { cwd: root, env, before: dropState } },
+      { cmd: process.execPath, args, opts: { cwd: root, env } },
+    ]);
     await dropState();
     const rss = await lib.peakRssMiB(process.execPath, args, { cwd: root, env });
     return [
