@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { isatty } from 'node:tty';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, isExaiError, ExaiError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
@@ -29,25 +30,37 @@ const VERSION = readVersion();
 export async function run(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort(new ExaiError('INTERRUPTED', 'interrupted'));
-  surviveClosedPipe(process.stdout);
-  surviveClosedPipe(process.stderr);
   process.once('SIGINT', onSigint);
   try {
-    return await main(argv, {
-      env: process.env,
-      cwd: process.cwd(),
-      home: os.homedir(),
-      streams: {
-        stdout: process.stdout,
-        stderr: process.stderr,
-        stderrIsTTY: process.stderr.isTTY === true,
-        stdinIsTTY: process.stdin.isTTY === true,
-      },
-      signal: abort.signal,
-    });
+    return await main(argv, { env: process.env, cwd: process.cwd(), home: os.homedir(), streams: processStreams(), signal: abort.signal });
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
+}
+
+/**
+ * The process's stdout and stderr, each set up on first use: Node builds a stream object
+ * (a socket for a pipe) the first time one is touched, ~1.5 ms each, and a quiet run may
+ * never write to stderr. TTY-ness comes from the descriptors, so asking never builds one
+ * (process.stdin is only built if rm has to prompt).
+ */
+function processStreams(): OutputStreams {
+  const once = <T>(make: () => T): (() => T) => {
+    let made: T | undefined;
+    return () => (made ??= make());
+  };
+  const stdout = once(() => surviveClosedPipe(process.stdout));
+  const stderr = once(() => surviveClosedPipe(process.stderr));
+  return {
+    get stdout() {
+      return stdout();
+    },
+    get stderr() {
+      return stderr();
+    },
+    stderrIsTTY: isatty(2),
+    stdinIsTTY: isatty(0),
+  };
 }
 
 /**
@@ -55,11 +68,12 @@ export async function run(argv: string[]): Promise<number> {
  * a reason to crash mid-command (an upload should still finish and record its row), so
  * EPIPE is dropped; any other stream error is still fatal.
  */
-function surviveClosedPipe(stream: NodeJS.WriteStream): void {
+function surviveClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
     throw error;
   });
+  return stream;
 }
 
 /** Run exai in-process with the given argv and dependencies; resolves to the exit code. */
