@@ -165,9 +165,14 @@ async function sealBundle(name) {
   await appendFile(file, `\n${BUILD_ID_MARK}${id}\n`);
 }
 
+/**
+ * A failed training leaves the bundles without caches: exai works, it just compiles at start.
+ * So it is a loud warning, not a failed install (the test suite's code-cache check fails).
+ */
 function trainCodeCaches() {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], { stdio: 'inherit', cwd: ROOT });
-  if (result.status !== 0) throw new Error(`training the code caches failed (exit ${result.status ?? result.signal})`);
+  if (result.status === 0) return;
+  process.stderr.write(`warning: training the code caches failed (exit ${result.status ?? result.signal}); exai will start slower until \`npm run build\` succeeds\n`);
 }
 
 await rm(OUT, { recursive: true, force: true });
