@@ -6,6 +6,9 @@ import v8 from 'node:v8';
 import type { MainDeps } from '../cli/main.js';
 import { createBundleLoader, type BundleLoader } from './bundle-loader.js';
 
+// launch.cjs is also what scripts/train-code-cache.mjs loads the bundles through.
+export { createBundleLoader, writeCodeCaches } from './bundle-loader.js';
+
 /** What main.cjs exports (cli/main.ts). */
 export interface CliBundle {
   /** As a process: real streams and environment. */
@@ -38,4 +41,3 @@ export function keepWasmOnBaselineTier(): void {
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 20 && major <= 24) v8.setFlagsFromString('--liftoff-only');
 }
-export { createBundleLoader, writeCodeCaches } from './bundle-loader.js';
