@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockDirOf } from '../../src/cli/lock-dir.js';
-import { acquireLock } from '../../src/core/lock.js';
+import { acquireLock } from '../../src/core/lock/index.js';
 import { makeSandbox, readRows, runCli, seed, type Sandbox } from './catalog-cli.js';
 
 const KEY_EXPIRED = 'a'.repeat(64);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
 import { createFakeClock } from '../servers/upload-fixtures.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { acquireLock } from '../../src/core/lock.js';
+import { acquireLock } from '../../src/core/lock/index.js';
 import { createHash } from 'node:crypto';
 
 const KIMI_KEY = 'sk-kimi-test-secret-0123456789abcdef';

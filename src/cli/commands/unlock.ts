@@ -1,7 +1,7 @@
 /** `exai unlock [key…] [--all]`: clear stale lockfiles by hand and reconcile interrupted uploads. */
 import type { FileRecord } from '../../catalog/types.js';
 import { EXIT, ExaiError } from '../../core/errors.js';
-import type { LockEntry } from '../../core/lock.js';
+import type { LockEntry } from '../../core/lock/index.js';
 import type { Context } from '../context.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
@@ -26,8 +26,8 @@ export const unlockSpec: CommandSpec<UnlockOptions> = {
 
 /** Remove stale (or all) locks, reconcile expired claims, report both. */
 export async function runUnlock(opts: UnlockOptions, ctx: Context): Promise<number> {
-  const { listLocks, removeStaleLocks } = await import('../../core/lock.js');
-  const { validateLockKey } = await import('../../core/lock-file.js');
+  const { listLocks, removeStaleLocks } = await import('../../core/lock/index.js');
+  const { validateLockKey } = await import('../../core/lock/file.js');
   const { lockDirOf } = await import('../lock-dir.js');
   const dir = lockDirOf(ctx.config);
   const now = ctx.clock.now();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
-import type { LockHandle } from '../lock.js';
+import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
 import { createUploadBody } from './body.js';

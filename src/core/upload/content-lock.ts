@@ -3,7 +3,7 @@
  * and what holding one allows: failing an `uploading` row the lock covers, whose upload
  * can't be running because we hold the lock it would need.
  */
-import { acquireLock, type LockHandle } from '../lock.js';
+import { acquireLock, type LockHandle } from '../lock/index.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
 /** Lock `key` (a hash, or `size-N`) on behalf of `file`; LOCK_TIMEOUT names the holder. */

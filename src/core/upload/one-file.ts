@@ -5,7 +5,7 @@
  */
 import type { FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
-import type { LockHandle } from '../lock.js';
+import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';

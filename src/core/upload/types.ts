@@ -4,7 +4,7 @@ import type { Config, ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
 import type { HashCache } from '../files/hash-cache.js';
 import type { FileFacts, FileIdentity, PathPolicy } from '../files/types.js';
-import type { LockOwner } from '../lock.js';
+import type { LockOwner } from '../lock/index.js';
 import type { BreakerStore, RetryClock, RetryInfo } from '../resilience.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 

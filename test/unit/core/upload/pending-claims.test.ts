@@ -5,7 +5,7 @@
  * other. Real SQLite catalog, the local provider, a fake clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../../../src/core/lock.js';
+import { acquireLock } from '../../../../src/core/lock/index.js';
 import { prepareFiles, uploadBatch, uploadFile, type UploadDeps, type ValidatedFile } from '../../../../src/core/upload/index.js';
 import { createUploadSetup } from '../../../helpers/upload-deps.js';
 import { createFakeClock } from '../../../servers/upload-fixtures.js';

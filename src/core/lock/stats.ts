@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { locksDirOf, writeAtomic } from './lock-file.js';
+import { locksDirOf, writeAtomic } from './file.js';
 
 /** How often acquiring had to wait, took over a stale lock, or gave up. */
 export interface LockStats {

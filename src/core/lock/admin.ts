@@ -2,10 +2,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { lockPathFor, locksDirOf, readBootId, readLock, validateLockKey, type LockOwner } from './lock-file.js';
-import { withGuard } from './lock-guard.js';
-import { judgeLock, type JudgeEnv } from './lock-stale.js';
-import { removeAsideJudged } from './lock-takeover.js';
+import { lockPathFor, locksDirOf, readBootId, readLock, validateLockKey, type LockOwner } from './file.js';
+import { withGuard } from './guard.js';
+import { judgeLock, type JudgeEnv } from './stale.js';
+import { removeAsideJudged } from './takeover.js';
 
 /** One lockfile as `exai unlock`/`doctor` show it. */
 export interface LockEntry {

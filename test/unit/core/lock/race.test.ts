@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const DIST = new URL('../../../dist/core/lock.js', import.meta.url).href;
+const DIST = new URL('../../../../dist/core/lock/index.js', import.meta.url).href;
 const KEY = 'e'.repeat(64);
 const CHILDREN = 8;
 
@@ -76,7 +76,7 @@ describe('lock across processes', () => {
       process.kill(process.pid, 'SIGKILL');
     `;
     await expect(run(process.execPath, ['--input-type=module', '-e', crash, dir, KEY])).rejects.toMatchObject({ signal: 'SIGKILL' });
-    const { acquireLock } = (await import(DIST)) as typeof import('../../../src/core/lock.js');
+    const { acquireLock } = (await import(DIST)) as typeof import('../../../../src/core/lock/index.js');
     const lock = await acquireLock({ dir, key: KEY, timeoutMs: 1000, leaseMs: 600_000, owner: { command: 'test' } });
     expect(lock.tookOver).toBe(true);
     await lock.release();

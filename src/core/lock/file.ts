@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExaiError } from './errors.js';
+import { ExaiError } from '../errors.js';
 
 /** The JSON written into `<dir>/locks/<key>.lock`. */
 export interface LockOwner {

@@ -3,7 +3,7 @@
  * just because it is slow: only an expired lease (the holder stopped refreshing), a dead pid
  * on this host, a reboot since it was taken, or an unreadable file nobody touched for a lease.
  */
-import type { LockOwner, LockRead } from './lock-file.js';
+import type { LockOwner, LockRead } from './file.js';
 
 /** What the judge needs to know about "here and now". */
 export interface JudgeEnv {

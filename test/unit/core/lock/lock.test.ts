@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExaiError } from '../../../src/core/errors.js';
-import { acquireLock, listLocks, lockStats, removeStaleLocks, type LockHandle, type LockOwner } from '../../../src/core/lock.js';
+import { ExaiError } from '../../../../src/core/errors.js';
+import { acquireLock, listLocks, lockStats, removeStaleLocks, type LockHandle, type LockOwner } from '../../../../src/core/lock/index.js';
 
 const KEY = 'f'.repeat(64);
 let dir: string;

@@ -1,8 +1,8 @@
 /** A held lock: lease refresh on an unref'd timer, loss detection, idempotent release. */
 import fs from 'node:fs/promises';
-import { ExaiError } from './errors.js';
-import { readLock, writeAtomic, type LockOwner } from './lock-file.js';
-import { GUARD_BUSY, withGuard, type GuardEnv } from './lock-guard.js';
+import { ExaiError } from '../errors.js';
+import { readLock, writeAtomic, type LockOwner } from './file.js';
+import { GUARD_BUSY, withGuard, type GuardEnv } from './guard.js';
 
 /** What acquireLock hands back. */
 export interface LockHandle {

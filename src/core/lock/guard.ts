@@ -15,8 +15,8 @@
  * window AND two breakers at once, which we accept.
  */
 import fs from 'node:fs/promises';
-import { createExclusive, makeNonce } from './lock-file.js';
-import { isPidAlive } from './lock-stale.js';
+import { createExclusive, makeNonce } from './file.js';
+import { isPidAlive } from './stale.js';
 
 /** A guard older than this (by mtime) is abandoned. */
 export const GUARD_STALE_MS = 10_000;

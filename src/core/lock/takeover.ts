@@ -1,6 +1,6 @@
 /** The guarded part of a stale takeover: re-read, re-judge, rename aside, delete. */
-import { readLock, removeAside, type LockRead } from './lock-file.js';
-import { judgeLock, type JudgeEnv, type LockVerdict } from './lock-stale.js';
+import { readLock, removeAside, type LockRead } from './file.js';
+import { judgeLock, type JudgeEnv, type LockVerdict } from './stale.js';
 
 /** What a guarded removal found. */
 export type RemoveOutcome = 'removed' | 'gone' | 'live';

@@ -9,18 +9,18 @@
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { ExaiError } from './errors.js';
-import { createExclusive, lockPathFor, locksDirOf, makeNonce, readBootId, readLock, type LockOwner, type LockRead } from './lock-file.js';
-import { GUARD_BUSY, withGuard, type GuardEnv } from './lock-guard.js';
-import { startHandle, type LockHandle } from './lock-handle.js';
-import { describeOwner, formatDuration, judgeLock, type JudgeEnv } from './lock-stale.js';
-import { bumpLockStat } from './lock-stats.js';
-import { removeAsideIfStale } from './lock-takeover.js';
+import { ExaiError } from '../errors.js';
+import { createExclusive, lockPathFor, locksDirOf, makeNonce, readBootId, readLock, type LockOwner, type LockRead } from './file.js';
+import { GUARD_BUSY, withGuard, type GuardEnv } from './guard.js';
+import { startHandle, type LockHandle } from './handle.js';
+import { describeOwner, formatDuration, judgeLock, type JudgeEnv } from './stale.js';
+import { bumpLockStat } from './stats.js';
+import { removeAsideIfStale } from './takeover.js';
 
-export type { LockOwner } from './lock-file.js';
-export type { LockHandle } from './lock-handle.js';
-export { lockStats, type LockStats } from './lock-stats.js';
-export { listLocks, removeStaleLocks, type LockEntry, type RemoveLocksOptions } from './lock-admin.js';
+export type { LockOwner } from './file.js';
+export type { LockHandle } from './handle.js';
+export { lockStats, type LockStats } from './stats.js';
+export { listLocks, removeStaleLocks, type LockEntry, type RemoveLocksOptions } from './admin.js';
 
 /** Injectable time; the real one is the CLI's systemClock. */
 export interface LockClock {
