@@ -68,8 +68,4 @@ export function formatRecordTable(records: readonly FileRecord[]): string[] {
   return formatTable(header, rows);
 }
 
-/** "kimi cabc123 (report.pdf, 1.2 KiB)": one row named in a sentence. */
-export function describeRecord(record: FileRecord): string {
-  const id = record.providerFileId ?? `(no provider id, ${record.status})`;
-  return `${record.provider} ${id} (${record.originalName}, ${formatBytes(record.sizeBytes)})`;
-}
+export { describeRecord } from '../catalog/describe.js';

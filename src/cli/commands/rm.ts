@@ -2,10 +2,9 @@
 import type { Catalog, FileRecord } from '../../catalog/types.js';
 import { EXIT, ExaiError, exitCodeForBatch, isExaiError, type ErrorJson } from '../../core/errors.js';
 import { formatBytes } from '../../core/units.js';
-import type { ProviderRegistry } from '../../providers/registry.js';
+import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
 import { describeRecord } from '../format-record.js';
-import type { Resolution } from '../rm-resolve.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
 export interface RmOptions extends BaseOptions {
@@ -37,36 +36,32 @@ export const rmSpec: CommandSpec<RmOptions> = {
   load: async () => ({ run: runRm }),
 };
 
-interface Target {
-  ref: string;
-  record: FileRecord;
-}
-
 /** Resolve, confirm, delete each file; continue past failures; exit 0, 8 (partial) or the common failure code. */
 export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
-  const { resolveRefs } = await import('../rm-resolve.js');
+  const { resolveTargets, removeFile } = await import('../../core/remove/index.js');
   const catalog = await ctx.catalog();
-  const resolutions = await resolveRefs(opts.args, { catalog, config: ctx.config, userId: ctx.userId, cwd: ctx.cwd });
+  const dryRun = opts.dryRun === true;
+  const { targets, unresolved } = await resolveTargets(opts.args, { catalog, config: ctx.config, userId: ctx.userId, cwd: ctx.cwd });
   const results: RmResult[] = [];
   const failures: ExaiError[] = [];
   const fail = (ref: string, error: ExaiError, record?: FileRecord): void => {
     failures.push(error);
-    results.push({ ...baseResult(ref, record, opts.dryRun === true), error: error.toJSON() });
+    results.push({ ...baseResult(ref, record, dryRun), error: error.toJSON() });
     reportFailure(ctx, ref, error);
   };
-  const targets = collectTargets(resolutions, fail);
-  if (targets.length > 0 && !opts.dryRun && !opts.yes && !(await confirmDeletion(ctx, targets))) {
+  for (const u of unresolved) fail(u.ref, u.error);
+  if (targets.length > 0 && !dryRun && !opts.yes && !(await confirmDeletion(ctx, targets))) {
     ctx.output.info('nothing deleted');
     return EXIT.failure;
   }
-  const registry = targets.length === 0 ? undefined : await ctx.providers();
+  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog);
   let freed = 0;
   for (const target of targets) {
     try {
-      const alreadyGone = registry ? await deleteOne(target.record, { ctx, catalog, registry, dryRun: opts.dryRun === true }) : false;
-      results.push({ ...baseResult(target.ref, target.record, opts.dryRun === true), deleted: !opts.dryRun, already_gone: alreadyGone });
-      freed += target.record.status === 'failed' ? 0 : target.record.sizeBytes;
-      reportSuccess(ctx, target.record, opts.dryRun === true, alreadyGone);
+      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!);
+      results.push({ ...baseResult(target.ref, target.record, dryRun), deleted: !dryRun, already_gone: outcome.alreadyGone && !dryRun });
+      freed += outcome.bytesFreed;
+      reportSuccess(ctx, target.record, dryRun, outcome.alreadyGone && !dryRun);
     } catch (error) {
       if (!isExaiError(error)) throw error;
       fail(target.ref, error, target.record);
@@ -76,26 +71,21 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
   // Report in the order the refs were given, whether a ref failed to resolve or to delete.
   const order = (r: RmResult) => opts.args.indexOf(r.ref);
   if (ctx.output.json) ctx.output.jsonDocument([...results].sort((a, b) => order(a) - order(b)));
-  else summarize(ctx, done, failures.length, freed, opts.dryRun === true);
+  else summarize(ctx, done, failures.length, freed, dryRun);
   return exitCodeForBatch(done, failures);
 }
 
-// Two refs naming the same row (an id and a path, say) delete it once.
-function collectTargets(resolutions: Resolution[], fail: (ref: string, error: ExaiError) => void): Target[] {
-  const seen = new Set<string>();
-  const targets: Target[] = [];
-  for (const r of resolutions) {
-    if ('error' in r) {
-      fail(r.ref, r.error);
-      continue;
-    }
-    for (const record of r.records) {
-      if (seen.has(record.id)) continue;
-      seen.add(record.id);
-      targets.push({ ref: r.ref, record });
-    }
-  }
-  return targets;
+async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
+  return {
+    config: ctx.config,
+    catalog,
+    registry: await ctx.providers(),
+    clock: ctx.clock,
+    userId: ctx.userId,
+    signal: ctx.signal,
+    onRetry: (record, info) => ctx.output.info(`retrying delete of ${record.providerFileId} in ${Math.ceil(info.delayMs / 1000)}s`),
+    onLockWait: (record) => ctx.output.info(`waiting for an upload of ${record.originalName} to finish`),
+  };
 }
 
 function baseResult(ref: string, record: FileRecord | undefined, dryRun: boolean): RmResult {
@@ -110,8 +100,9 @@ function baseResult(ref: string, record: FileRecord | undefined, dryRun: boolean
   };
 }
 
-async function confirmDeletion(ctx: Context, targets: Target[]): Promise<boolean> {
-  const bytes = targets.reduce((sum, t) => sum + t.record.sizeBytes, 0);
+async function confirmDeletion(ctx: Context, targets: RemovalTarget[]): Promise<boolean> {
+  const { heldBytes } = await import('../../core/remove/index.js');
+  const bytes = targets.reduce((sum, t) => sum + heldBytes(t.record), 0);
   const noun = targets.length === 1 ? 'file' : 'files';
   if (!ctx.output.streams.stdinIsTTY || !ctx.output.streams.stderrIsTTY) {
     throw new ExaiError('CONFIRMATION_REQUIRED', `refusing to delete ${targets.length} ${noun} without confirmation`, {
@@ -120,49 +111,6 @@ async function confirmDeletion(ctx: Context, targets: Target[]): Promise<boolean
   }
   for (const t of targets) ctx.output.info(`  ${describeRecord(t.record)}`);
   return ctx.confirm(`Delete ${targets.length} ${noun} (${formatBytes(bytes)})?`);
-}
-
-interface DeleteDeps {
-  ctx: Context;
-  catalog: Catalog;
-  registry: ProviderRegistry;
-  /** Run every check, stop before the first remote change. */
-  dryRun: boolean;
-}
-
-/** Delete at the provider (a 404 there is fine), then soft-delete the row. Returns alreadyGone. */
-async function deleteOne(record: FileRecord, deps: DeleteDeps): Promise<boolean> {
-  const { ctx } = deps;
-  const now = ctx.clock.now();
-  if (record.status === 'uploading' && (record.leaseExpiresAt ?? 0) > now) {
-    throw new ExaiError('CATALOG_ERROR', `${record.originalName} (${record.sha256.slice(0, 12)}) is still being uploaded`, {
-      hint: 'wait for that upload to finish, then run rm again',
-    });
-  }
-  let alreadyGone = false;
-  // Failed or interrupted claims never got a provider file id: there is nothing remote to remove.
-  if (record.providerFileId !== null) {
-    const provider = deps.registry.get(record.provider);
-    if (!provider.isConfigured()) {
-      const { KEY_ENV } = await import('../../providers/registry.js');
-      throw new ExaiError('AUTH_REQUIRED', `cannot delete ${record.providerFileId} at ${record.provider}: no API key`, {
-        hint: `set ${KEY_ENV[record.provider]} and run rm again (the catalog row was kept)`,
-      });
-    }
-    if (deps.dryRun) return false;
-    const { withRetry } = await import('../../core/resilience.js');
-    const fileId = record.providerFileId;
-    const result = await withRetry(() => provider.delete(fileId, ctx.signal), {
-      retry: ctx.config.retry,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      onRetry: (info) => ctx.output.info(`retrying delete of ${fileId} in ${Math.ceil(info.delayMs / 1000)}s`),
-    });
-    alreadyGone = result.alreadyGone;
-  }
-  if (deps.dryRun) return false;
-  await deps.catalog.markDeleted(record.id, 'user', ctx.clock.now());
-  return alreadyGone;
 }
 
 function reportSuccess(ctx: Context, record: FileRecord, dryRun: boolean, alreadyGone: boolean): void {

@@ -5,11 +5,11 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Catalog, FileRecord } from '../catalog/types.js';
-import type { Config } from '../core/config/types.js';
-import { ExaiError, isExaiError } from '../core/errors.js';
-import { pathPolicyFor } from '../core/files/policy.js';
-import { describeRecord } from './format-record.js';
+import { describeRecord } from '../../catalog/describe.js';
+import type { Catalog, FileRecord } from '../../catalog/types.js';
+import type { Config } from '../config/types.js';
+import { ExaiError, isExaiError } from '../errors.js';
+import { pathPolicyFor } from '../files/policy.js';
 
 /** One ref after resolution: its rows, or why there are none. */
 export type Resolution = { ref: string; records: FileRecord[] } | { ref: string; error: ExaiError };
@@ -73,8 +73,8 @@ async function findByPath(ref: string, input: ResolveInput): Promise<FileRecord[
 
 /** Hash a file through safeOpen + readPass: same roots, symlink and identity checks as upload. */
 async function hashPath(ref: string, input: ResolveInput): Promise<string> {
-  const { safeOpen } = await import('../core/files/safe-open.js');
-  const { readPass } = await import('../core/files/read-pass.js');
+  const { safeOpen } = await import('../files/safe-open.js');
+  const { readPass } = await import('../files/read-pass.js');
   const { config } = input;
   const policy = pathPolicyFor(config, input.cwd);
   const opened = await safeOpen(ref, policy);
@@ -96,4 +96,34 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A row to delete and the ref that named it. */
+export interface RemovalTarget {
+  ref: string;
+  record: FileRecord;
+}
+
+/** What the refs came to: rows to delete (each once) and refs that named none. */
+export interface ResolvedTargets {
+  targets: RemovalTarget[];
+  unresolved: Array<{ ref: string; error: ExaiError }>;
+}
+
+/** Resolve every ref; two refs naming the same row (an id and a path, say) delete it once. */
+export async function resolveTargets(refs: readonly string[], input: ResolveInput): Promise<ResolvedTargets> {
+  const seen = new Set<string>();
+  const out: ResolvedTargets = { targets: [], unresolved: [] };
+  for (const r of await resolveRefs(refs, input)) {
+    if ('error' in r) {
+      out.unresolved.push(r);
+      continue;
+    }
+    for (const record of r.records) {
+      if (seen.has(record.id)) continue;
+      seen.add(record.id);
+      out.targets.push({ ref: r.ref, record });
+    }
+  }
+  return out;
 }
