@@ -8,6 +8,7 @@ import { ExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
+import { CLOCK_SKEW_SECONDS, findStoredCopy } from './stored-copy.js';
 import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
 
 /** What a Kimi or GLM provider is built from: never process.env. */
@@ -78,12 +79,11 @@ export abstract class FilesApiProvider implements Provider {
     try {
       return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
     } catch (unreadable) {
-      const listed = await this.list({ purpose: request.purpose, signal: request.signal }).catch(() => undefined);
       const { filename, size } = request.body;
-      const matches = listed?.filter((f) => f.filename === filename && f.bytes === size && f.createdAt >= sentAfter);
-      if (matches?.length === 1 && matches[0]) return matches[0];
-      if (matches?.length === 0) throw unreadable;
-      throw this.unresolvedUpload(res.status, action, matches?.map((f) => f.id));
+      const copy = await findStoredCopy(this, { filename, size, purpose: request.purpose, sentAfter, signal: request.signal });
+      if (copy.kind === 'one') return copy.file;
+      if (copy.kind === 'none') throw unreadable;
+      throw this.unresolvedUpload(res.status, action, copy.kind === 'many' ? copy.ids : undefined);
     }
   }
 
@@ -165,9 +165,6 @@ export abstract class FilesApiProvider implements Provider {
     return (this.dispatcherValue ??= Promise.resolve(typeof d === 'function' ? d() : d));
   }
 }
-
-/** How far the provider's clock may lag ours when matching `created_at` against a request. */
-const CLOCK_SKEW_SECONDS = 60;
 
 function isSuccess(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300;

@@ -41,6 +41,12 @@ function spec(key: string, kind: KeyKind, parse: ValueParser, env: readonly stri
 
 const ms = (min: number): ValueParser => durationParser('ms', min);
 
+/**
+ * The shortest lease: locks and claims are renewed every third of it, so 6 s leaves each
+ * renewal 2 s — several round-trips of a busy disk or catalog — before the next is due.
+ */
+export const MIN_LEASE_MS = 6_000;
+
 /** Every key `exai config` knows, in the order `exai config list` shows them. */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('allowedPaths', 'list', parseRootsValue, ['EXAI_ALLOWED_PATHS'], 'directories files must live under (":"-separated); default: the current directory'),
@@ -54,7 +60,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('purpose', 'text', parseTextValue, ['EXAI_PURPOSE'], "default upload purpose; default: the provider's (file-extract)"),
   spec('retentionDays', 'integer', integerParser(1, 36_500), ['EXAI_RETENTION_DAYS'], 'days an uploaded file is kept before gc deletes it'),
   spec('lockTimeout', 'duration', durationParser('s', 0), ['EXAI_LOCK_TIMEOUT'], 'how long to wait for a lock (5m; a bare number is seconds)', 'lockTimeoutMs'),
-  spec('lease', 'duration', durationParser('s', 1000), ['EXAI_LEASE'], 'how long a lock or upload claim stays valid without a refresh (a bare number is seconds)', 'leaseMs'),
+  spec('lease', 'duration', durationParser('s', MIN_LEASE_MS), ['EXAI_LEASE'], 'how long a lock or upload claim stays valid without a refresh (a bare number is seconds)', 'leaseMs'),
   spec('concurrency', 'integer', integerParser(1, 64), ['EXAI_CONCURRENCY'], 'files uploaded at once (1-64)'),
   spec('quota', 'size', parseSizeValue, ['EXAI_QUOTA'], 'local quota: total bytes of active and uploading files', 'quotaBytes'),
   spec('metricsFile', 'path', parseFilePathValue, ['EXAI_METRICS_FILE'], 'write Prometheus metrics to this textfile'),

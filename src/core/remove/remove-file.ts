@@ -50,8 +50,9 @@ export async function removeFile(record: FileRecord, opts: RemoveOptions, deps: 
     const current = await reread(record, deps);
     if (current === undefined) return { record, alreadyGone: true, bytesFreed: 0, dryRun: false };
     assertNotUploading(current, deps.clock.now());
+    await lock?.assertHeld();
     const alreadyGone = await deleteRemote(current, deps);
-    lock?.assertHeld();
+    await lock?.assertHeld();
     const deleted = await deps.catalog.markDeleted(current.id, opts.reason, deps.clock.now());
     return { record: deleted, alreadyGone, bytesFreed: heldBytes(current), dryRun: false };
   } finally {

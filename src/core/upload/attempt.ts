@@ -9,6 +9,7 @@ import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
+import { adoptStoredCopy } from './adopt.js';
 import { createUploadBody } from './body.js';
 import { failAbandoned, lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
@@ -28,18 +29,22 @@ export async function attemptProvider(
   const claim = await claimRow(file, provider, purpose, lock, deps);
   if (claim.kind === 'active') return { kind: 'deduplicated', record: claim.record };
   const row = claim.record;
-  const stopRenewing = keepLeaseAlive(row.id, deps);
+  const token = row.lockGeneration ?? undefined;
+  const stopRenewing = keepLeaseAlive(row, deps);
   try {
-    const { remote, sha256 } = await uploadWithRetry(file, provider, purpose, deps);
-    lock.assertHeld();
+    const adopted = claim.kind === 'claimed' && claim.abandoned ? await adoptStoredCopy(file, { claimed: row, abandoned: claim.abandoned, provider, purpose }, lock, deps) : undefined;
+    if (adopted) return { kind: 'uploaded', record: adopted };
+    const { remote, sha256 } = await uploadWithRetry(file, provider, purpose, lock, deps);
+    await lock.assertHeld();
     // A hash learnt on the way replaces the claim's pending one.
-    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256 } : {});
+    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256, lockGeneration: token } : { lockGeneration: token });
     if (file.sha256 === undefined) rememberHash(deps.hashCache, file, sha256);
     deps.breaker.recordSuccess(provider.name);
     return { kind: 'uploaded', record };
   } catch (error) {
     if (countsAgainstBreaker(error)) deps.breaker.recordFailure(provider.name);
-    await deps.catalog.fail(row.id, messageOf(error), deps.clock.now()).catch(() => undefined);
+    // Fenced: a claim that is no longer ours (LOCK_LOST) is left to whoever holds it now.
+    await deps.catalog.fail(row.id, messageOf(error), deps.clock.now(), token).catch(() => undefined);
     throw error;
   } finally {
     stopRenewing();
@@ -65,6 +70,7 @@ async function claimRow(file: ValidatedFile, provider: Provider, purpose: string
     leaseMs: deps.config.leaseMs,
     quotaBytes: deps.config.quotaBytes,
     now: deps.clock.now(),
+    lockGeneration: lock.generation,
   });
   let first = await deps.catalog.claim(input());
   if (first.kind === 'size-taken') throw new HashNeeded(file);
@@ -76,7 +82,7 @@ async function claimRow(file: ValidatedFile, provider: Provider, purpose: string
     first = await deps.catalog.claim(input());
   }
   if (first.kind !== 'busy') return first;
-  await failAbandoned(first.record.id, file, lock, deps);
+  await failAbandoned(first.record, file, lock, deps);
   const again = await deps.catalog.claim(input());
   if (again.kind === 'busy') throw busyError(file, again.record);
   return again;
@@ -94,7 +100,7 @@ async function waitForPendingClaim(row: FileRecord, file: ValidatedFile, deps: U
   const sizeLock = await lockContent(sizeLockKey(row.sizeBytes), file, deps);
   try {
     const stillThere = (await deps.catalog.liveOfSize(deps.userId, row.sizeBytes)).some((r) => r.id === row.id && r.status === 'uploading');
-    if (stillThere) await failAbandoned(row.id, file, sizeLock, deps);
+    if (stillThere) await failAbandoned(row, file, sizeLock, deps);
   } finally {
     await sizeLock.release();
   }
@@ -126,17 +132,20 @@ function busyError(file: ValidatedFile | undefined, row: FileRecord): ExaiError 
 }
 
 /** Upload with retries; the hash is the validated one, or the one read on the way. */
-async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, deps: UploadDeps): Promise<{ remote: RemoteFile; sha256: string }> {
+async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, lock: LockHandle, deps: UploadDeps): Promise<{ remote: RemoteFile; sha256: string }> {
   const body = createUploadBody(file, deps.policy);
   const remote = await withRetry(
-    () =>
-      provider.upload({
+    async () => {
+      // Every send re-reads the lockfile: a holder that stalled past its lease sends nothing.
+      await lock.assertHeld();
+      return provider.upload({
         body,
         purpose,
         sha256: file.sha256,
         signal: deps.signal,
         onProgress: (sent) => deps.events?.onProgress?.(file, sent),
-      }),
+      });
+    },
     {
       retry: deps.config.retry,
       clock: deps.clock,
@@ -150,11 +159,13 @@ async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose:
   return { remote, sha256 };
 }
 
-/** Renew the row's lease every third of it while the upload runs; returns the stopper. */
-function keepLeaseAlive(rowId: string, deps: UploadDeps): () => void {
-  const every = Math.max(1_000, Math.floor(deps.config.leaseMs / 3));
+/** Renew the row's lease every third of it (fenced by its token) while the upload runs; returns the stopper. */
+function keepLeaseAlive(row: FileRecord, deps: UploadDeps): () => void {
+  // A third, always: with a fixed floor a short lease would be renewed only as it ran out.
+  const every = Math.max(1, Math.floor(deps.config.leaseMs / 3));
   const timer = setInterval(() => {
-    void deps.catalog.renewLease(rowId, deps.config.leaseMs, deps.clock.now()).catch(() => undefined);
+    // LOCK_LOST here means the claim went to another run: complete() then refuses too.
+    void deps.catalog.renewLease(row.id, deps.config.leaseMs, deps.clock.now(), row.lockGeneration ?? undefined).catch(() => undefined);
   }, every);
   timer.unref();
   return () => clearInterval(timer);

@@ -66,7 +66,7 @@ async function hashUnlessItCanWait(file: ValidatedFile, opts: UploadOptions, dep
 
 /** Under the size lock, a pending claim of that size was left by a run that lost the lock: fail it. */
 async function failAbandonedPending(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<void> {
-  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) await failAbandoned(row.id, file, lock, deps);
+  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) await failAbandoned(row, file, lock, deps);
 }
 
 /** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */

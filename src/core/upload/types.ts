@@ -24,6 +24,8 @@ export interface UploadEvents {
   onLockWait?(file: ValidatedFile, holder: LockOwner): void;
   onFallback?(file: ValidatedFile, from: ProviderName, error: ExaiError): void;
   onReconciled?(file: ValidatedFile, rowId: string): void;
+  /** A crashed run's upload was found at the provider and recorded instead of sending again. */
+  onAdopted?(file: ValidatedFile, providerFileId: string): void;
 }
 
 /** Everything the pipeline uses from outside: injected, so tests run it in-process. */
