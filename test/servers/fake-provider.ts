@@ -23,6 +23,8 @@ export type FakeFault =
   | { kind: 'slow-read'; msPerChunk: number }
   | { kind: 'malformed-json' }
   | { kind: 'too-large-435' }
+  /** Store the upload, then never answer: a client killed now leaves a file no row knows. */
+  | { kind: 'store-then-hang' }
   | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> };
 
 export interface RecordedRequest {
@@ -106,6 +108,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     if (fault?.kind === 'reset') return resetMidBody(req, fault.afterBytes ?? 1024);
     const reply = await route(req, rec, fault);
     rec.status = reply.status;
+    if (fault?.kind === 'store-then-hang') return; // the connection stays open, unanswered
     if (fault?.kind === 'malformed-json' && reply.status < 300) return send(res, reply.status, '{"id": "file-', {});
     send(res, reply.status, JSON.stringify(reply.body), reply.headers ?? {});
   }
