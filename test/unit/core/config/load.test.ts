@@ -206,6 +206,9 @@ describe('loadConfig validation', () => {
     [{ EXAI_KIMI_BASE_URL: 'ftp://example.com' }, 'invalid kimi.baseUrl "ftp://example.com" from EXAI_KIMI_BASE_URL: must be an http(s) URL'],
     [{ EXAI_ALLOWED_PATHS: 'relative/dir' }, 'invalid allowedPaths "relative/dir" from EXAI_ALLOWED_PATHS: "relative/dir" is not an absolute path'],
     [{ EXAI_LOCK_TIMEOUT: 'soon' }, 'invalid lockTimeout "soon" from EXAI_LOCK_TIMEOUT: not a duration'],
+    // Renewed every third of it: a lease must leave each renewal a couple of seconds.
+    [{ EXAI_LEASE: '1' }, 'invalid lease "1" from EXAI_LEASE: must be at least 6000ms'],
+    [{ EXAI_LEASE: '5999ms' }, 'invalid lease "5999ms" from EXAI_LEASE: must be at least 6000ms'],
     [{ EXAI_CONFIG_DIR: 'rel/config' }, 'invalid dirs.config "rel/config" from EXAI_CONFIG_DIR: directories must be absolute paths'],
   ])('%j → CONFIG_INVALID naming key, value and source', async (env, expected) => {
     const error = await loadError(env);
