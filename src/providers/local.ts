@@ -88,6 +88,12 @@ export class LocalProvider implements Provider {
     return options.limit === undefined ? files : files.slice(0, options.limit);
   }
 
+  /**
+   * Remove the sidecar, then the blob unless another sidecar still names it. The scan and the
+   * blob delete are not atomic against an upload of the same content (it writes its sidecar,
+   * then renames its blob into place), so callers hold the content lock an upload of that
+   * hash takes: core/remove/remove-file.ts, the one deletion path, does.
+   */
   async delete(fileId: string): Promise<DeleteResult> {
     if (!ID_PATTERN.test(fileId)) {
       throw new ExaiError('PROVIDER_REJECTED', `local: "${fileId}" is not a local file id`);
