@@ -75,14 +75,24 @@ export function rpcSql(fn: string, args: Record<string, unknown>): { text: strin
   return { text: `SELECT * FROM public.${fn}(${list})`, values: names.map((n) => args[n]) };
 }
 
+/** A pool whose connections may be cut by DROP DATABASE … WITH (FORCE) once the file is done. */
+function quietPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  // pool.end() resolves before the sockets close: a backend terminated in that gap must not
+  // surface as an unhandled 'error' event.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 /** Make this file's database; call close() in afterAll. Throws when no server (use findTestPg first). */
 export async function openTestDb(): Promise<TestDb> {
   const target = await findTestPg();
   if (!target.ok) throw new Error(target.reason);
   const name = await createSchemaDatabase(target.config);
-  const admin = new pg.Pool({ ...target.config, database: name, max: 4 });
+  const admin = quietPool({ ...target.config, database: name, max: 4 });
   // authenticator has no password: the test cluster trusts local connections.
-  const api = new pg.Pool({ ...target.config, database: name, user: 'authenticator', password: undefined, max: 30 });
+  const api = quietPool({ ...target.config, database: name, user: 'authenticator', password: undefined, max: 30 });
   const request: TestDb['request'] = (caller, body, opts) => runRequest(api, caller, body, opts?.readOnly ?? false);
   return {
     name,
