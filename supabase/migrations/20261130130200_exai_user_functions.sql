@@ -209,6 +209,36 @@ BEGIN
 END
 $$;
 
+-- list: the caller's rows, newest first, after reconciling expired leases (so a crashed
+-- upload shows as failed). NULL filters match everything; p_limit is capped at 10000.
+CREATE FUNCTION public.exai_list(
+  p_provider text DEFAULT NULL, p_status text DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_limit integer DEFAULT NULL
+) RETURNS SETOF public.files
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  uid uuid := exai_private.require_uid();
+BEGIN
+  PERFORM exai_private.lock_quota(uid);
+  PERFORM exai_private.expire_leases(uid);
+  RETURN QUERY SELECT * FROM public.files
+   WHERE user_id = uid AND (p_provider IS NULL OR provider = p_provider) AND (p_status IS NULL OR status = p_status)
+     AND (p_since IS NULL OR created_at >= p_since)
+   ORDER BY created_at DESC, lock_generation DESC NULLS LAST, id
+   LIMIT least(greatest(coalesce(p_limit, 10000), 0), 10000);
+END
+$$;
+
+-- find_by_ref: the caller's rows (not deleted) whose provider id or id equals p_ref, or whose
+-- sha256 starts with p_ref (hex only, so a ref is never a LIKE pattern), newest first.
+CREATE FUNCTION public.exai_find_by_ref(p_ref text) RETURNS SETOF public.files
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT * FROM public.files
+   WHERE user_id = exai_private.require_uid() AND status <> 'deleted'
+     AND (provider_file_id = p_ref OR id::text = lower(p_ref)
+          OR (p_ref ~ '^[0-9A-Fa-f]{1,64}$' AND sha256 LIKE lower(p_ref) || '%'))
+   ORDER BY created_at DESC, lock_generation DESC NULLS LAST, id
+$$;
+
 -- Supabase grants EXECUTE on new public functions to anon (and PostgreSQL to PUBLIC):
 -- only signed-in users may call these.
 DO $$
@@ -217,7 +247,8 @@ DECLARE
 BEGIN
   FOR fn IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
              WHERE n.nspname = 'public' AND p.proname IN ('exai_claim', 'exai_complete', 'exai_fail',
-               'exai_renew_lease', 'exai_mark_deleted', 'exai_reconcile_expired', 'exai_usage', 'exai_purge_failed')
+               'exai_renew_lease', 'exai_mark_deleted', 'exai_reconcile_expired', 'exai_usage', 'exai_purge_failed',
+               'exai_list', 'exai_find_by_ref')
   LOOP
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM public, anon, authenticated, service_role', fn);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authenticated', fn);
