@@ -132,6 +132,29 @@ export async function createSchemaDatabase(config: pg.ClientConfig): Promise<str
   return name;
 }
 
+/** Create an empty database (no fixture, no migrations); returns its name. */
+export async function createEmptyDatabase(config: pg.ClientConfig): Promise<string> {
+  const name = `exai_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client(config);
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return name;
+}
+
+/** libpq environment for `psql` reaching `database` on the configured server. */
+export function libpqEnv(config: pg.ClientConfig, database: string): Record<string, string> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PGDATABASE: database };
+  if (config.host) env['PGHOST'] = config.host;
+  if (config.port) env['PGPORT'] = String(config.port);
+  if (config.user) env['PGUSER'] = config.user;
+  if (typeof config.password === 'string') env['PGPASSWORD'] = config.password;
+  return env;
+}
+
 /** Drop a database made by createSchemaDatabase, closing whatever still uses it. */
 export async function dropDatabase(config: pg.ClientConfig, name: string): Promise<void> {
   if (!/^exai_t_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
