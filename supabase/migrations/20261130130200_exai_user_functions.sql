@@ -19,10 +19,11 @@ DECLARE
   q public.user_quotas;
   live public.files;
   created public.files;
-  pending boolean := p_sha256 LIKE 'pending:%';
+  pending boolean;
 BEGIN
   PERFORM exai_private.check_claim_args(p_size_bytes, p_lease_ms);
   p_sha256 := lower(p_sha256);
+  pending := p_sha256 LIKE 'pending:%';
   q := exai_private.lock_quota(uid);
   PERFORM exai_private.expire_leases(uid);
 
