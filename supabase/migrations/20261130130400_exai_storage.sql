@@ -39,3 +39,11 @@ CREATE POLICY exai_files_update_own ON storage.objects FOR UPDATE TO authenticat
   WITH CHECK (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
 CREATE POLICY exai_files_delete_own ON storage.objects FOR DELETE TO authenticated
   USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
+
+-- Policies of one command are OR-ed: a careless policy another app adds to storage.objects
+-- (say "authenticated may read every object") would open exai-files too. This RESTRICTIVE
+-- policy is AND-ed with all of them, so in this bucket nothing but the owner's own keys is
+-- ever reachable, whatever else the project allows. (service_role bypasses RLS, for gc.)
+CREATE POLICY exai_files_never_others ON storage.objects AS RESTRICTIVE FOR ALL TO public
+  USING (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'))
+  WITH CHECK (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'));

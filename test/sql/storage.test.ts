@@ -93,6 +93,29 @@ describe.skipIf(!target.ok)('shared catalog: archive bucket policies', () => {
     }
   });
 
+  it("keeps exai-files closed even when another app's policy opens every object", async () => {
+    await db.admin.query(`CREATE POLICY careless_read ON storage.objects FOR SELECT TO authenticated, anon USING (true)`);
+    await db.admin.query(`CREATE POLICY careless_write ON storage.objects FOR ALL TO authenticated USING (true) WITH CHECK (true)`);
+    await db.admin.query(`INSERT INTO storage.buckets (id, name) VALUES ('public-stuff', 'public-stuff') ON CONFLICT DO NOTHING`);
+    await db.admin.query(`INSERT INTO storage.objects (bucket_id, name) VALUES ('public-stuff', 'hello.txt')`);
+    try {
+      expect(await visible(user(bob), 'hello.txt')).toBe(1); // the other app still works
+      expect(await visible(user(bob), aliceKey)).toBe(0);
+      expect(await visible(ANON, aliceKey)).toBe(0);
+      const changed = await storageRequest(db, user(bob), async (c) => {
+        const upd = await c.query(`UPDATE storage.objects SET metadata = '{"evil":1}' WHERE name = $1`, [aliceKey]);
+        const del = await c.query('DELETE FROM storage.objects WHERE name = $1', [aliceKey]);
+        return (upd.rowCount ?? 0) + (del.rowCount ?? 0);
+      });
+      expect(changed).toBe(0);
+      await expect(
+        storageRequest(db, user(bob), (c) => c.query(`INSERT INTO storage.objects (bucket_id, name) VALUES ('exai-files', $1)`, [`${alice}/${hashOf('planted')}`])),
+      ).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await db.admin.query('DROP POLICY careless_read ON storage.objects; DROP POLICY careless_write ON storage.objects');
+    }
+  });
+
   it('lets a user delete their own object', async () => {
     const own = `${alice}/${hashOf('to-delete')}`;
     await storageRequest(db, user(alice), (c) => c.query(`INSERT INTO storage.objects (bucket_id, name) VALUES ('exai-files', $1)`, [own]));
