@@ -104,6 +104,13 @@ CREATE POLICY files_select_own ON public.files FOR SELECT TO authenticated
 CREATE POLICY user_quotas_select_own ON public.user_quotas FOR SELECT TO authenticated
   USING (user_id = (SELECT auth.uid()));
 
+-- RESTRICTIVE policies are AND-ed with every permissive one, so a later, careless policy
+-- (say "USING (true)" added from the dashboard) still cannot show one user another's rows.
+CREATE POLICY files_only_own ON public.files AS RESTRICTIVE FOR ALL TO public
+  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+CREATE POLICY user_quotas_only_own ON public.user_quotas AS RESTRICTIVE FOR ALL TO public
+  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+
 -- Supabase's default privileges grant ALL on new public tables to anon, authenticated and
 -- service_role: take that back, then give reads only to those who need them.
 REVOKE ALL ON public.files, public.user_quotas FROM public, anon, authenticated, service_role;

@@ -42,6 +42,17 @@ describe.skipIf(!target.ok)('shared catalog: row level security and grants', () 
     expect(await count(user(bob), 'public.user_quotas')).toBe(0);
   });
 
+  it('still shows B nothing of A when a careless policy opens the tables', async () => {
+    await db.admin.query('CREATE POLICY careless ON public.files FOR SELECT TO authenticated USING (true)');
+    await db.admin.query('CREATE POLICY careless ON public.user_quotas FOR SELECT TO authenticated USING (true)');
+    try {
+      expect(await count(user(bob), 'public.files')).toBe(0);
+      expect(await count(user(bob), 'public.user_quotas')).toBe(0);
+    } finally {
+      await db.admin.query('DROP POLICY careless ON public.files; DROP POLICY careless ON public.user_quotas');
+    }
+  });
+
   it('refuses every direct write to the tables, even on your own rows', async () => {
     const writes = [
       `UPDATE public.files SET status = 'deleted', deleted_at = now() WHERE id = '${aliceRow}'`,
