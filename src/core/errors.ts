@@ -50,6 +50,7 @@ export const ERROR_TABLE = {
   INVALID_PURPOSE: spec(1102, 400, EXIT.usage),
   CONFIRMATION_REQUIRED: spec(1103, 400, EXIT.usage),
   NO_FILES: spec(1104, 400, EXIT.usage),
+  OPERATION_NOT_ALLOWED: spec(1105, 403, EXIT.usage),
   // 2xxx path and security (exit 3: the file was rejected)
   PATH_OUTSIDE_ROOTS: spec(2001, 403, EXIT.validation),
   PATH_NOT_FOUND: spec(2002, 404, EXIT.validation),
@@ -75,6 +76,7 @@ export const ERROR_TABLE = {
   PROVIDER_FILE_TOO_LARGE: spec(5006, 413, EXIT.validation),
   PROVIDER_NOT_FOUND: spec(5007, 404, EXIT.failure),
   PROVIDER_BAD_RESPONSE: spec(5008, 502, EXIT.noProvider),
+  CONTENT_UNAVAILABLE: spec(5009, 422, EXIT.failure),
   // 6xxx catalog and storage
   CATALOG_ERROR: spec(6001, 500, EXIT.failure),
   NOT_IN_CATALOG: spec(6002, 404, EXIT.failure),
