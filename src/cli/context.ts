@@ -12,6 +12,8 @@ export interface Context extends Runtime {
   output: Output;
   /** Ask a yes/no question on a TTY; false when there is none. */
   confirm(question: string): Promise<boolean>;
+  /** Load the config again from its file and the environment (a long-running `exai mcp`). */
+  reloadConfig(): Promise<LoadedConfig>;
 }
 
 /** What a test (or bin/exai.js) can inject. */
@@ -26,12 +28,18 @@ interface BuildInput {
   cwd: string;
   signal: AbortSignal;
   overrides: ContextOverrides;
+  reloadConfig: () => Promise<LoadedConfig>;
 }
 
 /** Assemble a Context whose heavy parts load on first use. */
 export function buildContext(input: BuildInput): Context {
   const runtime = createRuntime(input);
-  return { ...runtime, output: input.output, confirm: input.overrides.confirm ?? ((q) => askOnTty(input.output, q)) };
+  return {
+    ...runtime,
+    output: input.output,
+    confirm: input.overrides.confirm ?? ((q) => askOnTty(input.output, q)),
+    reloadConfig: input.reloadConfig,
+  };
 }
 
 async function askOnTty(output: Output, question: string): Promise<boolean> {

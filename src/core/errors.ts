@@ -107,6 +107,12 @@ export interface ExaiErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Marks an ExaiError across copies of this module: `exai mcp` runs from a bundle of its own
+ * (scripts/bundle.mjs), and an error from there is still an ExaiError to the CLI that ran it.
+ */
+const EXAI_ERROR_BRAND = Symbol.for('exai.ExaiError');
+
 /** The only error type exai throws on purpose. */
 export class ExaiError extends Error {
   override readonly name: ErrorName;
@@ -162,9 +168,12 @@ export interface ErrorJson {
   http_status: number;
 }
 
-/** True when `value` is an ExaiError (also across module copies). */
+// On the prototype: not an own property, so it never shows in comparisons or JSON.
+Object.defineProperty(ExaiError.prototype, EXAI_ERROR_BRAND, { value: true });
+
+/** True for an ExaiError from this module or from another copy of it. */
 export function isExaiError(value: unknown): value is ExaiError {
-  return value instanceof ExaiError;
+  return value instanceof ExaiError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[EXAI_ERROR_BRAND] === true);
 }
 
 /** Look up the exit code for a set of per-item results: all ok → 0, all failed → the common code, mixed → 8. */

@@ -125,7 +125,7 @@ describe('createExai() on the embedded default (local provider)', () => {
 describe('content from a provider', () => {
   it.each(['kimi', 'glm'] as const)('reads %s extracted text once, then from the cache', async (kind) => {
     fake = await startFakeProvider({ kind, apiKey: 'sk-test-content-key-0123456789' });
-    const env = kind === 'kimi' ? { MOONSHOT_API_KEY: 'sk-test-content-key-0123456789', EXAI_KIMI_BASE_URL: fake.url } : { ZAI_API_KEY: 'sk-test-content-key-0123456789', EXAI_GLM_BASE_URL: fake.url };
+    const env: Record<string, string> = kind === 'kimi' ? { MOONSHOT_API_KEY: 'sk-test-content-key-0123456789', EXAI_KIMI_BASE_URL: fake.url } : { ZAI_API_KEY: 'sk-test-content-key-0123456789', EXAI_GLM_BASE_URL: fake.url };
     await ws.file('report.pdf', pdfBytes());
     exai = await open(env);
     const [row] = await exai.upload('report.pdf', { provider: kind });
