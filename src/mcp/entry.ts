@@ -4,6 +4,7 @@
  */
 import { createRuntime, type Clock, type Runtime } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
+import type { Readable, Writable } from 'node:stream';
 import { serveMcp } from './server.js';
 
 export interface McpEntryInput {
@@ -17,6 +18,9 @@ export interface McpEntryInput {
   redact: (text: string) => string;
   log: (line: string) => void;
   version: string;
+  /** The protocol streams; default the process's stdin and stdout (the code-cache trainer passes its own). */
+  stdin?: Readable;
+  stdout?: Writable;
 }
 
 /** Serve MCP on the process's stdin and stdout until the client goes away. */
@@ -31,5 +35,7 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
     redact: input.redact,
     log: input.log,
     version: input.version,
+    stdin: input.stdin,
+    stdout: input.stdout,
   });
 }

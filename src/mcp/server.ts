@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type JSONRPCMessage, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isExaiError } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
@@ -35,7 +36,8 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
   const first = await runtimes.current();
   const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: {}, logging: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolSpecs(first.config.allowedPaths, input.allowRemove) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(request, extra));
+  const callTool = async (request: CallToolRequest, extra: ToolExtra): Promise<CallToolResult> => {
     const handler = HANDLERS[request.params.name];
     if (handler === undefined) return toolError(input, { code: 1101, name: 'USAGE', message: `unknown tool ${JSON.stringify(request.params.name)}` });
     const token = request.params._meta?.progressToken;
@@ -48,13 +50,45 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
     } catch (error) {
       return toolError(input, describeFailure(error, input));
     }
-  });
-  const transport = new StdioServerTransport(input.stdin, input.stdout);
+  };
+  const stdin = input.stdin ?? process.stdin;
+  const transport = new StdioServerTransport(stdin, input.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(transport);
+  closeWhenInputEnds(server, transport, stdin);
   input.log(`exai mcp ${input.version}: serving on stdio (roots: ${first.config.allowedPaths.join(', ')}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
   await closed;
   await runtimes.close();
+}
+
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * The transport does not watch for the end of its input. A client that closes stdin is gone,
+ * but every request it already sent is answered before the server closes: closing sooner
+ * would abort the calls still running and drop their replies.
+ */
+function closeWhenInputEnds(server: Server, transport: StdioServerTransport, stdin: Readable): void {
+  const unanswered = new Set<string | number>();
+  let ended = false;
+  const closeIfDone = () => {
+    if (ended && unanswered.size === 0) void server.close();
+  };
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    if ('method' in message && 'id' in message) unanswered.add(message.id);
+    onmessage?.(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message: JSONRPCMessage) => {
+    await send(message);
+    if (!('method' in message) && 'id' in message && message.id !== undefined) unanswered.delete(message.id);
+    closeIfDone();
+  };
+  stdin.once('end', () => {
+    ended = true;
+    closeIfDone();
+  });
 }
 
 interface ErrorShape {

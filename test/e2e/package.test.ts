@@ -20,7 +20,7 @@ let project: string;
 beforeAll(async () => {
   project = await mkdtemp(path.join(os.tmpdir(), 'exai-pack-'));
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project, ROOT], { cwd: project });
-  const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   const installed = path.join(project, 'node_modules', 'exai');
   await mkdir(installed, { recursive: true });
   await run('tar', ['xzf', path.join(project, filename), '-C', installed, '--strip-components=1']);
