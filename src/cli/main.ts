@@ -24,7 +24,8 @@ export interface MainDeps {
   overrides?: ContextOverrides;
 }
 
-const VERSION = readVersion();
+/** exai's version, from package.json. */
+export const VERSION = readVersion();
 
 /** Run exai as a process: real streams, real environment, SIGINT → 130. */
 export async function run(argv: string[]): Promise<number> {
@@ -156,7 +157,8 @@ function toCommanderOption(spec: OptionSpec): Option {
 
 async function createContext(output: Output, deps: MainDeps): Promise<Context> {
   const { loadConfig } = await import('../core/config/load.js');
-  const loaded = await loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  const reloadConfig = () => loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  const loaded = await reloadConfig();
   for (const warning of loaded.warnings) output.warn(warning);
   return buildContext({
     loaded,
@@ -165,6 +167,7 @@ async function createContext(output: Output, deps: MainDeps): Promise<Context> {
     cwd: deps.cwd,
     signal: deps.signal ?? new AbortController().signal,
     overrides: deps.overrides ?? {},
+    reloadConfig,
   });
 }
 

@@ -43,6 +43,11 @@ export class Output {
     this.quiet = options.quiet;
   }
 
+  /** Scrub secrets from text that leaves the process some other way (an MCP message). */
+  redact(text: string): string {
+    return this.options.redact(text);
+  }
+
   /** Change the mode once the command's own flags are known. */
   configure(mode: { json?: boolean; quiet?: boolean; color?: boolean }): void {
     if (mode.json !== undefined) this.json = mode.json;

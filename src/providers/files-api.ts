@@ -105,6 +105,19 @@ export abstract class FilesApiProvider implements Provider {
     return { alreadyGone: false };
   }
 
+  /** The extracted text of a file; each provider reads the body its own way (extractContent). */
+  async content(fileId: string, signal?: AbortSignal): Promise<string> {
+    const action = `read the content of ${fileId}`;
+    const res = await this.send('GET', `/files/${encodeURIComponent(fileId)}/content`, action, signal);
+    if (!isSuccess(res)) throw this.errorFor(res, action);
+    return this.extractContent(res.text);
+  }
+
+  /** The text inside a content body; by default the body is the text. */
+  protected extractContent(body: string): string {
+    return body;
+  }
+
   /** GET a JSON document below the base URL. */
   protected async getJson(pathAndQuery: string, action: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const res = await this.send('GET', pathAndQuery, action, signal);

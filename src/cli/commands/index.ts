@@ -7,5 +7,7 @@ import { lsSpec } from './ls.js';
 import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
+import { contentSpec } from './content.js';
+import { mcpSpec } from './mcp.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, contentSpec, mcpSpec] as unknown as readonly CommandSpec[];

@@ -39,6 +39,12 @@ export interface LoadConfigInput {
   cwd: string;
   home: string;
   flags?: FlagOverrides;
+  /**
+   * Values a program passes in code (the library's `createExai({config})`), applied last:
+   * nested objects or dotted keys, typed or as text, secrets included — a program's own
+   * code is where an API key may come from, unlike a flag on a shared command line.
+   */
+  program?: Record<string, unknown>;
 }
 
 interface Layering {
@@ -65,6 +71,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   }
   applyEnvLayer(state, input.env);
   applyFlagLayer(state, input.flags ?? {});
+  if (input.program) applyProgramLayer(state, input.program);
   if (sources['allowedPaths']?.kind === 'default' && cwdRoot === undefined) {
     state.problems.push(`invalid allowedPaths ${JSON.stringify(input.cwd)} from the current directory: it cannot be resolved`);
   }
@@ -124,6 +131,14 @@ function applyFlagLayer(state: Layering, flags: FlagOverrides): void {
     } else {
       applyValue(state, spec, override.value, { kind: 'flag', name: override.flag });
     }
+  }
+}
+
+function applyProgramLayer(state: Layering, values: Record<string, unknown>): void {
+  for (const [key, raw] of flattenConfigObject(values)) {
+    const spec = findConfigKey(key);
+    if (spec === undefined) state.problems.push(`unknown config key ${JSON.stringify(key)} in createExai({ config })`);
+    else applyValue(state, spec, raw, { kind: 'flag', name: `createExai({ config: { ${spec.key} } })` });
   }
 }
 

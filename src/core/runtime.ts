@@ -1,0 +1,126 @@
+/**
+ * The Runtime: what every front end (CLI, library, MCP server) hands the core. Built once,
+ * its expensive parts (catalog, providers, HTTP dispatcher) opened on first use and kept
+ * open until close(), so `validate` never loads SQLite and one MCP session reuses them all.
+ */
+import os from 'node:os';
+import type { Dispatcher } from 'undici';
+import type { Catalog } from '../catalog/types.js';
+import type { LoadedConfig } from './config/load.js';
+import type { Config } from './config/types.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+/** Time, injectable so tests never really sleep. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason as Error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export interface Runtime {
+  config: Config;
+  loaded: LoadedConfig;
+  clock: Clock;
+  cwd: string;
+  /** Who owns catalog rows in the embedded mode: the local OS user. */
+  userId: string;
+  /** Aborted on SIGINT (CLI) or by the caller's AbortSignal (library). */
+  signal: AbortSignal;
+  catalog(): Promise<Catalog>;
+  providers(): Promise<ProviderRegistry>;
+  dispatcher(): Promise<Dispatcher>;
+  /** Release what was opened (catalog, sockets). */
+  close(): Promise<void>;
+}
+
+/** What a test, the library or bin/exai.js can inject. */
+export interface RuntimeOverrides {
+  catalog?: () => Promise<Catalog>;
+  providers?: () => Promise<ProviderRegistry>;
+  dispatcher?: () => Promise<Dispatcher>;
+  userId?: string;
+}
+
+export interface RuntimeInput {
+  loaded: LoadedConfig;
+  clock: Clock;
+  cwd: string;
+  signal: AbortSignal;
+  overrides: RuntimeOverrides;
+}
+
+/** Assemble a Runtime whose heavy parts load on first use. */
+export function createRuntime(input: RuntimeInput): Runtime {
+  const { loaded, overrides } = input;
+  const config = loaded.config;
+  const closers: Array<() => Promise<void>> = [];
+  const catalog = memoize(overrides.catalog ?? (() => openCatalog(config, closers)));
+  const dispatcher = memoize(
+    overrides.dispatcher ??
+      (async () => {
+        const { createDispatcher } = await import('./http.js');
+        const created = createDispatcher(config.http);
+        closers.push(() => created.close());
+        return created;
+      }),
+  );
+  const providers = memoize(
+    overrides.providers ??
+      (async () => {
+        const { createProviderRegistry } = await import('../providers/registry.js');
+        // The HTTP stack loads only when a provider actually sends a request.
+        return createProviderRegistry({ config, dispatcher });
+      }),
+  );
+  return {
+    config,
+    loaded,
+    clock: input.clock,
+    cwd: input.cwd,
+    userId: overrides.userId ?? currentUser(),
+    signal: input.signal,
+    catalog,
+    providers,
+    dispatcher,
+    close: async () => {
+      for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    },
+  };
+}
+
+async function openCatalog(config: Config, closers: Array<() => Promise<void>>): Promise<Catalog> {
+  const { openSqliteCatalog } = await import('../catalog/sqlite.js');
+  const opened = await openSqliteCatalog({ dir: config.dirs.data });
+  closers.push(() => opened.close());
+  return opened;
+}
+
+function memoize<T>(factory: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= factory());
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
