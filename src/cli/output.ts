@@ -1,9 +1,11 @@
 /**
  * stdout for data, stderr for people. One place decides colour, TTY-ness, quiet and --json,
- * and every line that leaves the process passes through the redactor first.
+ * and every line that leaves the process passes through the redactor first, then (for
+ * people) through the terminal escaper: nothing from outside reaches the terminal raw.
  */
 import type { Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
+import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from './terminal-text.js';
 
 export interface OutputStreams {
   stdout: Writable;
@@ -50,36 +52,52 @@ export class Output {
     if (mode.color === false) this.chalk.level = 0;
   }
 
-  /** A line of data on stdout. */
+  /** A line of data on stdout; a line break inside `text` is shown as \n, never acted on. */
   line(text: string): void {
-    this.streams.stdout.write(`${this.options.redact(text)}\n`);
+    this.streams.stdout.write(`${this.human(text)}\n`);
+  }
+
+  /** A multi-line document on stdout whose line breaks are ours (JUnit XML). */
+  document(text: string): void {
+    this.parserText('stdout', `${text}\n`);
+  }
+
+  /** Text whose line breaks are ours (the argument parser's help and usage errors): each line redacted and escaped. */
+  parserText(to: 'stdout' | 'stderr', text: string): void {
+    this.streams[to].write(escapeTerminalLines(this.options.redact(text), this.chalk.level > 0));
   }
 
   /** Exactly one JSON document on stdout. */
   jsonDocument(value: unknown): void {
-    this.streams.stdout.write(`${this.options.redact(JSON.stringify(value, null, 2))}\n`);
+    this.streams.stdout.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value, null, 2)))}\n`);
   }
 
   /** A message for people on stderr (suppressed by -q and by --json). */
   info(text: string): void {
     if (this.quiet || this.json) return;
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.streams.stderr.write(`${this.human(text)}\n`);
   }
 
   /** A warning on stderr (suppressed by -q only). */
   warn(text: string): void {
     if (this.quiet) return;
-    this.streams.stderr.write(`${this.options.redact(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
+    this.streams.stderr.write(`${this.human(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
   }
 
   /** An error on stderr: always shown. */
   error(text: string): void {
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.streams.stderr.write(`${this.human(text)}\n`);
   }
 
   /** Raw JSON on stderr (the --json error document). */
   errorJson(value: unknown): void {
-    this.streams.stderr.write(`${this.options.redact(JSON.stringify(value))}\n`);
+    this.streams.stderr.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value)))}\n`);
+  }
+
+  // The one sanitising step on the human path: secrets out first, then every control and
+  // bidi character made visible (our own colour sequences pass while colour is on).
+  private human(text: string): string {
+    return escapeTerminalText(this.options.redact(text), this.chalk.level > 0);
   }
 
   /** True when a progress display makes sense. */
@@ -99,7 +117,7 @@ export class Output {
         if (now - last < 100) return;
         last = now;
         shown = true;
-        stderr.write(`\r\x1b[2K${this.options.redact(text)}`);
+        stderr.write(`\r\x1b[2K${this.human(text)}`);
       },
       stop: () => {
         if (shown) stderr.write('\r\x1b[2K');

@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ProviderName } from '../core/config/types.js';
-import { ExaiError } from '../core/errors.js';
+import { ExaiError, isExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
@@ -78,6 +78,7 @@ export abstract class FilesApiProvider implements Provider {
     try {
       return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
     } catch (unreadable) {
+      if (isExaiError(unreadable) && !unreadable.retryable) throw unreadable;
       const listed = await this.list({ purpose: request.purpose, signal: request.signal }).catch(() => undefined);
       const { filename, size } = request.body;
       const matches = listed?.filter((f) => f.filename === filename && f.bytes === size && f.createdAt >= sentAfter);
@@ -125,9 +126,22 @@ export abstract class FilesApiProvider implements Provider {
   }
 
   private toRemoteFile(body: Record<string, unknown>, action: string, status: number): RemoteFile {
+    if (typeof body.id === 'string' && body.id !== '' && !isPlainFileId(body.id)) throw this.oddFileId(body.id, action, status);
     const file = readFileObject(body);
     if (file === undefined) throw badResponse(this.name, action, status);
     return file;
+  }
+
+  // The file is likely stored, but an id with control or bidi characters would be printed,
+  // stored and later sent back in a URL: refuse it rather than carry it anywhere.
+  private oddFileId(id: string, action: string, status: number): ExaiError {
+    const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} answered ${action} with a file id that is not plain printable ASCII (${shown}); not storing it`, {
+      status,
+      retryable: false,
+      hint: `the file may be stored at ${this.name}: check its file list and delete the copy by hand`,
+      details: { provider: this.name, http_status: status },
+    });
   }
 
   private async send(method: 'GET' | 'DELETE', pathAndQuery: string, action: string, signal?: AbortSignal): Promise<HttpResponse> {
@@ -173,11 +187,16 @@ function isSuccess(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300;
 }
 
+/** A file id fit to store, print and put in a URL: 1-256 printable ASCII characters, no space. */
+export function isPlainFileId(id: string): boolean {
+  return /^[\x21-\x7e]{1,256}$/.test(id);
+}
+
 /** Read one provider file object defensively; undefined when it has no usable id. */
 export function readFileObject(value: unknown): RemoteFile | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (typeof v.id !== 'string' || v.id === '') return undefined;
+  if (typeof v.id !== 'string' || !isPlainFileId(v.id)) return undefined;
   const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
   return {
     id: v.id,

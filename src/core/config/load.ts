@@ -154,11 +154,10 @@ function checkCombinations(state: Layering): void {
 
 /** One CONFIG_INVALID error listing every problem (exit 9). */
 export function createConfigError(problems: readonly string[]): ExaiError {
-  const message =
-    problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
-  return new ExaiError('CONFIG_INVALID', message, {
+  const lines = problems.length === 1 ? [problems[0] ?? ''] : [`${problems.length} configuration problems:`, ...problems.map((p) => `  - ${p}`)];
+  return new ExaiError('CONFIG_INVALID', lines.join('\n'), {
     hint: 'fix each value named above (`exai config list` shows every key and where its value comes from)',
-    details: { problems: [...problems] },
+    details: { problems: [...problems], lines },
   });
 }
 
