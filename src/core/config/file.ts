@@ -1,26 +1,42 @@
 /**
  * The config file, `<configDir>/config.json`. Reading is a plain JSON.parse to keep startup
- * fast; writing goes through `conf` (atomic write, imported lazily) with mode 0600 in a 0700
- * directory (facts/security.md §5.2). A malformed file is an error, never silently cleared.
+ * fast, after checking nobody else can write the file (trust.ts); writing is an atomic
+ * replace that never follows a link (write-file.ts), mode 0600 in a 0700 directory
+ * (facts/security.md §5.2). A malformed file is an error, never silently cleared.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError } from '../errors.js';
 import { findConfigKey, listConfigKeyNames } from './keys.js';
 import type { ConfigKeySpec } from './keys.js';
+import { showConfigValue } from './show-value.js';
+import { checkConfigTrust } from './trust.js';
+import { refuseSymlink, writeConfigFileAtomic } from './write-file.js';
 
 type JsonObject = Record<string, unknown>;
 
-/** Read the config file; undefined when it does not exist. Malformed → CONFIG_INVALID naming it. */
-export async function readConfigFile(filePath: string): Promise<JsonObject | undefined> {
-  let text: string;
+/**
+ * Read the config file; undefined when it does not exist. Malformed → CONFIG_INVALID naming
+ * it; writable by someone else → CONFIG_INVALID naming its owner and mode (trust.ts).
+ */
+export async function readConfigFile(filePath: string, options: { uid?: number } = {}): Promise<JsonObject | undefined> {
+  let handle: fsp.FileHandle;
   try {
-    text = await fsp.readFile(filePath, 'utf8');
+    handle = await fsp.open(filePath, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unreadable(filePath, error);
   }
-  return parseConfigText(filePath, text);
+  try {
+    // Checked on the open handle, so what is judged is what is read.
+    await checkConfigTrust(filePath, await handle.stat(), 'uid' in options ? options.uid : process.getuid?.());
+    return parseConfigText(filePath, await handle.readFile('utf8'));
+  } catch (error) {
+    if (error instanceof ExaiError) throw error;
+    throw unreadable(filePath, error);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Result of `setConfigValue`: what was stored, where. */
@@ -39,7 +55,7 @@ export async function setConfigValue(filePath: string, key: string, text: string
   const spec = requireSettableKey(key);
   const parsed = spec.parse(text, { home: options.home });
   if (!parsed.ok) {
-    throw new ExaiError('CONFIG_INVALID', `invalid ${spec.key} ${JSON.stringify(text)}: ${parsed.error}`, {
+    throw new ExaiError('CONFIG_INVALID', `invalid ${spec.key} ${showConfigValue(spec, text)}: ${parsed.error}`, {
       hint: spec.description,
     });
   }
@@ -55,6 +71,7 @@ export async function setConfigValue(filePath: string, key: string, text: string
 /** Remove a key from the config file; also removes unknown or secret keys left there. Returns whether it was present. */
 export async function unsetConfigValue(filePath: string, key: string): Promise<boolean> {
   const spec = findConfigKey(key);
+  await refuseSymlink(filePath);
   const current = (await readConfigFile(filePath)) ?? {};
   if (spec === undefined && getNested(current, key) === undefined) throw unknownKey(key);
   let removed = false;
@@ -89,20 +106,10 @@ function unknownKey(key: string): ExaiError {
 async function updateConfigFile(filePath: string, change: (store: JsonObject) => void): Promise<void> {
   const dir = path.dirname(filePath);
   await secureDirectory(dir);
+  await refuseSymlink(filePath); // before reading: never merge what a planted link points at
   const existing = (await readConfigFile(filePath)) ?? {};
   change(existing);
-  const { default: Conf } = await import('conf');
-  const conf = new Conf<JsonObject>({
-    cwd: dir,
-    configName: path.basename(filePath, '.json'),
-    projectSuffix: '',
-    configFileMode: 0o600,
-    clearInvalidConfig: false,
-    accessPropertiesByDotNotation: false,
-  });
-  conf.store = existing;
-  // conf's mode applies to new files only through the umask; make it exact either way.
-  await fsp.chmod(filePath, 0o600);
+  await writeConfigFileAtomic(filePath, `${JSON.stringify(existing, null, 2)}\n`);
 }
 
 async function secureDirectory(dir: string): Promise<void> {
