@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests are about control characters */
 /**
  * Nothing from outside reaches the terminal raw: file names from a directory walk, provider
  * file ids, provider error text, lockfile fields and stored catalog fields, carrying ESC,

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests are about control characters */
 import { describe, expect, it } from 'vitest';
 import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from '../../../src/cli/terminal-text.js';
 
