@@ -219,3 +219,16 @@ describe("the argument parser's own messages are redacted", () => {
     }
   });
 });
+
+describe('config set under a directory others can write', () => {
+  it('says so at once with exit 9 and the fix, rather than reporting success', async () => {
+    const sb = await sandbox();
+    const shared = path.join(sb.root, 'open');
+    await mkdir(shared, { mode: 0o777 });
+    await chmod(shared, 0o777);
+    sb.env.EXAI_CONFIG_DIR = path.join(shared, 'exai');
+    const r = await runCli(sb, ['config', 'set', 'maxFileSize', '1KB']);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain(`chmod go-w ${shared}`);
+  });
+});

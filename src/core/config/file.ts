@@ -110,6 +110,9 @@ async function updateConfigFile(filePath: string, change: (store: JsonObject) =>
   const existing = (await readConfigFile(filePath)) ?? {};
   change(existing);
   await writeConfigFileAtomic(filePath, `${JSON.stringify(existing, null, 2)}\n`);
+  // A file written under a directory others can change would be refused on the next start:
+  // say so now, with the fix, rather than report success.
+  await readConfigFile(filePath);
 }
 
 async function secureDirectory(dir: string): Promise<void> {
