@@ -1,7 +1,6 @@
 /**
  * stdout for data, stderr for people. One place decides colour, TTY-ness, quiet and --json,
- * and every line that leaves the process passes through the redactor first, then (for
- * people) through the terminal escaper: nothing from outside reaches the terminal raw.
+ * and every line that leaves the process passes through the redactor first.
  */
 import type { Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -52,9 +51,9 @@ export class Output {
     if (mode.color === false) this.chalk.level = 0;
   }
 
-  /** A line of data on stdout; a line break inside `text` is shown as \n, never acted on. */
+  /** A line of data on stdout. */
   line(text: string): void {
-    this.streams.stdout.write(`${this.human(text)}\n`);
+    this.write('stdout', text);
   }
 
   /** A multi-line document on stdout whose line breaks are ours (JUnit XML). */
@@ -75,29 +74,23 @@ export class Output {
   /** A message for people on stderr (suppressed by -q and by --json). */
   info(text: string): void {
     if (this.quiet || this.json) return;
-    this.streams.stderr.write(`${this.human(text)}\n`);
+    this.write('stderr', text);
   }
 
   /** A warning on stderr (suppressed by -q only). */
   warn(text: string): void {
     if (this.quiet) return;
-    this.streams.stderr.write(`${this.human(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
+    this.write('stderr', `${this.chalk.yellow('warning:')} ${text}`);
   }
 
   /** An error on stderr: always shown. */
   error(text: string): void {
-    this.streams.stderr.write(`${this.human(text)}\n`);
+    this.write('stderr', text);
   }
 
   /** Raw JSON on stderr (the --json error document). */
   errorJson(value: unknown): void {
     this.streams.stderr.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value)))}\n`);
-  }
-
-  // The one sanitising step on the human path: secrets out first, then every control and
-  // bidi character made visible (our own colour sequences pass while colour is on).
-  private human(text: string): string {
-    return escapeTerminalText(this.options.redact(text), this.chalk.level > 0);
   }
 
   /** True when a progress display makes sense. */
@@ -117,12 +110,24 @@ export class Output {
         if (now - last < 100) return;
         last = now;
         shown = true;
-        stderr.write(`\r\x1b[2K${this.human(text)}`);
+        stderr.write(`\r\x1b[2K${this.paint('stderr', text)}`);
       },
       stop: () => {
         if (shown) stderr.write('\r\x1b[2K');
       },
     };
+  }
+
+  // The one sanitising step on the human path: secrets out first, then every control and
+  // bidi character made visible (terminal-text.ts; our own colour sequences pass while
+  // colour is on), so nothing from outside reaches the terminal raw. A line break inside
+  // `text` is shown as \n: a line is one line.
+  private paint(_stream: 'stdout' | 'stderr', text: string): string {
+    return escapeTerminalText(this.options.redact(text), this.chalk.level > 0);
+  }
+
+  private write(stream: 'stdout' | 'stderr', text: string): void {
+    this.streams[stream].write(`${this.paint(stream, text)}\n`);
   }
 }
 
