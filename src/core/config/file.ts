@@ -19,7 +19,7 @@ type JsonObject = Record<string, unknown>;
  * Read the config file; undefined when it does not exist. Malformed → CONFIG_INVALID naming
  * it; writable by someone else → CONFIG_INVALID naming its owner and mode (trust.ts).
  */
-export async function readConfigFile(filePath: string, options: { uid?: number } = {}): Promise<JsonObject | undefined> {
+export async function readConfigFile(filePath: string): Promise<JsonObject | undefined> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(filePath, 'r');
@@ -29,7 +29,7 @@ export async function readConfigFile(filePath: string, options: { uid?: number }
   }
   try {
     // Checked on the open handle, so what is judged is what is read.
-    await checkConfigTrust(filePath, await handle.stat(), 'uid' in options ? options.uid : process.getuid?.());
+    await checkConfigTrust(filePath, await handle.stat());
     return parseConfigText(filePath, await handle.readFile('utf8'));
   } catch (error) {
     if (error instanceof ExaiError) throw error;
