@@ -51,13 +51,12 @@ async function uploadAgainst(key: string, status: number, reply: EchoReply): Pro
 describe('a provider that echoes the key in its error body', () => {
   for (const [format, render] of Object.entries(FORMATS)) {
     it(`${format}: no piece of the key in any output or in the catalog`, async () => {
-      for (const key of KEYS) {
-        for (const [status, offset] of [[400, 255], [401, 280], [500, 299]] as const) {
-          const reply: EchoReply = (sent) => ({ status, ...render(`${'n '.repeat(offset).slice(0, offset)}${sent} (was the key)`) });
-          const { out, errors } = await uploadAgainst(key, status, reply);
-          expect(pieces(out, key), `${format} ${status} @${offset}: ${out}`).toEqual([]);
-          expect(pieces(errors, key), `${format} ${status} @${offset} catalog: ${errors}`).toEqual([]);
-        }
+      // The key straddles the cut (255, 280) or ends just before it (299); every status class.
+      for (const [key, status, offset] of [[KEYS[0]!, 400, 255], [KEYS[1]!, 401, 280], [KEYS[0]!, 500, 299]] as const) {
+        const reply: EchoReply = (sent) => ({ status, ...render(`${'n '.repeat(offset).slice(0, offset)}${sent} (was the key)`) });
+        const { out, errors } = await uploadAgainst(key, status, reply);
+        expect(pieces(out, key), `${format} ${status} @${offset}: ${out}`).toEqual([]);
+        expect(pieces(errors, key), `${format} ${status} @${offset} catalog: ${errors}`).toEqual([]);
       }
     });
   }
