@@ -6,10 +6,11 @@
  * place where human output is written.
  */
 
-// C0 (with CR, LF, TAB and ESC), DEL, C1 (0x9B is a one-byte CSI), and the invisible or
-// reordering format characters: ALM, ZWSP..RLM, LS/PS, LRE..RLO, WJ..PDI, BOM.
+// C0 (with CR, LF, TAB and ESC), DEL, C1 (0x9B is a one-byte CSI), the invisible or
+// reordering format characters (ALM, ZWSP..RLM, LS/PS, LRE..RLO, WJ..PDI, BOM) and the
+// invisible tag characters U+E0000..E007F (a surrogate pair each), which can hide text.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\udb40[\udc00-\udc7f]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 
 // Exactly the SGR sequences our chalk palette emits (bold, dim, the 8 + 8 bright foreground
@@ -23,7 +24,7 @@ const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t'
 function escapeChar(char: string): string {
   const named = NAMED[char];
   if (named !== undefined) return named;
-  const code = char.charCodeAt(0);
+  const code = char.codePointAt(0) ?? 0;
   const hex = code.toString(16).toUpperCase();
   return code < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`;
 }
@@ -35,7 +36,8 @@ function escapeChar(char: string): string {
 export function escapeTerminalText(text: string, keepColor: boolean): string {
   if (!UNSAFE.test(text)) return text;
   if (!keepColor) return text.replace(UNSAFE_ALL, escapeChar);
-  return text.replace(OWN_SGR_OR_UNSAFE, (match) => (match.length > 1 ? match : escapeChar(match)));
+  // A match longer than one character that starts with ESC is one of our SGR sequences.
+  return text.replace(OWN_SGR_OR_UNSAFE, (match) => (match.length > 1 && match.startsWith('\u001b') ? match : escapeChar(match)));
 }
 
 /** The same for text whose line breaks are ours (help, JUnit): each line escaped, LF kept. */
@@ -49,9 +51,16 @@ export function escapeTerminalLines(text: string, keepColor: boolean): string {
 
 // JSON.stringify escapes C0 but leaves DEL, C1 and the format characters raw; as \uXXXX
 // they mean the same to a JSON reader and nothing to a terminal.
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
 
 /** Escape what JSON.stringify leaves raw and a terminal would act on; the JSON value is unchanged. */
 export function escapeJsonInvisibles(json: string): string {
-  return json.replace(JSON_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(JSON_UNSAFE, (chars) => [...chars].map(unicodeEscape).join(''));
+}
+
+// \uXXXX per UTF-16 unit, as JSON spells a character outside the BMP.
+function unicodeEscape(char: string): string {
+  let out = '';
+  for (let i = 0; i < char.length; i++) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
 }

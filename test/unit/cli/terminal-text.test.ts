@@ -18,9 +18,10 @@ const HOSTILE: Record<string, string> = {
   'zero width and BOM': 'x\u200b\ufeffy',
   'line separator': 'x\u2028y',
   'conceal SGR': 'a\x1b[8mhidden\x1b[28m',
+  'invisible tag characters': 'ok\u{E0069}\u{E0067}\u{E006E}.txt',
 };
 
-const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\udb40[\udc00-\udc7f]/;
 
 describe('escapeTerminalText', () => {
   for (const [name, text] of Object.entries(HOSTILE)) {
@@ -34,6 +35,7 @@ describe('escapeTerminalText', () => {
 
   it('shows each character as a visible escape and leaves ordinary text (and Unicode) alone', () => {
     expect(escapeTerminalText('a\nb\rc\td\x1be\u202Ef', false)).toBe('a\\nb\\rc\\td\\x1Be\\u{202E}f');
+    expect(escapeTerminalText('x\u{E0041}y', false)).toBe('x\\u{E0041}y');
     expect(escapeTerminalText('résumé 报告.pdf ✓', false)).toBe('résumé 报告.pdf ✓');
   });
 
@@ -51,7 +53,7 @@ describe('escapeTerminalText', () => {
 
 describe('escapeJsonInvisibles', () => {
   it('escapes what JSON.stringify leaves raw, and the value reads back the same', () => {
-    const value = { name: 'a\u202Eb\u009bc\x7fd\u2028e', plain: 'x' };
+    const value = { name: 'a\u202Eb\u009bc\x7fd\u2028e\u{E0041}f', plain: 'x' };
     const json = escapeJsonInvisibles(JSON.stringify(value));
     expect(json).not.toMatch(RAW);
     expect(JSON.parse(json)).toEqual(value);
