@@ -232,3 +232,18 @@ describe('config set under a directory others can write', () => {
     expect(r.stderr).toContain(`chmod go-w ${shared}`);
   });
 });
+
+describe('a config.json that is not JSON', () => {
+  it('is named, but none of its text is quoted (it may be a link to a key file)', async () => {
+    const sb = await sandbox();
+    await mkdir(sb.env.EXAI_CONFIG_DIR!, { recursive: true, mode: 0o700 });
+    const target = path.join(sb.root, 'id_ed25519');
+    await writeFile(target, '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n', { mode: 0o600 });
+    await symlink(target, path.join(sb.env.EXAI_CONFIG_DIR!, 'config.json'));
+    const r = await runCli(sb, ['config', 'list']);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain('is not valid JSON');
+    expect(r.stderr).not.toContain('BEGIN');
+    expect(r.stderr).not.toContain('b3BlbnNz');
+  });
+});

@@ -133,7 +133,10 @@ function parseConfigText(filePath: string, text: string): JsonObject {
   try {
     value = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
-    throw new ExaiError('CONFIG_INVALID', `config file ${filePath} is not valid JSON: ${(error as Error).message}`, {
+    // V8 quotes a piece of the text ('…, "-----BEGIN " is not valid JSON'): not repeated, the
+    // file may be a link to something that is not a config.
+    const reason = (error as Error).message.replace(/,? ".*" is not valid JSON$/s, '');
+    throw new ExaiError('CONFIG_INVALID', `config file ${filePath} is not valid JSON: ${reason}`, {
       hint: `fix or delete ${filePath}`,
       path: filePath,
     });
