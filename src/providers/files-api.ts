@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError, isExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
+import { clipText, redactSecrets } from '../core/redact.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
 import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
@@ -126,17 +127,23 @@ export abstract class FilesApiProvider implements Provider {
   }
 
   private toRemoteFile(body: Record<string, unknown>, action: string, status: number): RemoteFile {
-    if (typeof body.id === 'string' && body.id !== '' && !isPlainFileId(body.id)) throw this.oddFileId(body.id, action, status);
+    if (typeof body.id === 'string' && body.id !== '' && !this.isStorableId(body.id)) throw this.oddFileId(body.id, action, status);
     const file = readFileObject(body);
     if (file === undefined) throw badResponse(this.name, action, status);
     return file;
   }
 
+  // Plain printable ASCII, and not carrying the key back (a hostile server could echo it
+  // there, and the id is stored in the catalog and printed).
+  private isStorableId(id: string): boolean {
+    return isPlainFileId(id) && redactSecrets(id, [this.options.apiKey]) === id;
+  }
+
   // The file is likely stored, but an id with control or bidi characters would be printed,
   // stored and later sent back in a URL: refuse it rather than carry it anywhere.
   private oddFileId(id: string, action: string, status: number): ExaiError {
-    const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
-    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} answered ${action} with a file id that is not plain printable ASCII (${shown}); not storing it`, {
+    const shown = JSON.stringify(clipText(redactSecrets(id, [this.options.apiKey]), 80));
+    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} answered ${action} with a file id that is not plain printable ASCII or that repeats the API key (${shown}); not storing it`, {
       status,
       retryable: false,
       hint: `the file may be stored at ${this.name}: check its file list and delete the copy by hand`,

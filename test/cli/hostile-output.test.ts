@@ -167,4 +167,16 @@ describe('provider text', () => {
       expect(rows.map((row) => row.providerFileId).filter((x) => x !== null && x !== undefined)).toEqual([]);
     }
   });
+
+  it('a file id that carries the key back is refused too, and the key is stored nowhere', async () => {
+    const sb = await sandbox();
+    const body = { id: `file-${KEY}`, object: 'file', bytes: 6, created_at: Math.floor(Date.now() / 1000), filename: 'a.txt', purpose: 'file-extract' };
+    await kimi(sb, [{ kind: 'reply', status: 200, body }]);
+    const r = await runCli(sb, ['upload', 'a.txt']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('repeats the API key');
+    const rows = await readRows(sb);
+    expect(JSON.stringify(rows)).not.toContain(KEY);
+    expect(rows.filter((row) => row.status === 'active')).toEqual([]);
+  });
 });
