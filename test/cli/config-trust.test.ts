@@ -247,3 +247,24 @@ describe('a config.json that is not JSON', () => {
     expect(r.stderr).not.toContain('b3BlbnNz');
   });
 });
+
+describe('config set and the config directory', () => {
+  it('never changes the mode of a sticky shared directory or of a linked directory', async () => {
+    const sb = await sandbox();
+    const shared = path.join(sb.root, 'shared-tmp');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    sb.env.EXAI_CONFIG_DIR = shared;
+    expect((await runCli(sb, ['config', 'set', 'maxFileSize', '1KB'])).code).toBe(0);
+    expect((await stat(shared)).mode & 0o7777).toBe(0o1777);
+
+    const sb2 = await sandbox();
+    const real = path.join(sb2.root, 'real-config');
+    await mkdir(real, { mode: 0o750 });
+    await chmod(real, 0o750);
+    sb2.env.EXAI_CONFIG_DIR = path.join(sb2.root, 'linked');
+    await symlink(real, sb2.env.EXAI_CONFIG_DIR);
+    expect((await runCli(sb2, ['config', 'set', 'maxFileSize', '1KB'])).code).toBe(0);
+    expect((await stat(real)).mode & 0o777).toBe(0o750);
+  });
+});

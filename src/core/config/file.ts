@@ -118,7 +118,11 @@ async function updateConfigFile(filePath: string, change: (store: JsonObject) =>
 async function secureDirectory(dir: string): Promise<void> {
   try {
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    await fsp.chmod(dir, 0o700);
+    // Tighten a loose config dir of our own, but never through a link, and never a shared
+    // sticky directory (EXAI_CONFIG_DIR=/tmp must not make /tmp private).
+    const st = await fsp.lstat(dir);
+    const ours = !st.isSymbolicLink() && st.uid === process.getuid?.() && (st.mode & 0o1000) === 0;
+    if (ours && (st.mode & 0o077) !== 0) await fsp.chmod(dir, 0o700);
   } catch (error) {
     throw new ExaiError('CONFIG_INVALID', `cannot prepare config dir ${dir}: ${(error as Error).message}`, {
       hint: 'set EXAI_CONFIG_DIR to a directory you own',
