@@ -5,8 +5,7 @@
  * - launch.cjs: what bin/exai.js requires (src/launch): loads the others with their caches.
  * - main.cjs: the CLI with everything it always or often needs.
  * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
- *   form-data, loaded when a request goes to a provider) and conf-vendor.cjs (conf and its
- *   ajv, ~290 KB, for `config set`). A dedup hit or a `validate` neither reads them nor
+ *   form-data, loaded when a request goes to a provider). A dedup hit or a `validate` neither reads them nor
  *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
  *   in two bundles would be two copies (two ExaiError classes).
  *
@@ -37,7 +36,6 @@ const VENDORS = {
     'undici/lib/api/api-request.js': 'request',
     'form-data': 'FormData',
   },
-  'conf-vendor.cjs': { conf: 'Conf' },
 };
 const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
 

@@ -5,7 +5,7 @@
  * One process, set up as bin/exai.js sets it up (the same V8 flags: a cache made under other
  * flags is rejected), runs the commands people run most against throwaway state: validate,
  * an upload to the local provider and its dedup hit, an upload to a fake Kimi on loopback
- * (so http-vendor.cjs gets a cache), ls, quota, rm and config set (conf-vendor.cjs). Then
+ * (so http-vendor.cjs gets a cache), ls, quota, rm and config set. Then
  * each loaded bundle's cache is written: it holds the bytecode of every function those runs
  * compiled. A command that fails here writes no cache at all, and the build says so.
  */

@@ -103,7 +103,7 @@ export interface ExaiErrorOptions {
   retryAfterMs?: number;
   /** For provider errors: the HTTP status that came back, if any. */
   status?: number;
-  /** Extra machine-readable detail for --json (never secrets). */
+  /** Extra machine-readable detail (never secrets); `lines`: a message of several lines, one per entry. */
   details?: Record<string, unknown>;
 }
 
@@ -183,4 +183,13 @@ export function exitCodeForBatch(succeeded: number, failures: readonly ExaiError
   const codes = new Set(failures.map((f) => f.exitCode));
   const [only] = codes;
   return codes.size === 1 && only !== undefined ? only : EXIT.failure;
+}
+
+/**
+ * A message's lines. The CLI shows a line break inside a line as \n (it may come from a file
+ * name), so a message that is several lines of ours lists them in `details.lines`.
+ */
+export function messageLines(error: ExaiError): string[] {
+  const lines = error.details?.['lines'];
+  return Array.isArray(lines) && lines.length > 0 && lines.every((l) => typeof l === 'string') ? lines : [error.message];
 }

@@ -15,6 +15,7 @@ import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
 import type { HttpResponse } from './http-response.js';
+import { clipText, redactSecrets } from './redact.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
 
@@ -121,16 +122,23 @@ const NETWORK_CODES = new Set([
  * Map whatever undici or the socket threw to an ExaiError. The original error is never
  * kept as `cause`: undici errors can reference the request (and so its headers).
  */
-export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' | 'service'>): ExaiError {
+export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' | 'service'> & Partial<Pick<HttpRequest, 'headers'>>): ExaiError {
   if (isExaiError(error)) return error;
   if (req.signal?.aborted) return new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
   const code = errorCode(error);
-  const reason = describeNetworkError(error, code);
+  const reason = describeNetworkError(error, code, credentialsOf(req.headers));
   return new ExaiError('PROVIDER_UNAVAILABLE', `${req.service} could not be reached: ${reason}`, {
     retryable: code !== undefined && NETWORK_CODES.has(code),
     cause: new Error(reason),
     details: code === undefined ? {} : { network_code: code },
   });
+}
+
+// The values of the headers that carry credentials (the key without its "Bearer ").
+function credentialsOf(headers: Record<string, string> | undefined): string[] {
+  return Object.entries(headers ?? {})
+    .filter(([name]) => /authorization|api-?key|token/i.test(name))
+    .map(([, value]) => value.replace(/^Bearer\s+/i, ''));
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -140,10 +148,11 @@ function errorCode(error: unknown): string | undefined {
   return errorCode((error as { cause?: unknown }).cause);
 }
 
-function describeNetworkError(error: unknown, code: string | undefined): string {
+function describeNetworkError(error: unknown, code: string | undefined, secrets: string[]): string {
   const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : '';
-  // Only the first line and only the code: nothing that could echo a request header.
-  const short = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  // Only the first line and only the code: nothing that could echo a request header; and
+  // redacted before it is clipped, so a key near the cut is still whole when it is masked.
+  const short = clipText(redactSecrets(message, secrets), 200);
   if (code === undefined) return short || 'network error';
   return short ? `${short} (${code})` : code;
 }

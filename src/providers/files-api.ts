@@ -4,8 +4,9 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ProviderName } from '../core/config/types.js';
-import { ExaiError } from '../core/errors.js';
+import { ExaiError, isExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
+import { clipText, redactSecrets } from '../core/redact.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
 import { CLOCK_SKEW_SECONDS, findStoredCopy } from './stored-copy.js';
@@ -79,6 +80,7 @@ export abstract class FilesApiProvider implements Provider {
     try {
       return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
     } catch (unreadable) {
+      if (isExaiError(unreadable) && !unreadable.retryable) throw unreadable;
       const { filename, size } = request.body;
       const copy = await findStoredCopy(this, { filename, size, purpose: request.purpose, sentAfter, signal: request.signal });
       if (copy.kind === 'one') return copy.file;
@@ -138,9 +140,28 @@ export abstract class FilesApiProvider implements Provider {
   }
 
   private toRemoteFile(body: Record<string, unknown>, action: string, status: number): RemoteFile {
+    if (typeof body.id === 'string' && body.id !== '' && !this.isStorableId(body.id)) throw this.oddFileId(body.id, action, status);
     const file = readFileObject(body);
     if (file === undefined) throw badResponse(this.name, action, status);
     return file;
+  }
+
+  // Plain printable ASCII, and not carrying the key back (a hostile server could echo it
+  // there, and the id is stored in the catalog and printed).
+  private isStorableId(id: string): boolean {
+    return isPlainFileId(id) && redactSecrets(id, [this.options.apiKey]) === id;
+  }
+
+  // The file is likely stored, but an id with control or bidi characters would be printed,
+  // stored and later sent back in a URL: refuse it rather than carry it anywhere.
+  private oddFileId(id: string, action: string, status: number): ExaiError {
+    const shown = JSON.stringify(clipText(redactSecrets(id, [this.options.apiKey]), 80));
+    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} answered ${action} with a file id that is not plain printable ASCII or that repeats the API key (${shown}); not storing it`, {
+      status,
+      retryable: false,
+      hint: `the file may be stored at ${this.name}: check its file list and delete the copy by hand`,
+      details: { provider: this.name, http_status: status },
+    });
   }
 
   private async send(method: 'GET' | 'DELETE', pathAndQuery: string, action: string, signal?: AbortSignal): Promise<HttpResponse> {
@@ -183,11 +204,16 @@ function isSuccess(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300;
 }
 
+/** A file id fit to store, print and put in a URL: 1-256 printable ASCII characters, no space. */
+export function isPlainFileId(id: string): boolean {
+  return /^[\x21-\x7e]{1,256}$/.test(id);
+}
+
 /** Read one provider file object defensively; undefined when it has no usable id. */
 export function readFileObject(value: unknown): RemoteFile | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (typeof v.id !== 'string' || v.id === '') return undefined;
+  if (typeof v.id !== 'string' || !isPlainFileId(v.id)) return undefined;
   const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
   return {
     id: v.id,

@@ -147,5 +147,5 @@ function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
 async function writeJUnit(ctx: Context, reports: readonly ValidationReport[], caseSeconds: number[], seconds: number, started: number): Promise<void> {
   const { buildJUnitXml } = await import('../junit.js');
   const timestamp = new Date(started).toISOString().replace(/\.\d{3}Z$/, '');
-  ctx.output.line(buildJUnitXml(reports, { seconds, caseSeconds, timestamp }).trimEnd());
+  ctx.output.document(buildJUnitXml(reports, { seconds, caseSeconds, timestamp }).trimEnd());
 }

@@ -16,7 +16,7 @@ import type { ValueParser } from './parsers.js';
 import { SECRET_KEYS } from './types.js';
 
 /** How a value is shown to people. */
-export type KeyKind = 'size' | 'duration' | 'boolean' | 'integer' | 'list' | 'text' | 'secret' | 'path';
+export type KeyKind = 'size' | 'duration' | 'boolean' | 'integer' | 'list' | 'text' | 'url' | 'secret' | 'path';
 
 /** One settable configuration key. */
 export interface ConfigKeySpec {
@@ -64,15 +64,15 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('concurrency', 'integer', integerParser(1, 64), ['EXAI_CONCURRENCY'], 'files uploaded at once (1-64)'),
   spec('quota', 'size', parseSizeValue, ['EXAI_QUOTA'], 'local quota: total bytes of active and uploading files', 'quotaBytes'),
   spec('metricsFile', 'path', parseFilePathValue, ['EXAI_METRICS_FILE'], 'write Prometheus metrics to this textfile'),
-  spec('pushgatewayUrl', 'text', parseUrlValue, ['EXAI_PUSHGATEWAY_URL'], 'push Prometheus metrics to this Pushgateway'),
-  spec('supabaseUrl', 'text', parseUrlValue, ['SUPABASE_URL'], 'Supabase project URL; set (with a key) to use the shared backend'),
+  spec('pushgatewayUrl', 'url', parseUrlValue, ['EXAI_PUSHGATEWAY_URL'], 'push Prometheus metrics to this Pushgateway'),
+  spec('supabaseUrl', 'url', parseUrlValue, ['SUPABASE_URL'], 'Supabase project URL; set (with a key) to use the shared backend'),
   spec('supabaseAnonKey', 'secret', parseTextValue, ['SUPABASE_ANON_KEY', 'SUPABASE_PUBLISHABLE_KEY'], 'Supabase anon/publishable key'),
   spec('supabaseServiceRoleKey', 'secret', parseTextValue, ['SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_SECRET_KEY'], 'Supabase service-role key (gc / ls --all-users only)'),
   spec('accessToken', 'secret', parseTextValue, ['EXAI_ACCESS_TOKEN'], 'Supabase user access token (CI); else the `exai login` session'),
   spec('kimi.apiKey', 'secret', parseTextValue, ['MOONSHOT_API_KEY', 'KIMI_API_KEY'], 'Moonshot/Kimi API key'),
-  spec('kimi.baseUrl', 'text', parseUrlValue, ['EXAI_KIMI_BASE_URL'], 'Moonshot/Kimi API base URL'),
+  spec('kimi.baseUrl', 'url', parseUrlValue, ['EXAI_KIMI_BASE_URL'], 'Moonshot/Kimi API base URL'),
   spec('glm.apiKey', 'secret', parseTextValue, ['ZAI_API_KEY', 'GLM_API_KEY', 'ZHIPUAI_API_KEY'], 'Z.ai/GLM API key'),
-  spec('glm.baseUrl', 'text', parseUrlValue, ['EXAI_GLM_BASE_URL'], 'Z.ai/GLM API base URL'),
+  spec('glm.baseUrl', 'url', parseUrlValue, ['EXAI_GLM_BASE_URL'], 'Z.ai/GLM API base URL'),
   spec('retry.maxAttempts', 'integer', integerParser(1, 20), [], 'attempts per request, including the first'),
   spec('retry.baseDelayMs', 'duration', ms(0), [], 'first retry back-off (a bare number is milliseconds)'),
   spec('retry.maxDelayMs', 'duration', ms(0), [], 'longest retry back-off (a bare number is milliseconds)'),

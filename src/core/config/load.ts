@@ -11,6 +11,7 @@ import { flattenConfigObject, readConfigFile } from './file.js';
 import { CONFIG_KEYS, findConfigKey } from './keys.js';
 import type { ConfigKeySpec } from './keys.js';
 import type { ParseContext } from './parsers.js';
+import { showConfigValue } from './show-value.js';
 import type { Config, ConfigSource } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -145,7 +146,7 @@ function applyProgramLayer(state: Layering, values: Record<string, unknown>): vo
 function applyValue(state: Layering, spec: ConfigKeySpec, raw: unknown, source: ConfigSource): void {
   const parsed = spec.parse(raw, state.ctx);
   if (!parsed.ok) {
-    state.problems.push(`invalid ${spec.key} ${displayValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
+    state.problems.push(`invalid ${spec.key} ${showConfigValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
     return;
   }
   setField(state.config, spec.field, parsed.value);
@@ -169,11 +170,10 @@ function checkCombinations(state: Layering): void {
 
 /** One CONFIG_INVALID error listing every problem (exit 9). */
 export function createConfigError(problems: readonly string[]): ExaiError {
-  const message =
-    problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
-  return new ExaiError('CONFIG_INVALID', message, {
+  const lines = problems.length === 1 ? [problems[0] ?? ''] : [`${problems.length} configuration problems:`, ...problems.map((p) => `  - ${p}`)];
+  return new ExaiError('CONFIG_INVALID', lines.join('\n'), {
     hint: 'fix each value named above (`exai config list` shows every key and where its value comes from)',
-    details: { problems: [...problems] },
+    details: { problems: [...problems], lines },
   });
 }
 
@@ -182,14 +182,6 @@ export function describeOrigin(source: ConfigSource | undefined): string {
   if (source === undefined || source.kind === 'default') return 'the default';
   if (source.kind === 'file') return `config file ${source.path}`;
   return source.name;
-}
-
-function displayValue(spec: ConfigKeySpec, raw: unknown): string {
-  if (spec.secret) return '<redacted>';
-  const text = JSON.stringify(raw) ?? String(raw);
-  const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  // A URL's userinfo is a credential even when the key is not a secret.
-  return shown.replace(/\/\/[^/@\s"]*@/g, '//<redacted>@');
 }
 
 function setField(config: Config, field: string, value: unknown): void {
