@@ -75,6 +75,7 @@ export const ERROR_TABLE = {
   PROVIDER_FILE_TOO_LARGE: spec(5006, 413, EXIT.validation),
   PROVIDER_NOT_FOUND: spec(5007, 404, EXIT.failure),
   PROVIDER_BAD_RESPONSE: spec(5008, 502, EXIT.noProvider),
+  PROVIDER_TIMEOUT: spec(5009, 504, EXIT.noProvider),
   // 6xxx catalog and storage
   CATALOG_ERROR: spec(6001, 500, EXIT.failure),
   NOT_IN_CATALOG: spec(6002, 404, EXIT.failure),
