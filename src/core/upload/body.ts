@@ -1,10 +1,10 @@
 /**
  * The upload body: every attempt re-opens the file through safeOpen (containment, no
  * symlinks, regular file) and proves it is still the file that was validated and hashed —
- * same device, inode, size, mtime and ctime — before a byte is sent. After the last byte the
- * handle is checked once more, and the bytes read are hashed and compared with what was
- * validated, so a file rewritten in place (even with its stat unchanged) fails the request
- * instead of landing at the provider under the old hash.
+ * same device, inode, size, mtime and ctime — before a byte is sent. Before the last chunk
+ * goes out the handle is checked once more, and the bytes read are hashed and compared with
+ * what was validated, so a file rewritten in place (even with its stat unchanged) fails the
+ * request instead of landing at the provider under the old hash.
  */
 import { createHash } from 'node:crypto';
 import { ExaiError } from '../errors.js';
@@ -124,7 +124,7 @@ function changedError(file: ValidatedFile, why: string): ExaiError {
 }
 
 /**
- * After the last byte, fstat the handle again: a file rewritten in place (same size) during
+ * Before the last chunk, fstat the handle again: a file rewritten in place (same size) during
  * the upload fails the request instead of landing at the provider under the old hash.
  */
 async function assertUnchangedAtEnd(file: ValidatedFile, opened: OpenedFile): Promise<void> {
