@@ -76,7 +76,8 @@ export const ERROR_TABLE = {
   PROVIDER_FILE_TOO_LARGE: spec(5006, 413, EXIT.validation),
   PROVIDER_NOT_FOUND: spec(5007, 404, EXIT.failure),
   PROVIDER_BAD_RESPONSE: spec(5008, 502, EXIT.noProvider),
-  CONTENT_UNAVAILABLE: spec(5009, 422, EXIT.failure),
+  CONTENT_UNAVAILABLE: spec(5010, 422, EXIT.failure),
+  PROVIDER_TIMEOUT: spec(5009, 504, EXIT.noProvider),
   // 6xxx catalog and storage
   CATALOG_ERROR: spec(6001, 500, EXIT.failure),
   NOT_IN_CATALOG: spec(6002, 404, EXIT.failure),

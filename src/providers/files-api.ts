@@ -3,7 +3,9 @@
  * `DELETE {base}/files/{id}`) with Bearer auth. One attempt per call; retries are the caller's.
  */
 import type { Dispatcher } from 'undici';
-import type { ProviderName } from '../core/config/types.js';
+import { DEFAULT_HTTP } from '../core/config/defaults.js';
+import type { HttpConfig, ProviderName } from '../core/config/types.js';
+import { transferAllowanceMs } from '../core/resilience.js';
 import { ExaiError, isExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
 import { clipText, redactSecrets } from '../core/redact.js';
@@ -18,6 +20,8 @@ export interface FilesApiOptions {
   baseUrl: string;
   /** The shared Agent, or a function that creates it on first use (so a dedup hit never loads undici). */
   dispatcher: Dispatcher | (() => Dispatcher | Promise<Dispatcher>);
+  /** Every request's deadline (config http); default DEFAULT_HTTP's. */
+  deadline?: Pick<HttpConfig, 'requestDeadlineMs' | 'minRateBytesPerSec'> | undefined;
 }
 
 /** The parts of a file API that differ between providers. */
@@ -60,6 +64,7 @@ export abstract class FilesApiProvider implements Provider {
         headers: { ...headers, ...multipart.headers },
         body: multipart.body,
         signal: request.signal,
+        deadlineMs: this.deadlineMs(Number(multipart.headers['content-length'])),
       });
       if (!isSuccess(res)) throw this.errorFor(res, action);
       return await this.readUploadAnswer(res, request, action, sentAfter);
@@ -173,7 +178,14 @@ export abstract class FilesApiProvider implements Provider {
       url: `${this.baseUrl}${pathAndQuery}`,
       headers: this.authHeaders(),
       signal,
+      deadlineMs: this.deadlineMs(0),
     });
+  }
+
+  /** The base deadline, plus the time `bodyBytes` take at the slowest rate tolerated. */
+  private deadlineMs(bodyBytes: number): number {
+    const { requestDeadlineMs, minRateBytesPerSec } = this.options.deadline ?? DEFAULT_HTTP;
+    return requestDeadlineMs + transferAllowanceMs(bodyBytes, minRateBytesPerSec);
   }
 
   private authHeaders(): Record<string, string> {

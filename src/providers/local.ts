@@ -152,9 +152,9 @@ export class LocalProvider implements Provider {
 
   /** Stream the body to `temp`, fsync it, and prove it is the content that was validated. */
   private async writeVerified(request: UploadRequest, temp: string): Promise<string> {
-    // A body that hashes what it reads (the hash was unknown) already computes it over these
-    // very chunks: a second pass would only cost time (~0.3 s per 500 MB).
-    const bodyHashes = request.sha256 === undefined && request.body.completedSha256 !== undefined;
+    // A body that hashes what it reads (core/upload/body.ts, every attempt) already computes
+    // it over these very chunks: a second pass would only cost time (~0.3 s per 500 MB).
+    const bodyHashes = request.body.completedSha256 !== undefined;
     const hash = bodyHashes ? undefined : createHash('sha256');
     let written = 0;
     const source = await request.body.open();
@@ -163,7 +163,7 @@ export class LocalProvider implements Provider {
       try {
         // Each chunk is written out before the next is asked for: the reader reuses its buffers.
         for await (const chunk of source) {
-          if (request.signal?.aborted) throw new ExaiError('INTERRUPTED', 'upload interrupted');
+          if (request.signal?.aborted) throw abortError(request.signal);
           hash?.update(chunk);
           written += chunk.length;
           await writeAll(handle, chunk);
@@ -234,6 +234,11 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
     if (bytesWritten <= 0) throw new ExaiError('INTERNAL', 'the local store accepted no bytes for a write');
     offset += bytesWritten;
   }
+}
+
+/** A retry budget aborts with its own error (core/resilience.ts); anything else is the user. */
+function abortError(signal: AbortSignal): ExaiError {
+  return isExaiError(signal.reason) ? signal.reason : new ExaiError('INTERRUPTED', 'upload interrupted');
 }
 
 function toRemoteFile(s: Sidecar): RemoteFile {

@@ -46,6 +46,12 @@ const ms = (min: number): ValueParser => durationParser('ms', min);
  * renewal 2 s — several round-trips of a busy disk or catalog — before the next is due.
  */
 export const MIN_LEASE_MS = 6_000;
+// Zero would make every deadline infinite: at least a byte a second.
+const minRateParser: ValueParser = (raw, ctx) => {
+  const parsed = parseSizeValue(raw, ctx);
+  if (parsed.ok && (parsed.value as number) < 1) return { ok: false, error: 'must be at least 1 byte (per second)' };
+  return parsed;
+};
 
 /** Every key `exai config` knows, in the order `exai config list` shows them. */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
@@ -77,12 +83,14 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('retry.baseDelayMs', 'duration', ms(0), [], 'first retry back-off (a bare number is milliseconds)'),
   spec('retry.maxDelayMs', 'duration', ms(0), [], 'longest retry back-off (a bare number is milliseconds)'),
   spec('retry.maxRetryAfterMs', 'duration', ms(0), [], 'Retry-After values above this are clamped (a bare number is milliseconds)'),
-  spec('retry.totalBudgetMs', 'duration', ms(0), [], 'no new attempt after this much time (a bare number is milliseconds)'),
+  spec('retry.totalBudgetMs', 'duration', ms(0), [], 'the whole retry loop, the attempt in flight included, ends within this; an upload adds its size at http.minRate (a bare number is milliseconds)'),
   spec('breaker.failureThreshold', 'integer', integerParser(1, 1000), [], 'consecutive failures that open a provider circuit breaker'),
   spec('breaker.cooldownMs', 'duration', ms(0), [], 'how long an open breaker waits before a trial request'),
   spec('http.connectTimeoutMs', 'duration', ms(1), [], 'TCP/TLS connect timeout'),
   spec('http.headersTimeoutMs', 'duration', ms(1), [], 'time allowed for response headers'),
   spec('http.bodyTimeoutMs', 'duration', ms(1), [], 'time allowed between response body chunks'),
+  spec('http.requestDeadline', 'duration', durationParser('s', 100), ['EXAI_REQUEST_DEADLINE'], "every request's total deadline before its body's share (5m; a bare number is seconds)", 'http.requestDeadlineMs'),
+  spec('http.minRate', 'size', minRateParser, ['EXAI_MIN_RATE'], 'slowest upload rate tolerated, per second (32KiB): a body adds its size / this rate to the deadline and retry budget', 'http.minRateBytesPerSec'),
 ];
 
 /** Directory keys: shown by `exai config list`, set only through the environment. */

@@ -43,7 +43,12 @@ export interface BreakerConfig {
 export interface HttpConfig {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
+  /** Between two chunks only: a trickle resets it, so requestDeadlineMs bounds the whole. */
   bodyTimeoutMs: number;
+  /** Every request's total deadline, connect to last response byte, before the body's share. */
+  requestDeadlineMs: number;
+  /** The slowest upload rate tolerated: a body of N bytes adds N / rate seconds to the deadline. */
+  minRateBytesPerSec: number;
 }
 
 export interface Config {

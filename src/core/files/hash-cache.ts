@@ -23,6 +23,8 @@ export type HashCacheEntry = ContentFacts & { sha256: string };
 export interface HashCache {
   get(identity: FileIdentity): HashCacheEntry | undefined;
   set(identity: FileIdentity, entry: HashCacheEntry): void;
+  /** Drop the entry for this file (an upload found its bytes are not the ones it vouched for). */
+  forget?(identity: FileIdentity): void;
   close(): void;
 }
 
@@ -77,6 +79,7 @@ function wrap(db: BetterSqlite3.Database): HashCache {
      ON CONFLICT (dev, ino) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
        ctime_ns = excluded.ctime_ns, entry = excluded.entry, updated_at = excluded.updated_at`,
   );
+  const remove = db.prepare('DELETE FROM hash_cache WHERE dev = ? AND ino = ?');
   return {
     get(identity) {
       const row = select.get(String(identity.dev), String(identity.ino));
@@ -90,6 +93,9 @@ function wrap(db: BetterSqlite3.Database): HashCache {
     set(identity, entry) {
       const key = [identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String);
       upsert.run(...key, JSON.stringify(entry), Date.now());
+    },
+    forget(identity) {
+      remove.run(String(identity.dev), String(identity.ino));
     },
     close() {
       if (db.open) db.close();

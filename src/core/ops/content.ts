@@ -23,7 +23,7 @@ export async function getContent(rt: Runtime, ref: string): Promise<ContentJson>
     throw new ExaiError('CONTENT_UNAVAILABLE', `${record.provider} has no content endpoint`);
   }
   const { withRetry } = await import('../resilience.js');
-  const text = await withRetry(() => provider.content!(fileId, rt.signal), { retry: rt.config.retry, clock: rt.clock, signal: rt.signal });
+  const text = await withRetry((_attempt, signal) => provider.content!(fileId, signal), { retry: rt.config.retry, clock: rt.clock, signal: rt.signal });
   await writeCache(cacheFile, text);
   return toJson(record, text, false);
 }

@@ -109,7 +109,7 @@ async function deleteRemote(record: FileRecord, deps: RemoveDeps): Promise<boole
   if (fileId === null) return true;
   const provider = deps.registry.get(record.provider);
   const { withRetry } = await import('../resilience.js');
-  const result = await withRetry(() => provider.delete(fileId, deps.signal), {
+  const result = await withRetry((_attempt, signal) => provider.delete(fileId, signal), {
     retry: deps.config.retry,
     clock: deps.clock,
     signal: deps.signal,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
-import { countsAgainstBreaker, withRetry } from '../resilience.js';
+import { countsAgainstBreaker, transferAllowanceMs, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
 import { adoptStoredCopy } from './adopt.js';
 import { createUploadBody } from './body.js';
@@ -131,32 +131,63 @@ function busyError(file: ValidatedFile | undefined, row: FileRecord): ExaiError 
   });
 }
 
-/** Upload with retries; the hash is the validated one, or the one read on the way. */
+/**
+ * Upload with retries; the hash is the one of the bytes the successful attempt read and sent
+ * (body.ts checks them against what was validated). A provider that answered without the
+ * whole body, or for bytes that are not the validated ones, may still have stored something:
+ * that copy is deleted before the attempt fails, so no provider file is left that no row knows.
+ */
 async function uploadWithRetry(file: ValidatedFile, provider: Provider, purpose: string, lock: LockHandle, deps: UploadDeps): Promise<{ remote: RemoteFile; sha256: string }> {
   const body = createUploadBody(file, deps.policy);
-  const remote = await withRetry(
-    async () => {
-      // Every send re-reads the lockfile: a holder that stalled past its lease sends nothing.
-      await lock.assertHeld();
-      return provider.upload({
-        body,
-        purpose,
-        sha256: file.sha256,
+  let remote: RemoteFile;
+  try {
+    remote = await withRetry(
+      async (_attempt, signal) => {
+        // Every send re-reads the lockfile: a holder that stalled past its lease sends nothing.
+        await lock.assertHeld();
+        return provider.upload({ body, purpose, sha256: file.sha256, signal, onProgress: (sent) => deps.events?.onProgress?.(file, sent) });
+      },
+      {
+        retry: deps.config.retry,
+        budgetMs: uploadBudgetMs(deps.config, file.facts.size),
+        clock: deps.clock,
         signal: deps.signal,
-        onProgress: (sent) => deps.events?.onProgress?.(file, sent),
-      });
-    },
-    {
-      retry: deps.config.retry,
-      clock: deps.clock,
-      signal: deps.signal,
-      onRetry: (info) => deps.events?.onRetry?.(file, provider.name, info),
-    },
-  );
+        onRetry: (info) => deps.events?.onRetry?.(file, provider.name, info),
+      },
+    );
+  } catch (error) {
+    if (isExaiError(error) && error.name === 'FILE_CHANGED') forgetHash(deps, file);
+    throw error;
+  }
   const sha256 = body.completedSha256();
-  // A provider that answered before reading the whole file cannot have stored it whole.
-  if (sha256 === undefined) throw new ExaiError('PROVIDER_BAD_RESPONSE', `${provider.name} accepted ${file.displayPath} before all of it was sent`, { path: file.displayPath });
-  return { remote, sha256 };
+  if (sha256 !== undefined && (file.sha256 === undefined || sha256 === file.sha256)) return { remote, sha256 };
+  await discardRemote(provider, remote, deps);
+  if (sha256 !== undefined) forgetHash(deps, file);
+  throw sha256 === undefined
+    ? new ExaiError('PROVIDER_BAD_RESPONSE', `${provider.name} accepted ${file.displayPath} before all of it was sent; its copy was deleted`, { path: file.displayPath })
+    : new ExaiError('FILE_CHANGED', `${file.displayPath}: the bytes sent are not the ones validated; the provider's copy was deleted`, {
+        path: file.displayPath,
+        hint: 'make sure nothing writes to the file during the upload, then run it again',
+      });
+}
+
+/** The retry loop's whole budget: retry.totalBudgetMs plus the body's time at the minimum rate. */
+function uploadBudgetMs(config: UploadDeps['config'], bytes: number): number {
+  return config.retry.totalBudgetMs + transferAllowanceMs(bytes, config.http.minRateBytesPerSec);
+}
+
+/** Delete a copy the provider should not keep; a failure is left for `exai gc --orphans`. */
+async function discardRemote(provider: Provider, remote: RemoteFile, deps: UploadDeps): Promise<void> {
+  await provider.delete(remote.id, deps.signal).catch(() => undefined);
+}
+
+/** A cache entry that vouched for other bytes would fail every later run the same way. */
+function forgetHash(deps: UploadDeps, file: ValidatedFile): void {
+  try {
+    deps.hashCache?.forget?.(file.identity);
+  } catch {
+    // The cache is a hint; a stale entry only costs the same FILE_CHANGED again.
+  }
 }
 
 /** Renew the row's lease every third of it (fenced by its token) while the upload runs; returns the stopper. */

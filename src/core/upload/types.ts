@@ -30,7 +30,7 @@ export interface UploadEvents {
 
 /** Everything the pipeline uses from outside: injected, so tests run it in-process. */
 export interface UploadDeps {
-  config: Pick<Config, 'retry' | 'leaseMs' | 'lockTimeoutMs' | 'quotaBytes' | 'dirs'>;
+  config: Pick<Config, 'retry' | 'http' | 'leaseMs' | 'lockTimeoutMs' | 'quotaBytes' | 'dirs'>;
   catalog: Catalog;
   registry: ProviderRegistry;
   breaker: BreakerStore;
