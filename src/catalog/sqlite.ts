@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import { openDatabase } from './sqlite-open.js';
 import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
@@ -182,6 +183,18 @@ class SqliteCatalog implements Catalog {
         )
         .get(userId) as { active: number; uploading: number };
       return { usedBytes: selectUsedBytes(this.db, userId), activeFiles: counts.active, uploadingFiles: counts.uploading };
+    });
+  }
+
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<FileRecord[]> {
+    return this.list({ ...filter, userId: undefined });
+  }
+
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
+    return this.run('purge', () => {
+      const sql = `DELETE FROM files WHERE status = 'failed' AND created_at < @before
+        AND (@user_id IS NULL OR user_id = @user_id) AND (@provider IS NULL OR provider = @provider)`;
+      return this.db.prepare(sql).run({ before: olderThan, user_id: userId ?? null, provider: provider ?? null }).changes;
     });
   }
 

@@ -116,5 +116,16 @@ export interface Catalog {
   /** Soft delete: status deleted, deleted_at, reason; bytes given back. */
   markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord>;
   usage(userId: string): Promise<Usage>;
+  /**
+   * Operator gc: every user's rows matching `filter` (its userId ignored). SQLite holds one
+   * user's rows anyway; Postgres answers this only for the service role.
+   */
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<FileRecord[]>;
+  /**
+   * gc: remove `failed` rows created before `olderThan` (epoch ms) from the catalog for good
+   * (they hold no quota); one user's, or every user's when `userId` is undefined (service
+   * role). `provider` narrows it to one provider. Returns how many rows went.
+   */
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number>;
   close(): Promise<void>;
 }
