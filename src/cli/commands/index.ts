@@ -7,5 +7,6 @@ import { lsSpec } from './ls.js';
 import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
+import { gcSpec } from './gc.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, gcSpec] as unknown as readonly CommandSpec[];

@@ -6,7 +6,7 @@
 import type { FileRecord } from '../../catalog/types.js';
 import type { RemoteFile } from '../../providers/types.js';
 import type { ProviderName } from '../config/types.js';
-import type { GcCandidate, GcInputs, GcOrphan, GcPlan, ProviderListing } from './types.js';
+import type { GcInputs, GcOrphan, GcPlan, ProviderListing } from './types.js';
 
 /** Decide what one gc run deletes, keeps and reports. */
 export function planGc(input: GcInputs): GcPlan {
