@@ -8,5 +8,6 @@ import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
 import { gcSpec } from './gc.js';
+import { doctorSpec } from './doctor.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, gcSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, gcSpec, doctorSpec] as unknown as readonly CommandSpec[];
