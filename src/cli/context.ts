@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { Catalog } from '../catalog/types.js';
 import type { Config } from '../core/config/types.js';
 import type { LoadedConfig } from '../core/config/load.js';
+import { createRecorder, type MetricsRecorder } from '../core/metrics/recorder.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Output } from './output.js';
 
@@ -45,6 +46,8 @@ export interface Context {
   userId: string;
   /** Aborted on SIGINT. */
   signal: AbortSignal;
+  /** This run's metrics; added to the totals (and exported when configured) at close(). */
+  metrics: MetricsRecorder;
   catalog(): Promise<Catalog>;
   providers(): Promise<ProviderRegistry>;
   dispatcher(): Promise<Dispatcher>;
@@ -77,6 +80,7 @@ export function buildContext(input: BuildInput): Context {
   const { loaded, overrides } = input;
   const config = loaded.config;
   const closers: Array<() => Promise<void>> = [];
+  const metrics = createRecorder();
   const catalog = memoize(
     overrides.catalog ??
       (async () => {
@@ -111,11 +115,13 @@ export function buildContext(input: BuildInput): Context {
     cwd: input.cwd,
     userId: overrides.userId ?? currentUser(),
     signal: input.signal,
+    metrics,
     catalog,
     providers,
     dispatcher,
     confirm: overrides.confirm ?? ((q) => askOnTty(input.output, q)),
     close: async () => {
+      await flushRunMetrics(metrics, config, input.output);
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
@@ -143,5 +149,16 @@ async function askOnTty(output: Output, question: string): Promise<boolean> {
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
+  }
+}
+
+/** Metrics never fail a command: a problem writing them is a warning. */
+async function flushRunMetrics(metrics: MetricsRecorder, config: Config, output: Output): Promise<void> {
+  if (metrics.isEmpty()) return;
+  try {
+    const { flushMetrics } = await import('../core/metrics/export.js');
+    await flushMetrics(metrics, { stateDir: config.dirs.state, metricsFile: config.metricsFile, pushgatewayUrl: config.pushgatewayUrl });
+  } catch (error) {
+    output.warn(`metrics not recorded: ${(error as Error).message}`);
   }
 }

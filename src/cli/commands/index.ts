@@ -9,5 +9,6 @@ import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
 import { gcSpec } from './gc.js';
 import { doctorSpec } from './doctor.js';
+import { metricsSpec } from './metrics.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, gcSpec, doctorSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, gcSpec, doctorSpec, metricsSpec] as unknown as readonly CommandSpec[];

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { Config } from '../config/types.js';
 import { isExaiError, type ExaiError } from '../errors.js';
 import type { LockClock } from '../lock/index.js';
+import type { MetricsSink } from '../metrics/recorder.js';
 import type { RetryClock } from '../resilience.js';
 import type { GcCandidate, GcError, GcPlan, GcPolicy } from './types.js';
 
@@ -23,6 +24,8 @@ export interface ApplyDeps {
   signal?: AbortSignal | undefined;
   /** Called after each deletion (done, total), for a count on a TTY. */
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Counts deletions and bytes freed, and stamps the last run. */
+  metrics?: MetricsSink | undefined;
 }
 
 /** What a gc run did. */
@@ -55,7 +58,9 @@ export async function applyGcPlan(plan: GcPlan, policy: GcPolicy, deps: ApplyDep
     for (const c of purges) out.deleted.push(c);
   }
   const { recordGcRun } = await import('./last-run.js');
-  await recordGcRun(deps.config.dirs.state, deps.clock.now());
+  const finished = deps.clock.now();
+  await recordGcRun(deps.config.dirs.state, finished);
+  countGc(out, finished, deps.metrics);
   return out;
 }
 
@@ -107,4 +112,10 @@ async function deleteUnreferenced(candidate: GcCandidate, deps: ApplyDeps): Prom
 /** The error list as --json shows it. */
 export function errorsJson(errors: readonly GcError[]): Array<{ id: string | null; provider: string; file_id: string | null; error: ReturnType<ExaiError['toJSON']> }> {
   return errors.map((e) => ({ id: e.id, provider: e.provider, file_id: e.fileId, error: e.error.toJSON() }));
+}
+
+function countGc(out: GcOutcome, finished: number, sink: MetricsSink | undefined): void {
+  for (const c of out.deleted) sink?.inc('gcDeleted', { reason: c.reason });
+  sink?.inc('gcBytesFreed', {}, out.bytesFreed);
+  sink?.set('lastGc', Math.floor(finished / 1000));
 }
