@@ -11,7 +11,8 @@ import { openDatabase } from './sqlite-open.js';
 import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
-import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
+import { SUMMARY_COLUMNS, summaryReader, type SummaryRow } from './sqlite-summary.js';
+import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, RowSummary, Usage } from './types.js';
 
 /** Where and how to open the embedded catalog. */
 export interface SqliteCatalogOptions {
@@ -186,8 +187,16 @@ class SqliteCatalog implements Catalog {
     });
   }
 
-  listAll(filter: Omit<ListFilter, 'userId'>): Promise<FileRecord[]> {
-    return this.list({ ...filter, userId: undefined });
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]> {
+    return this.run('list', () => {
+      const { where, params } = buildListWhere({ ...filter, userId: undefined, limit: undefined });
+      // Only the columns gc plans with, no ORDER BY (sorting every row cost gc ~40%).
+      const sql = `SELECT ${SUMMARY_COLUMNS} FROM files${where ? `${where} AND` : ' WHERE'} status != 'deleted'`;
+      const out: RowSummary[] = [];
+      const toSummary = summaryReader();
+      for (const row of this.db.prepare(sql).raw(true).iterate(params) as IterableIterator<SummaryRow>) out.push(toSummary(row));
+      return out;
+    });
   }
 
   purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {

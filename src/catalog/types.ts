@@ -27,6 +27,12 @@ export interface FileRecord {
   error: string | null;
 }
 
+/**
+ * A row as gc plans over it: no hash, MIME type or timestamps it doesn't need, so 100,000 rows
+ * fit in a small heap. gc reads the full record of each row it actually deletes.
+ */
+export type RowSummary = Pick<FileRecord, 'id' | 'userId' | 'provider' | 'providerFileId' | 'sizeBytes' | 'originalName' | 'status' | 'leaseExpiresAt' | 'createdAt'>;
+
 /** The dedup key: unique among `uploading`/`active` rows. */
 export interface DedupKey {
   userId: string;
@@ -117,10 +123,11 @@ export interface Catalog {
   markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord>;
   usage(userId: string): Promise<Usage>;
   /**
-   * Operator gc: every user's rows matching `filter` (its userId ignored). SQLite holds one
-   * user's rows anyway; Postgres answers this only for the service role.
+   * gc: every user's rows that are not `deleted`, matching `filter` (userId and limit
+   * ignored), in no particular order. SQLite holds one user's rows anyway; Postgres answers
+   * this only for the service role.
    */
-  listAll(filter: Omit<ListFilter, 'userId'>): Promise<FileRecord[]>;
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]>;
   /**
    * gc: remove `failed` rows created before `olderThan` (epoch ms) from the catalog for good
    * (they hold no quota); one user's, or every user's when `userId` is undefined (service

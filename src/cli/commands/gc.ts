@@ -3,7 +3,7 @@ import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy } from '../../core/lifecycle/index.js';
 import { formatBytes, parseDuration } from '../../core/units.js';
 import type { Context } from '../context.js';
-import { describeCandidate, gcJson, printGcReport, startPlanningSpinner } from '../gc-print.js';
+import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
 export interface GcOptions extends BaseOptions {
@@ -114,6 +114,6 @@ function report(ctx: Context, plan: GcPlan, outcome: GcOutcome | undefined, used
   if (ctx.output.json) {
     const deleted = outcome?.deleted ?? plan.delete;
     const keep = plan.keepCount + (outcome?.skipped.length ?? 0);
-    ctx.output.jsonDocument(gcJson(deleted, keep, outcome?.bytesFreed ?? plan.bytesFreed, plan, outcome?.errors ?? plan.errors));
+    writeGcJson(ctx.output, deleted, keep, outcome?.bytesFreed ?? plan.bytesFreed, plan, outcome?.errors ?? plan.errors);
   } else printGcReport(ctx.output, plan, { outcome, usedBytes, orphansActed: policy.orphans });
 }

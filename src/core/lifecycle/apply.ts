@@ -4,7 +4,7 @@
  * 404 next time (counted as gone), a lock left behind is stale (its pid is dead) and taken
  * over, and the last-run time is recorded only at the very end.
  */
-import type { Catalog, FileRecord } from '../../catalog/types.js';
+import type { Catalog, FileRecord, RowSummary } from '../../catalog/types.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { Config } from '../config/types.js';
 import { isExaiError, type ExaiError } from '../errors.js';
@@ -81,8 +81,11 @@ async function applyOne(candidate: GcCandidate, deps: ApplyDeps, out: GcOutcome)
  * Through the one deletion path, with no lock wait: an upload holding this content's lock
  * may be about to reuse the file (a dedup hit), so gc leaves it for the next run instead.
  */
-async function deleteRow(candidate: GcCandidate, record: FileRecord, deps: ApplyDeps): Promise<string | undefined> {
+async function deleteRow(candidate: GcCandidate, summary: RowSummary, deps: ApplyDeps): Promise<string | undefined> {
   const { removeFile } = await import('../remove/index.js');
+  // The plan saw a summary; deletion works on the row as it is now, hash included.
+  const record = (await deps.catalog.findByRef(summary.userId, summary.id)).find((r) => r.id === summary.id);
+  if (record === undefined) return 'it was deleted meanwhile';
   try {
     const config = { ...deps.config, lockTimeoutMs: 0 };
     await removeFile(record, { reason: candidate.reason, dryRun: false }, { ...deps, config, userId: record.userId });

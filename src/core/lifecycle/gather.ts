@@ -1,5 +1,5 @@
 /** What gc plans over: catalog rows first, then provider listings (that order is what makes orphans safe). */
-import type { Catalog, FileRecord } from '../../catalog/types.js';
+import type { Catalog, RowSummary } from '../../catalog/types.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { ProviderName } from '../config/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
@@ -34,13 +34,13 @@ export async function gatherGcInputs(deps: GatherDeps, policy: GcPolicy, now: nu
   return { rows, referencedIds, listings, now, policy };
 }
 
-function selectRows(everyone: FileRecord[] | undefined, userId: string | undefined): FileRecord[] | undefined {
+function selectRows(everyone: RowSummary[] | undefined, userId: string | undefined): RowSummary[] | undefined {
   if (everyone === undefined || userId === undefined) return everyone;
   return everyone.filter((r) => r.userId === userId);
 }
 
 /** The configured providers, or the one asked for; a provider with rows but no key is an error. */
-function providersToList(registry: ProviderRegistry, only: ProviderName | undefined, rows: readonly FileRecord[]): ProviderName[] {
+function providersToList(registry: ProviderRegistry, only: ProviderName | undefined, rows: readonly RowSummary[]): ProviderName[] {
   if (only !== undefined) return [only];
   const names = new Set(registry.configured().map((p) => p.name));
   for (const row of rows) if (row.status === 'active') names.add(row.provider);

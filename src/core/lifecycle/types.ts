@@ -1,5 +1,5 @@
 /** The shapes gc trades in: a policy, what it reads, the plan it makes and what applying it did. */
-import type { DeletionReason, FileRecord } from '../../catalog/types.js';
+import type { DeletionReason, RowSummary } from '../../catalog/types.js';
 import type { RemoteFile } from '../../providers/types.js';
 import type { ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
@@ -35,7 +35,7 @@ export interface GcCandidate {
   reason: Exclude<DeletionReason, 'user'>;
   provider: ProviderName;
   /** The catalog row; undefined for a provider file no row references. */
-  record: FileRecord | undefined;
+  record: RowSummary | undefined;
   fileId: string | null;
   name: string;
   ageMs: number;
@@ -46,7 +46,7 @@ export interface GcCandidate {
 export interface GcOrphan {
   kind: 'provider-only' | 'catalog-only';
   provider: ProviderName;
-  record: FileRecord | undefined;
+  record: RowSummary | undefined;
   fileId: string | null;
   name: string;
   ageMs: number;
@@ -59,7 +59,7 @@ export type ProviderListing = { provider: ProviderName; files: RemoteFile[] } | 
 /** Everything planGc looks at. */
 export interface GcInputs {
   /** The rows gc may act on (one user's, or every user's for the service role). */
-  rows: readonly FileRecord[];
+  rows: readonly RowSummary[];
   /**
    * Provider file ids any row (of any user, any status but deleted) references. Undefined when
    * they can't be known (a user session on a shared catalog): then no provider file is called
@@ -92,6 +92,6 @@ export interface GcPlan {
   quotaFreed: number;
   orphans: GcOrphan[];
   /** `uploading` rows whose lease expired: reconciled to failed before anything else. */
-  expired: FileRecord[];
+  expired: RowSummary[];
   errors: GcError[];
 }

@@ -11,6 +11,8 @@ import { loadSqliteDriver } from '../sqlite-driver.js';
 /** The state database file inside the state dir. */
 export const STATE_FILE = 'state.sqlite';
 
+const SCHEMA_VERSION = 1;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
   CREATE TABLE IF NOT EXISTS metric_totals (
@@ -36,8 +38,15 @@ export async function openStateStore(stateDir: string): Promise<StateStore> {
   const driver = await loadSqliteDriver();
   const db = new driver.Database(file, driver.options);
   db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
-  db.exec(SCHEMA);
+  // Bookkeeping, not the catalog: a power cut may lose the last run's counts, never corrupt them.
+  db.pragma('synchronous = NORMAL');
+  if ((db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
+    db.pragma('journal_mode = WAL');
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
   return {
     get: (key) => (db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value,
     set: (key, value) => void db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value),
