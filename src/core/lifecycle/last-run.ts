@@ -6,12 +6,17 @@ const KEY = 'gc.last_run_ms';
 /** Epoch ms of the last finished gc, or undefined when it never ran (reads without creating anything). */
 export async function readLastGcRun(stateDir: string): Promise<number | undefined> {
   if (!(await stateStoreExists(stateDir))) return undefined;
-  const store = await openStateStore(stateDir);
   try {
-    const value = Number(store.get(KEY));
-    return Number.isFinite(value) && value > 0 ? value : undefined;
-  } finally {
-    store.close();
+    const store = await openStateStore(stateDir);
+    try {
+      const value = Number(store.get(KEY));
+      return Number.isFinite(value) && value > 0 ? value : undefined;
+    } finally {
+      store.close();
+    }
+  } catch {
+    // An unreadable state file must not stop gc: it is then simply due.
+    return undefined;
   }
 }
 

@@ -24,15 +24,15 @@ export async function flushMetrics(recorder: MetricsRecorder, targets: MetricsTa
   if (recorder.isEmpty()) return;
   const { openStateStore } = await import('../state/store.js');
   const { addToTotals } = await import('./totals.js');
+  const exporting = targets.metricsFile !== undefined || targets.pushgatewayUrl !== undefined;
   const store = await openStateStore(targets.stateDir);
   let totals: Sample[];
   try {
-    totals = addToTotals(store, recorder);
+    totals = addToTotals(store, recorder, exporting);
   } finally {
     store.close();
   }
-  if (targets.metricsFile === undefined && targets.pushgatewayUrl === undefined) return;
-  await exportTotals(totals, targets);
+  if (exporting) await exportTotals(totals, targets);
 }
 
 /** Render `totals` and send them to the configured textfile and/or Pushgateway. */

@@ -13,14 +13,14 @@ interface TotalRow {
   value: number;
 }
 
-/** Add this run's samples (and replace gauges) in one transaction; returns the new totals. */
-export function addToTotals(store: StateStore, recorder: MetricsRecorder): Sample[] {
+/** Add this run's samples (and replace gauges) in one transaction; the new totals when `readBack`. */
+export function addToTotals(store: StateStore, recorder: MetricsRecorder, readBack = true): Sample[] {
   return store.transaction((db) => {
     const add = db.prepare('INSERT INTO metric_totals (name, labels, value) VALUES (?, ?, ?) ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value');
     const set = db.prepare('INSERT INTO metric_totals (name, labels, value) VALUES (?, ?, ?) ON CONFLICT (name, labels) DO UPDATE SET value = excluded.value');
     for (const s of recorder.additions()) add.run(s.series, labelKey(s.labels), s.value);
     for (const s of recorder.replacements()) set.run(s.series, labelKey(s.labels), s.value);
-    return selectTotals(db.prepare('SELECT name, labels, value FROM metric_totals').all() as TotalRow[]);
+    return readBack ? selectTotals(db.prepare('SELECT name, labels, value FROM metric_totals').all() as TotalRow[]) : [];
   });
 }
 
