@@ -151,8 +151,10 @@ describe('exai gc orphans', () => {
     const missing = await seed(w.sb, { fileId: 'cvanished', createdAt: Date.now() - DAY });
     putRemote(w.kimi, 'cstray', 2 * 3_600_000, Date.now(), 'evil\u001b[31mname.txt');
     putRemote(w.kimi, 'cfresh', 10 * 60_000);
+    // A hostile id from the listing: it must reach the provider as one encoded path segment.
+    putRemote(w.kimi, '../../admin?x=1', 5 * 3_600_000);
     const listed = await gcJson('--yes');
-    expect(listed.doc!.orphans.map((o) => [o.kind, o.file_id]).sort()).toEqual([['catalog-only', 'cvanished'], ['provider-only', 'cstray']]);
+    expect(listed.doc!.orphans.map((o) => [o.kind, o.file_id]).sort()).toEqual([['catalog-only', 'cvanished'], ['provider-only', '../../admin?x=1'], ['provider-only', 'cstray']]);
     expect(listed.doc!.delete).toEqual([]);
     expect(w.kimi.files.has('cstray')).toBe(true);
     const text = await runCli(w.sb, ['gc', '--dry-run']);
@@ -160,7 +162,8 @@ describe('exai gc orphans', () => {
     expect(text.stdout).not.toContain('\u001b');
     const acted = await gcJson('--orphans', '--yes');
     expect(acted.code).toBe(0);
-    expect(acted.doc!.delete.map((d) => d.file_id).sort()).toEqual(['cstray', 'cvanished']);
+    expect(acted.doc!.delete.map((d) => d.file_id).sort()).toEqual(['../../admin?x=1', 'cstray', 'cvanished']);
+    expect(writesTo(w.kimi).map((r) => r.path)).toContain('/v1/files/..%2F..%2Fadmin%3Fx%3D1');
     expect(w.kimi.files.has('cstray')).toBe(false);
     expect(w.kimi.files.has('cfresh')).toBe(true);
     expect(await statusOf(missing.id)).toMatchObject({ status: 'deleted', deletionReason: 'orphan' });

@@ -80,11 +80,22 @@ async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<Gc
   const { gatherGcInputs, planGc } = await import('../../core/lifecycle/index.js');
   const spinner = await startPlanningSpinner(ctx.output, 'planning gc: reading the catalog and provider file lists…');
   try {
-    const deps = { catalog: await ctx.catalog(), registry: await ctx.providers(), userId: ctx.userId, partialView: false, signal: ctx.signal };
+    const deps = { catalog: await ctx.catalog(), registry: await ctx.providers(), ...gcScope(ctx), signal: ctx.signal };
     return planGc(await gatherGcInputs(deps, policy, now));
   } finally {
     spinner.stop();
   }
+}
+
+/**
+ * Whose rows gc covers. Embedded: this user's, and it sees every row. Shared (Supabase): the
+ * service role covers every user; a user session covers its own rows only and cannot see
+ * other users', so it calls no provider file an orphan.
+ */
+function gcScope(ctx: Context): { userId: string | undefined; partialView: boolean } {
+  if (ctx.config.supabaseUrl === undefined) return { userId: ctx.userId, partialView: false };
+  if (ctx.config.supabaseServiceRoleKey !== undefined) return { userId: undefined, partialView: false };
+  return { userId: ctx.userId, partialView: true };
 }
 
 async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOutcome> {
@@ -92,7 +103,7 @@ async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOu
   const { createProgressLine } = await import('../progress.js');
   const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
   try {
-    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), clock: ctx.clock, userId: ctx.userId, signal: ctx.signal, metrics: ctx.metrics };
+    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), clock: ctx.clock, userId: gcScope(ctx).userId, signal: ctx.signal, metrics: ctx.metrics };
     return await applyGcPlan(plan, policy, { ...deps, onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.stop();
