@@ -179,6 +179,19 @@ describe('exai gc orphans', () => {
   });
 });
 
+describe('exai gc progress', () => {
+  it('shows a spinner while planning and a count while deleting on a terminal only', async () => {
+    await seedActive(w, 'cp1', 40 * DAY);
+    await seedActive(w, 'cp2', 40 * DAY);
+    const plain = await runCli(w.sb, ['gc', '--dry-run']);
+    expect(plain.stderr).not.toContain('planning gc');
+    const tty = await runCli(w.sb, ['gc', '--yes'], { tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain('planning gc');
+    expect(tty.stderr).toMatch(/deleting 1\/2 files/);
+  });
+});
+
 describe('exai gc --if-due', () => {
   it('runs when never run, skips within gcInterval, runs again after it', async () => {
     const t0 = Date.now();
