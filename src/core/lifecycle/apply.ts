@@ -88,7 +88,7 @@ async function deleteRow(candidate: GcCandidate, summary: RowSummary, deps: Appl
   if (record === undefined) return 'it was deleted meanwhile';
   try {
     const config = { ...deps.config, lockTimeoutMs: 0 };
-    await removeFile(record, { reason: candidate.reason, dryRun: false }, { ...deps, config, userId: record.userId });
+    await removeFile(record, { reason: candidate.reason, dryRun: false, command: 'gc' }, { ...deps, config, userId: record.userId });
     return undefined;
   } catch (error) {
     return busyReason(error);
