@@ -105,6 +105,6 @@ export function printGcReport(output: Output, plan: GcPlan, result: { outcome?: 
   const freed = outcome?.bytesFreed ?? plan.bytesFreed;
   const quotaAfter = Math.max(0, result.usedBytes - (outcome?.quotaFreed ?? plan.quotaFreed));
   const noun = deleted.length === 1 ? 'file' : 'files';
-  const tail = outcome ? '' : '; nothing changed (dry run)';
+  const tail = outcome ? '' : '; nothing changed';
   output.info(`${verb} ${deleted.length} ${noun}, ${formatBytes(freed)} freed, quota after: ${formatBytes(quotaAfter)} used${tail}`);
 }
