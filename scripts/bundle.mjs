@@ -5,7 +5,8 @@
  * - launch.cjs: what bin/exai.js requires (src/launch): loads the others with their caches.
  * - main.cjs: the CLI with everything it always or often needs.
  * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
- *   form-data, loaded when a request goes to a provider). A dedup hit or a `validate` neither reads them nor
+ *   form-data, loaded when a request goes to a provider), metrics-vendor.cjs (prom-client, when metrics are
+ *   exported) and tty-vendor.cjs (ora, for a spinner on a terminal). A dedup hit or a `validate` neither reads them nor
  *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
  *   in two bundles would be two copies (two ExaiError classes).
  *
@@ -36,6 +37,10 @@ const VENDORS = {
     'undici/lib/api/api-request.js': 'request',
     'form-data': 'FormData',
   },
+  // Only when metrics are exported (a sink is configured, or `exai metrics`): never on the hot path.
+  'metrics-vendor.cjs': { 'prom-client': 'promClient' },
+  // Only on a TTY, for gc's planning spinner.
+  'tty-vendor.cjs': { ora: 'ora' },
 };
 const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
 

@@ -5,13 +5,15 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import { openDatabase } from './sqlite-open.js';
 import { claimInTransaction, completeClaim, HOLDS_QUOTA, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
 import { lockLost, readListWhere, withExpiredAsFailed } from './sqlite-fence.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
-import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
+import { SUMMARY_COLUMNS, summaryReader, type SummaryRow } from './sqlite-summary.js';
+import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, RowSummary, Usage } from './types.js';
 
 /** Where and how to open the embedded catalog. */
 export interface SqliteCatalogOptions {
@@ -179,6 +181,26 @@ class SqliteCatalog implements Catalog {
         )
         .get({ user_id: userId, now }) as { active: number; uploading: number };
       return { usedBytes: selectUsedBytes(this.db, userId, now), activeFiles: counts.active, uploadingFiles: counts.uploading };
+    });
+  }
+
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]> {
+    return this.run('list', () => {
+      const { where, params } = readListWhere({ ...filter, userId: undefined, limit: undefined }, this.now());
+      // Only the columns gc plans with, no ORDER BY (sorting every row cost gc ~40%).
+      const sql = `SELECT ${SUMMARY_COLUMNS} FROM files${where ? `${where} AND` : ' WHERE'} status != 'deleted'`;
+      const out: RowSummary[] = [];
+      const toSummary = summaryReader();
+      for (const row of this.db.prepare(sql).raw(true).iterate(params) as IterableIterator<SummaryRow>) out.push(toSummary(row));
+      return out;
+    });
+  }
+
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
+    return this.run('purge', () => {
+      const sql = `DELETE FROM files WHERE status = 'failed' AND created_at < @before
+        AND (@user_id IS NULL OR user_id = @user_id) AND (@provider IS NULL OR provider = @provider)`;
+      return this.db.prepare(sql).run({ before: olderThan, user_id: userId ?? null, provider: provider ?? null }).changes;
     });
   }
 

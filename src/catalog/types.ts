@@ -32,6 +32,12 @@ export interface FileRecord {
   lockGeneration: number | null;
 }
 
+/**
+ * A row as gc plans over it: no hash, MIME type or timestamps it doesn't need, so 100,000 rows
+ * fit in a small heap. gc reads the full record of each row it actually deletes.
+ */
+export type RowSummary = Pick<FileRecord, 'id' | 'userId' | 'provider' | 'providerFileId' | 'sizeBytes' | 'originalName' | 'status' | 'leaseExpiresAt' | 'createdAt'>;
+
 /** The dedup key: unique among `uploading`/`active` rows. */
 export interface DedupKey {
   userId: string;
@@ -136,5 +142,17 @@ export interface Catalog {
   /** Soft delete: status deleted, deleted_at, reason; bytes given back. */
   markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord>;
   usage(userId: string): Promise<Usage>;
+  /**
+   * gc: every user's rows that are not `deleted`, matching `filter` (userId and limit
+   * ignored), in no particular order. SQLite holds one user's rows anyway; Postgres answers
+   * this only for the service role.
+   */
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]>;
+  /**
+   * gc: remove `failed` rows created before `olderThan` (epoch ms) from the catalog for good
+   * (they hold no quota); one user's, or every user's when `userId` is undefined (service
+   * role). `provider` narrows it to one provider. Returns how many rows went.
+   */
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number>;
   close(): Promise<void>;
 }

@@ -33,7 +33,7 @@ interface BuildInput {
 
 /** Assemble a Context whose heavy parts load on first use. */
 export function buildContext(input: BuildInput): Context {
-  const runtime = createRuntime(input);
+  const runtime = createRuntime({ ...input, onWarning: (message) => input.output.warn(message) });
   return {
     ...runtime,
     output: input.output,

@@ -51,6 +51,7 @@ export const ERROR_TABLE = {
   CONFIRMATION_REQUIRED: spec(1103, 400, EXIT.usage),
   NO_FILES: spec(1104, 400, EXIT.usage),
   OPERATION_NOT_ALLOWED: spec(1105, 403, EXIT.usage),
+  DELETE_LIMIT_EXCEEDED: spec(1106, 409, EXIT.usage),
   // 2xxx path and security (exit 3: the file was rejected)
   PATH_OUTSIDE_ROOTS: spec(2001, 403, EXIT.validation),
   PATH_NOT_FOUND: spec(2002, 404, EXIT.validation),

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { Catalog } from '../catalog/types.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/types.js';
+import { createRecorder, type MetricsRecorder } from './metrics/recorder.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 /** Time, injectable so tests never really sleep. */
@@ -43,10 +44,12 @@ export interface Runtime {
   userId: string;
   /** Aborted on SIGINT (CLI) or by the caller's AbortSignal (library). */
   signal: AbortSignal;
+  /** What this runtime's work adds to the metrics; added to the totals (and exported when configured) at close(). */
+  metrics: MetricsRecorder;
   catalog(): Promise<Catalog>;
   providers(): Promise<ProviderRegistry>;
   dispatcher(): Promise<Dispatcher>;
-  /** Release what was opened (catalog, sockets). */
+  /** Record the metrics, then release what was opened (catalog, sockets). */
   close(): Promise<void>;
 }
 
@@ -64,6 +67,8 @@ export interface RuntimeInput {
   cwd: string;
   signal: AbortSignal;
   overrides: RuntimeOverrides;
+  /** Told when something worth saying fails without failing the run (metrics not recorded). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /** Assemble a Runtime whose heavy parts load on first use. */
@@ -71,6 +76,7 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const { loaded, overrides } = input;
   const config = loaded.config;
   const closers: Array<() => Promise<void>> = [];
+  const metrics = createRecorder();
   const catalog = memoize(overrides.catalog ?? (() => openCatalog(config, closers)));
   const dispatcher = memoize(
     overrides.dispatcher ??
@@ -96,10 +102,12 @@ export function createRuntime(input: RuntimeInput): Runtime {
     cwd: input.cwd,
     userId: overrides.userId ?? currentUser(),
     signal: input.signal,
+    metrics,
     catalog,
     providers,
     dispatcher,
     close: async () => {
+      await flushRunMetrics(metrics, config, input.onWarning);
       for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
     },
   };
@@ -110,6 +118,16 @@ async function openCatalog(config: Config, closers: Array<() => Promise<void>>):
   const opened = await openSqliteCatalog({ dir: config.dirs.data });
   closers.push(() => opened.close());
   return opened;
+}
+
+async function flushRunMetrics(metrics: MetricsRecorder, config: Config, onWarning: RuntimeInput['onWarning']): Promise<void> {
+  if (metrics.isEmpty()) return;
+  try {
+    const { flushMetrics } = await import('./metrics/export.js');
+    await flushMetrics(metrics, { stateDir: config.dirs.state, metricsFile: config.metricsFile, pushgatewayUrl: config.pushgatewayUrl });
+  } catch (error) {
+    onWarning?.(`metrics not recorded: ${(error as Error).message}`);
+  }
 }
 
 function memoize<T>(factory: () => Promise<T>): () => Promise<T> {

@@ -9,5 +9,21 @@ import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
 import { contentSpec } from './content.js';
 import { mcpSpec } from './mcp.js';
+import { gcSpec } from './gc.js';
+import { doctorSpec } from './doctor.js';
+import { metricsSpec } from './metrics.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, contentSpec, mcpSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [
+  validateSpec,
+  uploadSpec,
+  lsSpec,
+  rmSpec,
+  quotaSpec,
+  contentSpec,
+  gcSpec,
+  unlockSpec,
+  doctorSpec,
+  metricsSpec,
+  configSpec,
+  mcpSpec,
+] as unknown as readonly CommandSpec[];

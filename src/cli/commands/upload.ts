@@ -54,6 +54,8 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
       () => checking.stop(),
     );
     if (prepared.rejected > 0) {
+      const { countValidationFailures } = await import('../../core/metrics/observe.js');
+      countValidationFailures(prepared.reports, ctx.metrics);
       printRejected(prepared.reports, ctx.output);
       return EXIT.validation;
     }
@@ -83,14 +85,16 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
 
 async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<UploadDeps> {
   const { createBreakerStore } = await import('../../core/resilience.js');
+  const { countBreakerTrips } = await import('../../core/metrics/observe.js');
   const [catalog, registry] = await Promise.all([ctx.catalog(), ctx.providers()]);
   return {
     config: ctx.config,
     catalog,
     registry,
-    breaker: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
+    breaker: countBreakerTrips(createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock), ctx.metrics),
     clock: ctx.clock,
     userId: ctx.userId,
+    metrics: ctx.metrics,
     policy,
     locksCoverCatalog: true,
     signal: ctx.signal,

@@ -33,6 +33,7 @@ export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs 
     provider: undefined,
     purpose: undefined,
     retentionDays: 30,
+    gcIntervalMs: 24 * 60 * 60_000,
     lockTimeoutMs: 5 * 60_000,
     leaseMs: 60_000,
     concurrency: 4,

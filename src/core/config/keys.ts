@@ -65,6 +65,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('provider', 'text', choiceParser(['kimi', 'glm', 'local']), ['EXAI_PROVIDER'], 'preferred provider: kimi, glm or local; default: first configured of kimi, glm, else local'),
   spec('purpose', 'text', parseTextValue, ['EXAI_PURPOSE'], "default upload purpose; default: the provider's (file-extract)"),
   spec('retentionDays', 'integer', integerParser(1, 36_500), ['EXAI_RETENTION_DAYS'], 'days an uploaded file is kept before gc deletes it'),
+  spec('gcInterval', 'duration', durationParser('s', 1000), ['EXAI_GC_INTERVAL'], 'gc --if-due runs only when the last gc is older than this (24h; a bare number is seconds)', 'gcIntervalMs'),
   spec('lockTimeout', 'duration', durationParser('s', 0), ['EXAI_LOCK_TIMEOUT'], 'how long to wait for a lock (5m; a bare number is seconds)', 'lockTimeoutMs'),
   spec('lease', 'duration', durationParser('s', MIN_LEASE_MS), ['EXAI_LEASE'], 'how long a lock or upload claim stays valid without a refresh (a bare number is seconds)', 'leaseMs'),
   spec('concurrency', 'integer', integerParser(1, 64), ['EXAI_CONCURRENCY'], 'files uploaded at once (1-64)'),

@@ -68,6 +68,8 @@ export interface Config {
   /** Default purpose; undefined → the provider's default (file-extract). */
   purpose: string | undefined;
   retentionDays: number;
+  /** `gc --if-due` skips when the last gc finished less than this long ago. */
+  gcIntervalMs: number;
   lockTimeoutMs: number;
   /** How long a lock or an `uploading` claim stays valid without a refresh. */
   leaseMs: number;

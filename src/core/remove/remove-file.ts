@@ -28,6 +28,8 @@ export interface RemoveOptions {
   reason: DeletionReason;
   /** Run every check, stop before the first change (no lock taken, nothing deleted). */
   dryRun: boolean;
+  /** Who holds the lock, as `exai unlock` shows it (default "rm"). */
+  command?: string | undefined;
 }
 
 /** What happened to one row. */
@@ -45,7 +47,7 @@ export async function removeFile(record: FileRecord, opts: RemoveOptions, deps: 
   assertNotUploading(record, deps.clock.now());
   if (record.providerFileId !== null) await assertDeletable(record, deps);
   if (opts.dryRun) return { record, alreadyGone: false, bytesFreed: heldBytes(record), dryRun: true };
-  const lock = await lockRow(record, deps);
+  const lock = await lockRow(record, deps, opts.command ?? 'rm');
   try {
     const current = await reread(record, deps);
     if (current === undefined) return { record, alreadyGone: true, bytesFreed: 0, dryRun: false };
@@ -85,14 +87,14 @@ async function assertDeletable(record: FileRecord, deps: RemoveDeps): Promise<vo
  * interleaves with an upload that would reuse the same stored bytes. A row whose hash is
  * still pending never got a provider file, and no upload can want its content by hash.
  */
-async function lockRow(record: FileRecord, deps: RemoveDeps): Promise<LockHandle | undefined> {
+async function lockRow(record: FileRecord, deps: RemoveDeps, command: string): Promise<LockHandle | undefined> {
   if (!/^[0-9a-f]{64}$/.test(record.sha256)) return undefined;
   return acquireLock({
     dir: deps.config.dirs.state,
     key: record.sha256,
     timeoutMs: deps.config.lockTimeoutMs,
     leaseMs: deps.config.leaseMs,
-    owner: { command: 'rm' },
+    owner: { command },
     clock: deps.clock,
     onWait: (holder) => deps.onLockWait?.(record, holder),
   });

@@ -27,10 +27,14 @@ export async function attemptProvider(
   deps: UploadDeps,
 ): Promise<AttemptResult> {
   const claim = await claimRow(file, provider, purpose, lock, deps);
-  if (claim.kind === 'active') return { kind: 'deduplicated', record: claim.record };
+  if (claim.kind === 'active') {
+    countDedupHit(deps, provider.name);
+    return { kind: 'deduplicated', record: claim.record };
+  }
   const row = claim.record;
   const token = row.lockGeneration ?? undefined;
   const stopRenewing = keepLeaseAlive(row, deps);
+  const started = deps.clock.now();
   try {
     const adopted = claim.kind === 'claimed' && claim.abandoned ? await adoptStoredCopy(file, { claimed: row, abandoned: claim.abandoned, provider, purpose }, lock, deps) : undefined;
     if (adopted) return { kind: 'uploaded', record: adopted };
@@ -40,9 +44,11 @@ export async function attemptProvider(
     const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256, lockGeneration: token } : { lockGeneration: token });
     if (file.sha256 === undefined) rememberHash(deps.hashCache, file, sha256);
     deps.breaker.recordSuccess(provider.name);
+    countUpload(deps, provider.name, 'uploaded', record.sizeBytes, deps.clock.now() - started);
     return { kind: 'uploaded', record };
   } catch (error) {
     if (countsAgainstBreaker(error)) deps.breaker.recordFailure(provider.name);
+    countUpload(deps, provider.name, 'failed', 0, deps.clock.now() - started);
     // Fenced: a claim that is no longer ours (LOCK_LOST) is left to whoever holds it now.
     await deps.catalog.fail(row.id, messageOf(error), deps.clock.now(), token).catch(() => undefined);
     throw error;
@@ -205,4 +211,18 @@ function keepLeaseAlive(row: FileRecord, deps: UploadDeps): () => void {
 function messageOf(error: unknown): string {
   if (isExaiError(error)) return `${error.name}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+function countUpload(deps: UploadDeps, provider: string, outcome: 'uploaded' | 'failed', bytes: number, ms: number): void {
+  deps.metrics?.inc('uploadAttempts', { provider, outcome });
+  if (outcome === 'uploaded') {
+    deps.metrics?.inc('uploadBytes', { provider }, bytes);
+    deps.metrics?.observe('uploadDuration', { provider }, ms / 1000);
+  }
+}
+
+/** A dedup hit: counted once, as a hit and as an attempt that needed no provider request. */
+export function countDedupHit(deps: Pick<UploadDeps, 'metrics'>, provider: string): void {
+  deps.metrics?.inc('dedupHits');
+  deps.metrics?.inc('uploadAttempts', { provider, outcome: 'deduplicated' });
 }

@@ -9,8 +9,8 @@ import { acquireLock, type LockHandle } from '../lock/index.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
 /** Lock `key` (a hash, or `size-N`) on behalf of `file`; LOCK_TIMEOUT names the holder. */
-export function lockContent(key: string, file: ValidatedFile, deps: UploadDeps): Promise<LockHandle> {
-  return acquireLock({
+export async function lockContent(key: string, file: ValidatedFile, deps: UploadDeps): Promise<LockHandle> {
+  const handle = await acquireLock({
     dir: deps.config.dirs.state,
     key,
     timeoutMs: deps.config.lockTimeoutMs,
@@ -19,6 +19,8 @@ export function lockContent(key: string, file: ValidatedFile, deps: UploadDeps):
     clock: deps.clock,
     onWait: (holder) => deps.events?.onLockWait?.(file, holder),
   });
+  deps.metrics?.observe('lockWait', {}, handle.waitedMs / 1000);
+  return handle;
 }
 
 /**

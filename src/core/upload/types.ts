@@ -7,6 +7,7 @@ import type { FileFacts, FileIdentity, PathPolicy } from '../files/types.js';
 import type { LockOwner } from '../lock/index.js';
 import type { BreakerStore, RetryClock, RetryInfo } from '../resilience.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
+import type { MetricsSink } from '../metrics/recorder.js';
 
 /** A file that passed validation: what upload needs to know about it. */
 export interface ValidatedFile {
@@ -43,6 +44,8 @@ export interface UploadDeps {
   events?: UploadEvents | undefined;
   /** Where hashes learnt during upload are remembered for the next run; optional. */
   hashCache?: HashCache | undefined;
+  /** Where attempts, bytes, durations and lock waits are counted; optional. */
+  metrics?: MetricsSink | undefined;
 }
 
 /** What the user asked for. */
