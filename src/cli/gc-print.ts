@@ -25,7 +25,7 @@ export function writeGcJson(output: Output, deleted: readonly GcCandidate[], kee
   writeArray(out, 'orphans', plan.orphans, orphanJson);
   out.push('  "errors": [');
   out.push(errors.map((e) => `\n    ${JSON.stringify({ id: e.id, provider: e.provider, file_id: e.fileId, error: e.error.toJSON() })}`).join(','));
-  out.push(errors.length > 0 ? '\n  ]\n}' : ']\n}');
+  out.push(errors.length > 0 ? '\n  ]\n}\n' : ']\n}\n');
   out.flush();
 }
 
@@ -35,12 +35,12 @@ function writeArray<T>(out: ReturnType<typeof chunker>, key: string, items: read
   out.push(items.length > 0 ? '\n  ],\n' : '],\n');
 }
 
-/** Collect text and hand it to Output.line in ~64 KB pieces (each piece is redacted there). */
+/** Collect text and hand it to Output.jsonText in ~64 KB pieces (each piece is redacted there; an item never spans two). */
 function chunker(output: Output): { push(text: string): void; flush(): void } {
   let parts: string[] = [];
   let size = 0;
   const flush = (): void => {
-    if (parts.length > 0) output.line(parts.join('').replace(/\n$/, ''));
+    if (parts.length > 0) output.jsonText(parts.join(''));
     parts = [];
     size = 0;
   };

@@ -76,6 +76,11 @@ export class Output {
     this.streams.stdout.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value, null, 2)))}\n`);
   }
 
+  /** A piece of one JSON document on stdout, written as it is built (a very long gc plan). */
+  jsonText(text: string): void {
+    this.streams.stdout.write(escapeJsonInvisibles(this.options.redact(text)));
+  }
+
   /** A message for people on stderr (suppressed by -q and by --json). */
   info(text: string): void {
     if (this.quiet || this.json) return;

@@ -22,6 +22,6 @@ export async function runMetrics(_opts: MetricsOptions, ctx: Context): Promise<n
     return EXIT.ok;
   }
   const { renderTotals } = await import('../../core/metrics/render.js');
-  ctx.output.line((await renderTotals(totals)).trimEnd());
+  ctx.output.document((await renderTotals(totals)).trimEnd());
   return EXIT.ok;
 }
