@@ -20,7 +20,16 @@ export interface RuleConfig {
   /** Lower-case with a leading dot: ".exe". */
   blockedExtensions: readonly string[];
   allowActiveContent: boolean;
+  /** Bytes a zip may declare unpacked in total (default DEFAULT_MAX_UNPACKED_SIZE). */
+  maxUnpackedSize?: number | undefined;
 }
+
+/** A zip declaring more than this unpacked is a bomb, whatever its ratio (1 GiB). */
+export const DEFAULT_MAX_UNPACKED_SIZE = 1024 * 1024 * 1024;
+/** Unpacked-to-packed ratio above which a zip is a bomb (real documents stay far below). */
+export const MAX_UNPACK_RATIO = 100;
+// Below this a high ratio is harmless (a few MiB of zeros), and tiny entries skew ratios.
+const RATIO_FLOOR_BYTES = 16 * 1024 * 1024;
 
 /** One rule: an error when the file breaks it, else undefined. */
 export type Rule = (facts: FileFacts, cfg: RuleConfig) => ExaiError | undefined;
@@ -68,6 +77,7 @@ const EXECUTABLE_NAMES: Readonly<Record<ExecutableKind, string>> = {
   script: 'a #! script',
   java: 'a Java archive or class',
   android: 'an Android package',
+  msi: 'a Windows Installer package (it runs code when opened)',
 };
 
 /** Executables are refused whatever they are called. */
@@ -78,10 +88,35 @@ export const checkNotExecutable: Rule = (facts) => {
   return fail(facts, 'EXECUTABLE_CONTENT', `the content is ${what}.`, 'executables are never uploaded; send the source or a document instead');
 };
 
-/** SVG and HTML can run script wherever they are rendered. */
+/** SVG and HTML can run script wherever they are rendered; macros run when a document opens. */
 export const checkActiveContent: Rule = (facts, cfg) => {
   if (!facts.activeContent || cfg.allowActiveContent) return undefined;
+  if (facts.content.container?.macros === true) {
+    return fail(facts, 'ACTIVE_CONTENT', 'the document carries macros (a VBA project or scripts), which run when it is opened.', 'save it without macros (e.g. as .docx, .xlsx, .pptx), or set allowActiveContent in the config');
+  }
   return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or set allowActiveContent in the config');
+};
+
+/** A zip that declares far more than it holds: by total (maxUnpackedSize) or by ratio. */
+export const checkArchiveBomb: Rule = (facts, cfg) => {
+  const zip = facts.content.container;
+  if (zip === undefined) return undefined;
+  const limit = cfg.maxUnpackedSize ?? DEFAULT_MAX_UNPACKED_SIZE;
+  const hint = 'unpack and check it yourself; raise EXAI_MAX_UNPACKED_SIZE only for archives you trust';
+  if (zip.tooManyEntries) return fail(facts, 'ARCHIVE_BOMB', 'the archive directory is larger than any document has (too many entries to read).', hint);
+  const ratio = zip.declaredBytes / Math.max(1, zip.storedBytes);
+  if (zip.declaredBytes > limit) return fail(facts, 'ARCHIVE_BOMB', `the archive declares ${formatBytes(zip.declaredBytes)} unpacked, over the ${formatBytes(limit)} limit.`, hint);
+  if (zip.declaredBytes > RATIO_FLOOR_BYTES && ratio > MAX_UNPACK_RATIO) {
+    return fail(facts, 'ARCHIVE_BOMB', `the archive declares ${formatBytes(zip.declaredBytes)} unpacked from ${formatBytes(zip.storedBytes)} (${Math.round(ratio)}:1, over ${MAX_UNPACK_RATIO}:1).`, hint);
+  }
+  return undefined;
+};
+
+/** Entries named `../x` or `/etc/x` would be written outside wherever the archive is unpacked. */
+export const checkArchiveEntryNames: Rule = (facts) => {
+  const names = facts.content.container?.unsafeNames ?? [];
+  if (names.length === 0) return undefined;
+  return fail(facts, 'UNSAFE_ARCHIVE_ENTRY', `the archive has entries that point outside it: ${names.map((n) => JSON.stringify(n)).join(', ')}.`, 'an archive from a trusted tool never has these; do not unpack it');
 };
 
 /** The reported MIME type must be on the allowlist. */
@@ -127,7 +162,9 @@ export const checkExtensionMatches: Rule = (facts) => {
   const binaryExt = SNIFF_EXTS_BY_EXT[ext] !== undefined;
   const textExt = TEXT_MIME_BY_EXT[ext] !== undefined;
   if (facts.kind === 'binary' && (binaryExt || textExt) && !sniffMatchesExtension(facts.content, ext)) {
-    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'}).`, 'rename the file to match its content');
+    const problem = facts.content.container?.problem;
+    const why = problem === undefined ? '' : `: ${problem}`;
+    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'})${why}.`, 'rename the file to match its content');
   }
   if (facts.kind === 'text' && binaryExt && !textExt) {
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is plain text.`, 'rename the file to match its content');
@@ -152,6 +189,8 @@ export const RULES: readonly { name: string; check: Rule }[] = [
   { name: 'blocked-extension', check: checkBlockedExtension },
   { name: 'not-executable', check: checkNotExecutable },
   { name: 'active-content', check: checkActiveContent },
+  { name: 'archive-bomb', check: checkArchiveBomb },
+  { name: 'archive-entry-names', check: checkArchiveEntryNames },
   { name: 'mime-allowed', check: checkMimeAllowed },
   { name: 'extension-matches', check: checkExtensionMatches },
   { name: 'text-or-known', check: checkTextOrKnown },
