@@ -4,12 +4,14 @@
  * Where two rules would report one root cause twice (an ELF is also "not an allowed
  * MIME type"), the more specific rule wins.
  */
-import { ExaiError } from '../errors.js';
+import type { ExaiError } from '../errors.js';
 import { sniffMatchesExtension } from '../files/facts.js';
 import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT } from '../files/mime-table.js';
 import { allExtensions } from '../files/names.js';
 import type { ExecutableKind, FileFacts } from '../files/types.js';
 import { formatBytes } from '../units.js';
+import { checkArchiveBomb, checkArchiveEntryNames } from './archive-rules.js';
+import { fail } from './rule-error.js';
 
 /** The settings the rules judge against (config keys of the same names). */
 export interface RuleConfig {
@@ -20,23 +22,18 @@ export interface RuleConfig {
   /** Lower-case with a leading dot: ".exe". */
   blockedExtensions: readonly string[];
   allowActiveContent: boolean;
+  /** Types refused even when the allowlist has them (same patterns as allowedMimeTypes). */
+  blockedMimeTypes?: readonly string[] | undefined;
+  /** Types the user allowed by name for this run: active content of these types passes. */
+  explicitMimeTypes?: readonly string[] | undefined;
   /** Bytes a zip may declare unpacked in total (default DEFAULT_MAX_UNPACKED_SIZE). */
   maxUnpackedSize?: number | undefined;
 }
 
-/** A zip declaring more than this unpacked is a bomb, whatever its ratio (1 GiB). */
-export const DEFAULT_MAX_UNPACKED_SIZE = 1024 * 1024 * 1024;
-/** Unpacked-to-packed ratio above which a zip is a bomb (real documents stay far below). */
-export const MAX_UNPACK_RATIO = 100;
-// Below this a high ratio is harmless (a few MiB of zeros), and tiny entries skew ratios.
-const RATIO_FLOOR_BYTES = 16 * 1024 * 1024;
 
 /** One rule: an error when the file breaks it, else undefined. */
 export type Rule = (facts: FileFacts, cfg: RuleConfig) => ExaiError | undefined;
 
-function fail(facts: FileFacts, name: ConstructorParameters<typeof ExaiError>[0], message: string, hint: string): ExaiError {
-  return new ExaiError(name, `${JSON.stringify(facts.displayPath)}: ${message}`, { path: facts.displayPath, hint });
-}
 
 /** Size is what was actually read, never what stat claimed (a /proc file says 0). */
 export const checkSize: Rule = (facts, cfg) => {
@@ -90,41 +87,29 @@ export const checkNotExecutable: Rule = (facts) => {
 
 /** SVG and HTML can run script wherever they are rendered; macros run when a document opens. */
 export const checkActiveContent: Rule = (facts, cfg) => {
-  if (!facts.activeContent || cfg.allowActiveContent) return undefined;
+  if (!facts.activeContent || activeAllowed(facts, cfg)) return undefined;
   if (facts.content.container?.macros === true) {
-    return fail(facts, 'ACTIVE_CONTENT', 'the document carries macros (a VBA project or scripts), which run when it is opened.', 'save it without macros (e.g. as .docx, .xlsx, .pptx), or set allowActiveContent in the config');
+    return fail(facts, 'ACTIVE_CONTENT', 'the document carries macros (a VBA project or scripts), which run when it is opened.', 'save it without macros (e.g. as .docx, .xlsx, .pptx), or allow its type by name with --allow-mime');
   }
-  return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or set allowActiveContent in the config');
+  return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or allow its type by name with --allow-mime (or allowActiveContent in the config)');
 };
 
-/** A zip that declares far more than it holds: by total (maxUnpackedSize) or by ratio. */
-export const checkArchiveBomb: Rule = (facts, cfg) => {
-  const zip = facts.content.container;
-  if (zip === undefined) return undefined;
-  const limit = cfg.maxUnpackedSize ?? DEFAULT_MAX_UNPACKED_SIZE;
-  const hint = 'unpack and check it yourself; raise EXAI_MAX_UNPACKED_SIZE only for archives you trust';
-  if (zip.tooManyEntries) return fail(facts, 'ARCHIVE_BOMB', 'the archive directory is larger than any document has (too many entries to read).', hint);
-  const ratio = zip.declaredBytes / Math.max(1, zip.storedBytes);
-  if (zip.declaredBytes > limit) return fail(facts, 'ARCHIVE_BOMB', `the archive declares ${formatBytes(zip.declaredBytes)} unpacked, over the ${formatBytes(limit)} limit.`, hint);
-  if (zip.declaredBytes > RATIO_FLOOR_BYTES && ratio > MAX_UNPACK_RATIO) {
-    return fail(facts, 'ARCHIVE_BOMB', `the archive declares ${formatBytes(zip.declaredBytes)} unpacked from ${formatBytes(zip.storedBytes)} (${Math.round(ratio)}:1, over ${MAX_UNPACK_RATIO}:1).`, hint);
-  }
-  return undefined;
-};
-
-/** Entries named `../x` or `/etc/x` would be written outside wherever the archive is unpacked. */
-export const checkArchiveEntryNames: Rule = (facts) => {
-  const names = facts.content.container?.unsafeNames ?? [];
-  if (names.length === 0) return undefined;
-  return fail(facts, 'UNSAFE_ARCHIVE_ENTRY', `the archive has entries that point outside it: ${names.map((n) => JSON.stringify(n)).join(', ')}.`, 'an archive from a trusted tool never has these; do not unpack it');
-};
+// Active content passes only when allowed wholesale, or when the user named its type.
+function activeAllowed(facts: FileFacts, cfg: RuleConfig): boolean {
+  if (cfg.allowActiveContent) return true;
+  const explicit = cfg.explicitMimeTypes;
+  return explicit !== undefined && explicit.length > 0 && facts.mimeType !== undefined && isMimeAllowed(facts.mimeType, explicit);
+}
 
 /** The reported MIME type must be on the allowlist. */
 export const checkMimeAllowed: Rule = (facts, cfg) => {
   const mime = facts.mimeType;
   if (mime === undefined || facts.executable) return undefined;
+  if (cfg.blockedMimeTypes !== undefined && cfg.blockedMimeTypes.length > 0 && isMimeAllowed(mime, cfg.blockedMimeTypes)) {
+    return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is on the blocked list.`, 'remove it from EXAI_BLOCKED_MIME_TYPES if it should be accepted');
+  }
   // Blocked active content is ACTIVE_CONTENT's to report; allowed, its own types are fine.
-  if (facts.activeContent && (!cfg.allowActiveContent || ACTIVE_MIMES.has(mime))) return undefined;
+  if (facts.activeContent && (!activeAllowed(facts, cfg) || ACTIVE_MIMES.has(mime))) return undefined;
   if (isMimeAllowed(mime, cfg.allowedMimeTypes)) return undefined;
   return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the allowed list.`, 'add it to EXAI_ALLOWED_MIME_TYPES if it should be accepted');
 };
