@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PathPolicy } from '../../../../src/core/files/types.js';
 import { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS, inspectFile, type FileInspection, type RuleConfig } from '../../../../src/core/validate/index.js';
+import { inspectForUpload } from '../../../../src/core/upload/inspect-head.js';
 import { buildRealFormats, type RealFormats } from '../../../fixtures/real-formats.js';
 
 let formats: RealFormats;
@@ -114,6 +115,18 @@ describe('crafted zips', () => {
     const result = await inspect('plain-big.docx');
     expect(names(result)).toEqual(['MIME_NOT_ALLOWED', 'EXTENSION_MISMATCH']);
     expect(result.facts?.sniffedExt).toBe('zip');
+  });
+});
+
+describe('big containers (async read, and upload’s head-only check)', () => {
+  it('proves a 9 MiB docx and rejects a 9 MiB plain zip named .docx, in validate and in upload', async () => {
+    expect(names(await inspect('padded.docx'))).toEqual([]);
+    expect(names(await inspect('plain-9m.docx'))).toContain('EXTENSION_MISMATCH');
+    const upload = { policy, rules };
+    expect(names(await inspectForUpload('padded.docx', upload))).toEqual([]);
+    const plain = await inspectForUpload('plain-9m.docx', upload);
+    expect(names(plain)).toContain('EXTENSION_MISMATCH');
+    expect(plain.facts?.read.sha256).toBeUndefined(); // judged from the head and the directory, not a full read
   });
 });
 
