@@ -31,14 +31,20 @@ const RESNIFF_BYTES = 64 * 1024;
 export async function sniffDeeper(head: Buffer, sniff: Sniffed, source: RandomSource): Promise<DeepSniff> {
   try {
     if (sniff.ext !== undefined && ZIP_SNIFFS.has(sniff.ext)) return withContainer(sniff, await inspectZip(source));
-    if (sniff.ext === 'cfb' || sniff.ext === 'msi') return withContainer(sniff, await inspectCfb(source));
+    if (sniff.ext === 'cfb') return withContainer(sniff, await inspectCfb(source));
     if (head.subarray(0, 3).toString('latin1') === 'ID3') return (await sniffAfterId3(head, source)) ?? sniff;
     if (sniff.ext === undefined && isTiffHeader(head)) return (await tiffFarIn(head, source)) ?? sniff;
   } catch (error) {
-    if (!(error instanceof ReadBudgetExceeded)) throw error;
-    if (sniff.ext === 'cfb' || (sniff.ext !== undefined && ZIP_SNIFFS.has(sniff.ext))) return { ...sniff, container: budgetProblem(sniff.ext) };
+    // A structure that asks for too much, or one our parsers trip over (a bounds check that
+    // missed a case), is the file's problem: report it, never crash the batch. I/O errors escape.
+    if (!(error instanceof ReadBudgetExceeded) && !(error instanceof RangeError)) throw error;
+    if (isContainer(sniff.ext)) return { ...sniff, container: unreadable(sniff.ext, error) };
   }
   return sniff;
+}
+
+function isContainer(ext: string | undefined): ext is string {
+  return ext === 'cfb' || ext === 'msi' || (ext !== undefined && ZIP_SNIFFS.has(ext));
 }
 
 function withContainer(sniff: Sniffed, container: ContainerFacts): DeepSniff {
@@ -47,9 +53,11 @@ function withContainer(sniff: Sniffed, container: ContainerFacts): DeepSniff {
   return keep ? { ...sniff, container } : { mime: container.mime, ext: container.format, container };
 }
 
-function budgetProblem(ext: string): ContainerFacts {
-  const kind = ext === 'cfb' ? 'cfb' : 'zip';
-  return { kind, format: kind, mime: kind === 'cfb' ? 'application/x-cfb' : 'application/zip', macros: false, unsafeNames: [], declaredBytes: 0, storedBytes: 0, tooManyEntries: true };
+function unreadable(ext: string, error: Error): ContainerFacts {
+  const kind = ext === 'cfb' || ext === 'msi' ? 'cfb' : 'zip';
+  const base: ContainerFacts = { kind, format: kind, mime: kind === 'cfb' ? 'application/x-cfb' : 'application/zip', macros: false, unsafeNames: [], declaredBytes: 0, storedBytes: 0, tooManyEntries: false };
+  // Over the budget is what a bomb's directory looks like; anything else is a broken one.
+  return error instanceof ReadBudgetExceeded ? { ...base, tooManyEntries: true } : { ...base, problem: 'its directory is malformed' };
 }
 
 // ID3v2: "ID3", version, flags, then a 28-bit "syncsafe" size; a footer adds 10 bytes.

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCfb } from '../../../../src/core/files/cfb-format.js';
+import { sniffDeeper } from '../../../../src/core/files/deep-sniff.js';
 import { ReadBudgetExceeded, sourceFromBuffer, sourceFromFd } from '../../../../src/core/files/random-source.js';
 import { readZipDirectory } from '../../../../src/core/files/zip-directory.js';
 import { inspectZip, isUnsafeName } from '../../../../src/core/files/zip-format.js';
@@ -147,5 +149,27 @@ describe('compound file directory', () => {
     expect((await inspectCfb(sourceFromBuffer(cfb([])))).problem).toMatch(/no document stream/);
     expect((await inspectCfb(sourceFromBuffer(cfb(['WordDocument'], { loop: true })))).problem).toMatch(/looping/);
     expect((await inspectCfb(sourceFromBuffer(Buffer.alloc(600, 0xd0)))).problem).toMatch(/header/);
+  });
+});
+
+describe('mutated real containers', () => {
+  // Deterministic byte flips over LibreOffice's files: every variant must give an answer,
+  // never an exception, and never read more than its budget.
+  it.each(['report.docx', 'sheet.xlsx', 'report.odt', 'report.doc', 'sheet.xls'])('survives 300 mutations of %s', async (name) => {
+    const original = fs.readFileSync(path.resolve('test/fixtures/office', name));
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let round = 0; round < 300; round++) {
+      const bytes = Buffer.from(original);
+      // Flip bytes near the end (zip directories) and near the start (compound file header/FAT).
+      for (let flips = 0; flips < 4; flips++) {
+        const nearEnd = next() % 2 === 0;
+        const at = nearEnd ? bytes.length - 1 - (next() % Math.min(2048, bytes.length)) : next() % Math.min(4096, bytes.length);
+        bytes[at] = next() % 256;
+      }
+      const head = bytes.subarray(0, 64 * 1024);
+      const result = await sniffDeeper(head, { ext: name.endsWith('.doc') || name.endsWith('.xls') ? 'cfb' : 'zip', mime: undefined }, sourceFromBuffer(bytes));
+      expect(result.container?.kind).toMatch(/^(zip|cfb)$/);
+    }
   });
 });
