@@ -48,6 +48,15 @@ export async function fileTypeOf(bytes: Buffer): Promise<{ mime: string; ext: st
   return found === undefined ? undefined : { mime: found.mime, ext: found.ext };
 }
 
+const CFB_MAGIC = Buffer.from('d0cf11e0a1b11ae1', 'hex');
+
+/** 'zip' or 'cfb' when `head` starts like one (a local file header, an empty zip, the CFB signature). */
+export function containerSignature(head: Buffer): 'zip' | 'cfb' | undefined {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) return 'zip';
+  if (head.length >= 8 && head.subarray(0, 8).equals(CFB_MAGIC)) return 'cfb';
+  return undefined;
+}
+
 const MACHO_MAGICS = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xbebafeca];
 
 /** The executable format `head` starts with, if any (ELF, PE, Mach-O, wasm, #! script). */
