@@ -123,3 +123,12 @@ function isActive(content: ContentFacts, extension: string): boolean {
   // <svg>/<script>/XHTML inside an XML document renders as active content too.
   return content.markup === 'embedded' && (extension === '.xml' || content.sniffedExt === 'xml');
 }
+
+/**
+ * The content type to store a copy under (an archive object): active content the user let
+ * through is stored as text/plain, so that no browser that fetches the copy renders it.
+ */
+export function storedContentType(facts: Pick<FileFacts, 'mimeType' | 'activeContent'>): string {
+  if (facts.activeContent) return 'text/plain';
+  return facts.mimeType ?? 'application/octet-stream';
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedContentType } from '../../../../src/core/files/facts.js';
 import type { PathPolicy } from '../../../../src/core/files/types.js';
 import { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS, inspectFile, type FileInspection, type RuleConfig } from '../../../../src/core/validate/index.js';
 import { inspectForUpload } from '../../../../src/core/upload/inspect-head.js';
@@ -91,6 +92,15 @@ describe('crafted zips', () => {
     const target = await renamed('macros.docx', '.docm');
     const allowed = { ...rules, allowActiveContent: true, allowedMimeTypes: [...rules.allowedMimeTypes, 'application/vnd.ms-word.document.macroEnabled.12'] };
     expect(names(await inspect(target, allowed))).toEqual([]);
+  });
+
+  it('stores a macro document let through by name as text/plain, never under a type that runs', async () => {
+    const target = await renamed('macros.docx', '.docm');
+    const allowed = { ...rules, explicitMimeTypes: ['application/vnd.ms-word.document.macroEnabled.12'], allowedMimeTypes: [...rules.allowedMimeTypes, 'application/vnd.ms-word.document.macroEnabled.12'] };
+    const result = await inspect(target, allowed);
+    expect(names(result)).toEqual([]);
+    expect(storedContentType(result.facts!)).toBe('text/plain');
+    expect(storedContentType((await inspect('report.docx')).facts!)).toBe(DOCUMENTS[3]![1]);
   });
 
   it('rejects a zip bomb by its declared size, and by its ratio, without unpacking it', async () => {
