@@ -55,7 +55,20 @@ const KIMI_FILE_EXTRACT = [
 
 const KIMI_IMAGE = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 // mp4, mpeg, mov, avi, x-flv, mpg, webm, wmv, 3gpp — as file-type names them.
-const KIMI_VIDEO = ['video/mp4', 'video/mpeg', 'video/quicktime', 'video/vnd.avi', 'video/x-msvideo', 'video/x-flv', 'video/webm', 'video/x-ms-asf', 'video/3gpp'];
+const KIMI_VIDEO = [
+  'video/mp4',
+  'video/mpeg',
+  'video/mp1s',
+  'video/mp2p',
+  'video/quicktime',
+  'video/vnd.avi',
+  'video/x-msvideo',
+  'video/x-flv',
+  'video/webm',
+  'video/x-ms-asf',
+  'application/vnd.ms-asf',
+  'video/3gpp',
+];
 const BATCH = ['application/jsonl'];
 const GLM_EXTRACT = [...DOCS, 'image/png', 'image/jpeg', CSV];
 const GLM_AGENT = [...DOCS.filter((m) => m !== 'application/vnd.openxmlformats-officedocument.presentationml.presentation' && m !== 'application/vnd.ms-powerpoint'), 'text/plain', 'image/png', 'image/jpeg', CSV];

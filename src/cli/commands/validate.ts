@@ -71,7 +71,8 @@ export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<
   else if (reporter === 'junit') await writeJUnit(ctx, reports, { caseSeconds: [...timed.seconds, ...pathErrors.map(() => 0)], seconds, started, allowlist: allowlist.name });
   else writeHuman(ctx, reports);
   const failed = reports.filter((r) => !r.valid).length;
-  ctx.output.info(`${reports.length - failed} valid, ${failed} rejected`);
+  const against = allowlist.source === 'default' ? '' : ` (allowlist: ${allowlist.name})`;
+  ctx.output.info(`${reports.length - failed} valid, ${failed} rejected${against}`);
   return failed > 0 ? EXIT.validation : EXIT.ok;
 }
 
