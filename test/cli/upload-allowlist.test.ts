@@ -36,10 +36,17 @@ describe('exai upload follows its destination’s allowlist', () => {
     expect(extract.code).toBe(0);
   });
 
-  it('uses the configured provider and purpose as the destination when no flag names one', async () => {
+  it('takes the purpose from the config when --provider names the destination', async () => {
     const { ws, server, env } = await setup();
-    const r = await ws.main(['upload', 'report.pdf', '--json'], { env: { ...env, EXAI_PROVIDER: 'kimi', EXAI_PURPOSE: 'video' } });
+    const r = await ws.main(['upload', 'report.pdf', '--provider', 'kimi', '--json'], { env: { ...env, EXAI_PURPOSE: 'video' } });
     expect(r.code).toBe(3);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('keeps the configured list when the provider is only a preference (the file may fall back)', async () => {
+    const { ws, server, env } = await setup();
+    const r = await ws.main(['upload', 'report.pdf', '--json'], { env: { ...env, EXAI_PROVIDER: 'kimi', EXAI_PURPOSE: 'image' } });
+    expect(r.code).toBe(0);
+    expect(server.requests.length).toBeGreaterThan(0);
   });
 });

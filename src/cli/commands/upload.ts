@@ -83,12 +83,13 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
   }
 }
 
-// The destination's allowlist when one is named (--provider, or the configured provider), so
-// that a file the provider would refuse is rejected before anything is sent.
+// With --provider (no fallback) the destination is known: its documented list applies, so a
+// file it would refuse is rejected before anything is sent. A configured provider is only a
+// preference — the file may fall back to another — so then the configured list applies.
 async function uploadRules(opts: UploadCommandOptions, ctx: Context): Promise<RuleConfig> {
   const { chooseAllowlist, rulesFor } = await import('../../core/validate/allowlist.js');
   const { acceptedMimeTypes } = await import('../../providers/accepts.js');
-  const provider = opts.provider ?? ctx.config.provider;
+  const provider = opts.provider;
   const purpose = opts.purpose ?? ctx.config.purpose ?? 'file-extract';
   const destination = provider === undefined ? undefined : { provider, purpose, accepts: acceptedMimeTypes(provider, purpose) };
   const configuredByUser = ctx.loaded.sources['allowedMimeTypes']?.kind !== 'default';
