@@ -41,7 +41,7 @@ const DOCUMENTS: readonly [string, string][] = [
   ['slides.odp', 'application/vnd.oasis.opendocument.presentation'],
   ['book.epub', 'application/epub+zip'],
 ];
-const DOC_EXTS = DOCUMENTS.map(([name]) => path.extname(name));
+const DOC_EXTS = [...DOCUMENTS.map(([name]) => path.extname(name)), '.pdf', '.rtf', '.msg', '.docm', '.xlsm', '.pptm'];
 
 async function renamed(name: string, ext: string): Promise<string> {
   const target = `${path.basename(name, path.extname(name))}-as-${ext.slice(1)}-${path.extname(name).slice(1)}${ext}`;
