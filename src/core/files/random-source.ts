@@ -53,7 +53,13 @@ export function sourceFromFd(fd: number, size: number, budget = RANDOM_READ_BUDG
   return budgeted(size, (buf, position) => Promise.resolve(fs.readSync(fd, buf, 0, buf.length, position)), budget);
 }
 
-/** A source over bytes already in memory (a head that holds the whole file). */
+/**
+ * A source over bytes already in memory (a head that holds the whole file): reads are views,
+ * not copies — the zip tail read alone would otherwise copy every small document once more.
+ */
 export function sourceFromBuffer(bytes: Buffer): RandomSource {
-  return budgeted(bytes.length, (buf, position) => Promise.resolve(bytes.copy(buf, 0, position, position + buf.length)), Number.MAX_SAFE_INTEGER);
+  return {
+    size: bytes.length,
+    read: (position, length) => Promise.resolve(position < 0 || length <= 0 ? Buffer.alloc(0) : bytes.subarray(position, position + length)),
+  };
 }

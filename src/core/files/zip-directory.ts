@@ -22,6 +22,7 @@ export type ZipDirectory = { entries: ZipEntry[]; tooMany: boolean } | { error: 
 const EOCD_SIG = 0x06054b50;
 const EOCD_BYTES = 22;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
+const ZIP64_LOCATOR_BYTES = 20;
 const ZIP64_EOCD_SIG = 0x06064b50;
 const CENTRAL_SIG = 0x02014b50;
 const CENTRAL_BYTES = 46;
@@ -37,9 +38,11 @@ interface EndRecord {
 
 /** Read the central directory of the zip in `source`. */
 export async function readZipDirectory(source: RandomSource): Promise<ZipDirectory> {
-  const tailStart = Math.max(0, source.size - (EOCD_BYTES + 0xffff));
-  const tail = await source.read(tailStart, source.size - tailStart);
-  const at = findEndRecord(tail);
+  // The end record is almost always the last 22 bytes (no archive comment): look in a short
+  // tail first, and in the longest one a comment allows only when that finds nothing.
+  let { tail, tailStart, at } = await findInTail(source, SHORT_TAIL_BYTES);
+  // (Also when the record sits too near the short tail's start for a ZIP64 locator before it.)
+  if (at < ZIP64_LOCATOR_BYTES && tailStart > 0) ({ tail, tailStart, at } = await findInTail(source, EOCD_BYTES + 0xffff));
   if (at < 0) return { error: 'no end-of-central-directory record' };
   const end = await readEndRecord(source, tail, at, tailStart);
   if ('error' in end) return end;
@@ -50,6 +53,14 @@ export async function readZipDirectory(source: RandomSource): Promise<ZipDirecto
   const directory = await source.read(cdStart, end.cdSize);
   if (directory.length < end.cdSize) return { error: 'the central directory runs past the end of the file' };
   return parseEntries(directory, end.entries, Math.max(0, shift));
+}
+
+const SHORT_TAIL_BYTES = 1024;
+
+async function findInTail(source: RandomSource, bytes: number): Promise<{ tail: Buffer; tailStart: number; at: number }> {
+  const tailStart = Math.max(0, source.size - bytes);
+  const tail = await source.read(tailStart, source.size - tailStart);
+  return { tail, tailStart, at: findEndRecord(tail) };
 }
 
 // The record is the last EOCD signature whose comment ends at (or before) the end of the file.
@@ -64,7 +75,7 @@ async function readEndRecord(source: RandomSource, tail: Buffer, at: number, tai
   const record = { entries: tail.readUInt16LE(at + 10), cdSize: tail.readUInt32LE(at + 12), cdOffset: tail.readUInt32LE(at + 16) };
   const needs64 = record.entries === 0xffff || record.cdSize === 0xffffffff || record.cdOffset === 0xffffffff;
   if (!needs64) return record;
-  const locatorAt = at - 20;
+  const locatorAt = at - ZIP64_LOCATOR_BYTES;
   if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== ZIP64_LOCATOR_SIG) return record;
   const offset = Number(tail.readBigUInt64LE(locatorAt + 8));
   const rec64 = await source.read(offset, 56);
