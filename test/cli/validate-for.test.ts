@@ -39,6 +39,7 @@ describe('exai validate --for provider:purpose', () => {
     expect(image.code).toBe(3);
     expect(reports['pic.png']?.valid).toBe(true);
     expect(errorNames(reports['doc.pdf'])).toEqual(['MIME_NOT_ALLOWED']);
+    expect(reports['doc.pdf']?.errors[0]?.message).toContain('application/pdf is not on the kimi:image list');
     expect(errorNames(reports['data.jsonl'])).toEqual(['MIME_NOT_ALLOWED']);
     expect(Object.values(reports).every((r) => r.allowlist === 'kimi:image')).toBe(true);
 

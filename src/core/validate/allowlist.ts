@@ -65,5 +65,6 @@ export function rulesFor(
     blockedMimeTypes: config.blockedMimeTypes,
     explicitMimeTypes: choice.explicitMimeTypes,
     maxUnpackedSize: config.maxUnpackedSize,
+    ...(choice.source === 'provider' ? { allowlistName: choice.name } : {}),
   };
 }

@@ -24,6 +24,8 @@ export interface RuleConfig {
   allowActiveContent: boolean;
   /** Types refused even when the allowlist has them (same patterns as allowedMimeTypes). */
   blockedMimeTypes?: readonly string[] | undefined;
+  /** The destination whose documented list this is ("kimi:image"), for messages. */
+  allowlistName?: string | undefined;
   /** Types the user allowed by name for this run: active content of these types passes. */
   explicitMimeTypes?: readonly string[] | undefined;
   /** Bytes a zip may declare unpacked in total (default DEFAULT_MAX_UNPACKED_SIZE). */
@@ -111,6 +113,9 @@ export const checkMimeAllowed: Rule = (facts, cfg) => {
   // Blocked active content is ACTIVE_CONTENT's to report; allowed, its own types are fine.
   if (facts.activeContent && (!activeAllowed(facts, cfg) || ACTIVE_MIMES.has(mime))) return undefined;
   if (isMimeAllowed(mime, cfg.allowedMimeTypes)) return undefined;
+  if (cfg.allowlistName !== undefined) {
+    return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the ${cfg.allowlistName} list.`, `${cfg.allowlistName} does not document it; pass --allow-mime ${mime} if it takes it anyway`);
+  }
   return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the allowed list.`, 'add it to EXAI_ALLOWED_MIME_TYPES if it should be accepted');
 };
 
