@@ -24,6 +24,7 @@ const EOCD_BYTES = 22;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
 const ZIP64_LOCATOR_BYTES = 20;
 const ZIP64_EOCD_SIG = 0x06064b50;
+const ZIP64_EOCD_BYTES = 56;
 const CENTRAL_SIG = 0x02014b50;
 const CENTRAL_BYTES = 46;
 /** More entries than any document has; past this the archive is reported, not walked. */
@@ -34,6 +35,8 @@ interface EndRecord {
   entries: number;
   cdSize: number;
   cdOffset: number;
+  /** Where the directory really ends in the file: the (ZIP64) end record's position. */
+  directoryEnd: number;
 }
 
 /** Read the central directory of the zip in `source`. */
@@ -48,7 +51,7 @@ export async function readZipDirectory(source: RandomSource): Promise<ZipDirecto
   if ('error' in end) return end;
   if (end.cdSize > MAX_DIRECTORY_BYTES || end.entries > MAX_ZIP_ENTRIES) return { entries: [], tooMany: true };
   // Data prepended to the archive (a self-extractor) shifts every offset by the same amount.
-  const shift = tailStart + at - (end.cdOffset + end.cdSize);
+  const shift = end.directoryEnd - (end.cdOffset + end.cdSize);
   const cdStart = end.cdOffset + Math.max(0, shift);
   const directory = await source.read(cdStart, end.cdSize);
   if (directory.length < end.cdSize) return { error: 'the central directory runs past the end of the file' };
@@ -72,15 +75,19 @@ function findEndRecord(tail: Buffer): number {
 }
 
 async function readEndRecord(source: RandomSource, tail: Buffer, at: number, tailStart: number): Promise<EndRecord | { error: string }> {
-  const record = { entries: tail.readUInt16LE(at + 10), cdSize: tail.readUInt32LE(at + 12), cdOffset: tail.readUInt32LE(at + 16) };
+  const record = { entries: tail.readUInt16LE(at + 10), cdSize: tail.readUInt32LE(at + 12), cdOffset: tail.readUInt32LE(at + 16), directoryEnd: tailStart + at };
   const needs64 = record.entries === 0xffff || record.cdSize === 0xffffffff || record.cdOffset === 0xffffffff;
   if (!needs64) return record;
   const locatorAt = at - ZIP64_LOCATOR_BYTES;
   if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== ZIP64_LOCATOR_SIG) return record;
-  const offset = Number(tail.readBigUInt64LE(locatorAt + 8));
-  const rec64 = await source.read(offset, 56);
-  if (rec64.length < 56 || rec64.readUInt32LE(0) !== ZIP64_EOCD_SIG) return { error: `a broken ZIP64 end record (at ${tailStart + at})` };
-  return { entries: safeNumber(rec64.readBigUInt64LE(32)), cdSize: safeNumber(rec64.readBigUInt64LE(40)), cdOffset: safeNumber(rec64.readBigUInt64LE(48)) };
+  // The locator's offset is shifted like every other by prepended data; the record (56 bytes
+  // without extensible data) normally sits right before the locator.
+  for (const recordAt of [safeNumber(tail.readBigUInt64LE(locatorAt + 8)), tailStart + locatorAt - ZIP64_EOCD_BYTES]) {
+    const rec64 = await source.read(recordAt, ZIP64_EOCD_BYTES);
+    if (rec64.length < ZIP64_EOCD_BYTES || rec64.readUInt32LE(0) !== ZIP64_EOCD_SIG) continue;
+    return { entries: safeNumber(rec64.readBigUInt64LE(32)), cdSize: safeNumber(rec64.readBigUInt64LE(40)), cdOffset: safeNumber(rec64.readBigUInt64LE(48)), directoryEnd: recordAt };
+  }
+  return { error: `a broken ZIP64 end record (at ${tailStart + at})` };
 }
 
 function safeNumber(value: bigint): number {

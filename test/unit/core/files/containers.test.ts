@@ -42,6 +42,32 @@ function zip(entries: { name: string; data?: Buffer; declared?: number }[], opts
   return Buffer.concat([opts.prefix ?? Buffer.alloc(0), ...locals, cd, end, comment]);
 }
 
+// The same archive with ZIP64 end records: the classic record's fields all say "see ZIP64".
+function zip64(entries: Parameters<typeof zip>[0]): Buffer {
+  const plain = zip(entries);
+  const endAt = plain.length - 22;
+  const cdSize = plain.readUInt32LE(endAt + 12);
+  const cdOffset = plain.readUInt32LE(endAt + 16);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeBigUInt64LE(BigInt(entries.length), 24);
+  record.writeBigUInt64LE(BigInt(entries.length), 32);
+  record.writeBigUInt64LE(BigInt(cdSize), 40);
+  record.writeBigUInt64LE(BigInt(cdOffset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(endAt), 8);
+  locator.writeUInt32LE(1, 16);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(0xffff, 8);
+  end.writeUInt16LE(0xffff, 10);
+  end.writeUInt32LE(0xffffffff, 12);
+  end.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([plain.subarray(0, endAt), record, locator, end]);
+}
+
 const ooxml = [{ name: '[Content_Types].xml', data: Buffer.from('<Types/>') }, { name: 'word/document.xml', data: Buffer.from('<w:document/>') }];
 
 describe('zip central directory', () => {
@@ -61,6 +87,12 @@ describe('zip central directory', () => {
   it('finds the directory behind a trailing comment and after prepended bytes', async () => {
     const shifted = zip(ooxml, { prefix: Buffer.alloc(5000, 0x41), comment: 'x'.repeat(3000) });
     expect((await inspectZip(sourceFromBuffer(shifted))).format).toBe('docx');
+  });
+
+  it('follows ZIP64 end records', async () => {
+    expect((await inspectZip(sourceFromBuffer(zip64(ooxml)))).format).toBe('docx');
+    const prefixed = Buffer.concat([Buffer.alloc(1000, 0x4d), zip64(ooxml)]);
+    expect((await inspectZip(sourceFromBuffer(prefixed))).format).toBe('docx');
   });
 
   it('reports truncated, garbage and lying directories instead of throwing', async () => {
