@@ -45,6 +45,8 @@ export const ERROR_TABLE = {
   ACTIVE_CONTENT: spec(1008, 415, EXIT.validation),
   FILE_CHANGED: spec(1009, 409, EXIT.validation),
   UNKNOWN_TYPE: spec(1010, 415, EXIT.validation),
+  ARCHIVE_BOMB: spec(1011, 413, EXIT.validation),
+  UNSAFE_ARCHIVE_ENTRY: spec(1012, 415, EXIT.validation),
   // 11xx usage: bad flags or arguments (exit 2)
   USAGE: spec(1101, 400, EXIT.usage),
   INVALID_PURPOSE: spec(1102, 400, EXIT.usage),

@@ -61,6 +61,8 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   spec('allowActiveContent', 'boolean', parseBooleanValue, ['EXAI_ALLOW_ACTIVE_CONTENT'], 'allow SVG and HTML (active content)'),
   spec('maxFileSize', 'size', parseSizeValue, ['EXAI_MAX_FILE_SIZE'], 'largest file accepted (100MB, 512MiB, bytes); the provider limit also applies'),
   spec('allowedMimeTypes', 'list', parseMimeListValue, ['EXAI_ALLOWED_MIME_TYPES'], 'MIME types accepted, by content (comma-separated)'),
+  spec('blockedMimeTypes', 'list', parseMimeListValue, ['EXAI_BLOCKED_MIME_TYPES'], 'MIME types refused even where an allowlist has them (comma-separated)'),
+  spec('maxUnpackedSize', 'size', parseSizeValue, ['EXAI_MAX_UNPACKED_SIZE'], 'largest total a zip (docx, xlsx, epub, …) may declare unpacked; more is a zip bomb'),
   spec('blockedExtensions', 'list', parseExtensionListValue, ['EXAI_BLOCKED_EXTENSIONS'], 'file extensions always refused (comma- or space-separated)'),
   spec('provider', 'text', choiceParser(['kimi', 'glm', 'local']), ['EXAI_PROVIDER'], 'preferred provider: kimi, glm or local; default: first configured of kimi, glm, else local'),
   spec('purpose', 'text', parseTextValue, ['EXAI_PURPOSE'], "default upload purpose; default: the provider's (file-extract)"),

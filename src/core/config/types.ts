@@ -59,8 +59,12 @@ export interface Config {
   /** Bytes. */
   maxFileSize: number;
   allowedMimeTypes: string[];
+  /** Types refused even when an allowlist has them. */
+  blockedMimeTypes: string[];
   /** Lower-case, with leading dot: ".exe". */
   blockedExtensions: string[];
+  /** Bytes a zip may declare unpacked in total before it is a bomb. */
+  maxUnpackedSize: number;
   /** SVG and HTML are active content and blocked unless this is true. */
   allowActiveContent: boolean;
   /** Preferred provider; undefined → first configured of kimi, glm; else local. */

@@ -38,7 +38,7 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
     opts.onInspected?.(++done, expanded.files.length);
     return inspection;
   });
-  const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportUnreadable)];
+  const reports = [...inspections.map((inspection) => toValidationReport(inspection)), ...expanded.errors.map(reportUnreadable)];
   const valid: ValidatedFile[] = [];
   for (const inspection of inspections) {
     const { facts, identity } = inspection;
