@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/types.js';
 import type { Config } from '../core/config/types.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { ExaiError } from '../core/errors.js';
 import type { Output } from './output.js';
 
 /** Time, injectable so tests never really sleep. */
@@ -114,7 +115,7 @@ export function buildContext(input: BuildInput): Context {
     catalog,
     providers,
     dispatcher,
-    confirm: overrides.confirm ?? ((q) => askOnTty(input.output, q)),
+    confirm: overrides.confirm ?? ((q) => askOnTty(input.output, q, input.signal)),
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
@@ -134,13 +135,23 @@ function currentUser(): string {
   }
 }
 
-async function askOnTty(output: Output, question: string): Promise<boolean> {
+/**
+ * The one prompt: y/yes confirms, anything else declines. Ctrl-C or Ctrl-D (readline closes,
+ * the question rejects) and SIGINT become INTERRUPTED (exit 130, printed quietly), so every
+ * prompt cancels the same way and the command changes nothing.
+ */
+async function askOnTty(output: Output, question: string, signal: AbortSignal): Promise<boolean> {
   if (!output.streams.stdinIsTTY || !output.streams.stderrIsTTY) return false;
   const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: output.streams.stderr });
+  const input = output.streams.stdin ?? process.stdin;
+  const rl = createInterface({ input, output: output.streams.stderr, terminal: true });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    // A closed stdin ends readline without settling the question: treat it as Ctrl-D.
+    const closed = new Promise<never>((_, reject) => rl.once('close', () => reject(new Error('stdin closed'))));
+    const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal }), closed]);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    throw new ExaiError('INTERRUPTED', 'cancelled at the prompt; nothing was changed', { cause: error, details: { prompt: true } });
   } finally {
     rl.close();
   }

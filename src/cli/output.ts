@@ -1,23 +1,29 @@
 /**
- * stdout for data, stderr for people. One place decides colour, TTY-ness, quiet and --json,
- * and every line that leaves the process passes through the redactor first.
+ * stdout for data, stderr for people. One place decides colour (per stream), TTY-ness,
+ * quiet and --json, and every line that leaves the process passes through the redactor first.
  */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 
 export interface OutputStreams {
   stdout: Writable;
   stderr: Writable;
-  /** Is stderr a terminal? Spinners and progress bars only then. */
+  /** Is stdout a terminal? Only then is stdout coloured. */
+  stdoutIsTTY?: boolean;
+  /** Is stderr a terminal? Spinners, progress bars and stderr colour only then. */
   stderrIsTTY: boolean;
   /** Is stdin a terminal? Prompts only then. */
   stdinIsTTY: boolean;
+  /** Where prompts read answers from (process.stdin when absent). */
+  stdin?: Readable;
 }
 
 export interface OutputOptions {
   json: boolean;
   quiet: boolean;
-  color: boolean;
+  /** Colour per stream, as decideColor() decides it (a boolean: both streams alike). */
+  color: boolean | { stdout: boolean; stderr: boolean };
   /** Scrubs secrets out of any text before it is written. */
   redact: (text: string) => string;
 }
@@ -30,15 +36,19 @@ export interface Progress {
 
 /** The output half of the Context. */
 export class Output {
+  /** Colours text for either stream; write time drops it on a stream that is not coloured. */
   readonly chalk: ChalkInstance;
   json: boolean;
   quiet: boolean;
+  private color: { stdout: boolean; stderr: boolean };
 
   constructor(
     readonly streams: OutputStreams,
     private readonly options: OutputOptions,
   ) {
-    this.chalk = new Chalk({ level: options.color ? 1 : 0 });
+    const color = options.color;
+    this.color = typeof color === 'boolean' ? { stdout: color, stderr: color } : { ...color };
+    this.chalk = new Chalk({ level: this.color.stdout || this.color.stderr ? 1 : 0 });
     this.json = options.json;
     this.quiet = options.quiet;
   }
@@ -47,12 +57,21 @@ export class Output {
   configure(mode: { json?: boolean; quiet?: boolean; color?: boolean }): void {
     if (mode.json !== undefined) this.json = mode.json;
     if (mode.quiet !== undefined) this.quiet = mode.quiet;
-    if (mode.color === false) this.chalk.level = 0;
+    if (mode.color === false) {
+      this.color = { stdout: false, stderr: false };
+      this.chalk.level = 0;
+    }
   }
 
-  /** A line of data on stdout. */
+  /** A line of data on stdout: what the command exists to print (shown with -q). */
   line(text: string): void {
-    this.streams.stdout.write(`${this.options.redact(text)}\n`);
+    this.write('stdout', text);
+  }
+
+  /** A per-item success line on stdout ("✓ a.pdf uploaded"): dropped by -q. */
+  success(text: string): void {
+    if (this.quiet) return;
+    this.write('stdout', text);
   }
 
   /** Exactly one JSON document on stdout. */
@@ -63,18 +82,19 @@ export class Output {
   /** A message for people on stderr (suppressed by -q and by --json). */
   info(text: string): void {
     if (this.quiet || this.json) return;
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.write('stderr', text);
   }
 
-  /** A warning on stderr (suppressed by -q only). */
+  /** A warning on stderr (suppressed by -q; one JSON object per line with --json). */
   warn(text: string): void {
     if (this.quiet) return;
-    this.streams.stderr.write(`${this.options.redact(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
+    if (this.json) this.errorJson({ warning: { message: stripVTControlCharacters(text) } });
+    else this.write('stderr', `${this.chalk.yellow('warning:')} ${text}`);
   }
 
   /** An error on stderr: always shown. */
   error(text: string): void {
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.write('stderr', text);
   }
 
   /** Raw JSON on stderr (the --json error document). */
@@ -99,19 +119,56 @@ export class Output {
         if (now - last < 100) return;
         last = now;
         shown = true;
-        stderr.write(`\r\x1b[2K${this.options.redact(text)}`);
+        stderr.write(`\r\x1b[2K${this.paint('stderr', text)}`);
       },
       stop: () => {
         if (shown) stderr.write('\r\x1b[2K');
       },
     };
   }
+
+  // The one place colour meets a stream: text coloured for the other stream loses its codes here.
+  private paint(stream: 'stdout' | 'stderr', text: string): string {
+    const redacted = this.options.redact(text);
+    return this.color[stream] ? redacted : stripAnsi(redacted);
+  }
+
+  private write(stream: 'stdout' | 'stderr', text: string): void {
+    this.streams[stream].write(`${this.paint(stream, text)}\n`);
+  }
 }
 
-/** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb or --no-color. */
-export function shouldUseColor(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+// Only SGR colour codes are chalk's; anything else in the text is left to the sanitiser.
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point: these are SGR codes
+  return text.includes('\x1b[') ? text.replace(/\x1b\[[0-9;]*m/g, '') : text;
+}
+
+/** The colour switches a run can see; decideColor() turns them into a per-stream answer. */
+export interface ColorInputs {
+  env: Record<string, string | undefined>;
+  /** --no-color was given. */
+  noColorFlag: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+/**
+ * Colour per stream: --no-color and NO_COLOR (non-empty) turn it off, FORCE_COLOR (non-empty,
+ * not 0/false) turns it on for both, TERM=dumb off; otherwise a stream is coloured only when
+ * it is a TTY, so `exai validate f | cat` never sends codes into the pipe.
+ */
+export function decideColor(inputs: ColorInputs): { stdout: boolean; stderr: boolean } {
+  const forced = forcedColor(inputs);
+  if (forced !== undefined) return { stdout: forced, stderr: forced };
+  return { stdout: inputs.stdoutIsTTY, stderr: inputs.stderrIsTTY };
+}
+
+function forcedColor({ env, noColorFlag }: ColorInputs): boolean | undefined {
+  if (noColorFlag) return false;
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
   if (env['TERM'] === 'dumb') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
-  return isTTY;
+  return undefined;
 }
