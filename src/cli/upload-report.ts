@@ -41,7 +41,7 @@ export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output
     output.jsonDocument(outcomes.map(outcomeRow));
     return;
   }
-  for (const outcome of outcomes) output.line(describeOutcome(outcome, output));
+  for (const outcome of outcomes) printOutcome(outcome, output);
   const count = (status: UploadOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   const summary = dryRun
     ? `${count('would-upload')} would be uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed`
@@ -64,6 +64,17 @@ export function outcomeRow(outcome: UploadOutcome) {
     ...(outcome.error ? { error: outcome.error.toJSON() } : {}),
     ...(outcome.fellBackFrom ? { fell_back_from: outcome.fellBackFrom } : {}),
   };
+}
+
+/**
+ * Failures and a dry run's plan are data (shown with -q); a file that got there is a success
+ * line, which -q replaces by its bare file id — the one thing a script wants back.
+ */
+function printOutcome(o: UploadOutcome, output: Output): void {
+  const done = o.status === 'uploaded' || o.status === 'deduplicated';
+  if (!done) output.line(describeOutcome(o, output));
+  else if (output.quiet) output.line(o.fileId ?? '');
+  else output.success(describeOutcome(o, output));
 }
 
 function describeOutcome(o: UploadOutcome, output: Output): string {

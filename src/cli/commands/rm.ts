@@ -4,7 +4,7 @@ import { EXIT, ExaiError, exitCodeForBatch, isExaiError, type ErrorJson } from '
 import { formatBytes } from '../../core/units.js';
 import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
-import { describeRecord } from '../format-record.js';
+import { describeRecord as describeStored, displayName } from '../format-record.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
 export interface RmOptions extends BaseOptions {
@@ -28,7 +28,8 @@ export const rmSpec: CommandSpec<RmOptions> = {
   name: 'rm',
   args: '<refs...>',
   summary: 'delete uploaded files at the provider and in the catalog',
-  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path.\nAsks on a terminal; needs --yes otherwise.\n\nExamples:\n  exai rm cabc123def --yes\n  exai rm report.pdf --dry-run',
+  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path (matched by the\ncontent of the file there first, then by the path it was uploaded from).\nAsks on a terminal (Ctrl-C/Ctrl-D cancels: exit 130; no: exit 1); needs --yes otherwise.',
+  examples: ['exai rm cabc123def --yes', 'exai rm report.pdf --dry-run', 'exai rm 3f2a9c --json --yes'],
   options: [
     { flags: '-y, --yes', description: 'do not ask for confirmation' },
     { flags: '-n, --dry-run', description: 'show what would be deleted; change nothing' },
@@ -88,6 +89,11 @@ async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
   };
 }
 
+/** A row as people in the current directory should see it (stored names are absolute). */
+function describeFor(ctx: Context, record: FileRecord): string {
+  return describeStored({ ...record, originalName: displayName(record.originalName, ctx.cwd) });
+}
+
 function baseResult(ref: string, record: FileRecord | undefined, dryRun: boolean): RmResult {
   return {
     ref,
@@ -109,14 +115,17 @@ async function confirmDeletion(ctx: Context, targets: RemovalTarget[]): Promise<
       hint: 'pass --yes to delete without asking (or --dry-run to see what would go)',
     });
   }
-  for (const t of targets) ctx.output.info(`  ${describeRecord(t.record)}`);
+  for (const t of targets) ctx.output.info(`  ${describeFor(ctx, t.record)}`);
   return ctx.confirm(`Delete ${targets.length} ${noun} (${formatBytes(bytes)})?`);
 }
 
 function reportSuccess(ctx: Context, record: FileRecord, dryRun: boolean, alreadyGone: boolean): void {
   if (ctx.output.json) return;
   const gone = alreadyGone ? ' — already gone at provider' : '';
-  ctx.output.line(`${dryRun ? 'would delete' : 'deleted'} ${describeRecord(record)}${gone}`);
+  const text = `${dryRun ? 'would delete' : 'deleted'} ${describeFor(ctx, record)}${gone}`;
+  // A dry run's list is the data it exists to print; a done deletion is a success line.
+  if (dryRun) ctx.output.line(text);
+  else ctx.output.success(text);
 }
 
 function reportFailure(ctx: Context, ref: string, error: ExaiError): void {
