@@ -127,6 +127,11 @@ export class Output {
     };
   }
 
+  /** Text as it would be written to `stream` (redacted, colour only if that stream has it), for writers like ora. */
+  render(stream: 'stdout' | 'stderr', text: string): string {
+    return this.paint(stream, text);
+  }
+
   // The one place colour meets a stream: text coloured for the other stream loses its codes here.
   private paint(stream: 'stdout' | 'stderr', text: string): string {
     const redacted = this.options.redact(text);

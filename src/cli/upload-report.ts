@@ -4,6 +4,7 @@ import type { UploadEvents, UploadOutcome, ValidatedFile } from '../core/upload/
 import type { ValidationReport } from '../core/validate/index.js';
 import type { Output } from './output.js';
 import { createProgressLine } from './progress.js';
+import { startSpinner, type Spinner } from './spinner.js';
 
 /** Validation failed: say which files and why; nothing was sent. */
 export function printRejected(reports: readonly ValidationReport[], output: Output): void {
@@ -101,26 +102,34 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
   const total = files.reduce((sum, f) => sum + f.facts.size, 0);
   const progress = createProgressLine(output, { unit: 'bytes', verb: 'uploading' });
   const sent = new Map<string, number>();
-  const waiting = new Set<string>();
+  const waiting = new Map<string, Spinner>();
   let sum = 0;
   const handlers: UploadEvents = {
     onProgress: (file, bytes) => {
+      waiting.get(file.displayPath)?.stop();
       sum += bytes - (sent.get(file.displayPath) ?? 0);
       sent.set(file.displayPath, bytes);
       progress.update(sum, total);
     },
     onRetry: (file, provider, info) =>
       output.info(`${file.displayPath}: ${provider} attempt ${info.attempt} failed (${messageOf(info.error)}); retrying in ${formatDuration(info.delayMs)}`),
-    // Called on every wait round: say it once per file.
+    // Called on every wait round: say it once per file. A spinner only when this is the one
+    // file: with several, the byte bar of the others shares the line.
     onLockWait: (file, holder) => {
       if (waiting.has(file.displayPath)) return;
-      waiting.add(file.displayPath);
-      output.info(`${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname}, ${holder.command})`);
+      const text = `${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname}, ${holder.command})`;
+      waiting.set(file.displayPath, files.length === 1 ? startSpinner(output, text) : (output.info(text), { stop: () => undefined }));
     },
     onFallback: (file, from, error) => output.info(`${file.displayPath}: ${from} failed (${error.message}); trying the next provider`),
     onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
   };
-  return { handlers, stop: () => progress.stop() };
+  return {
+    handlers,
+    stop: () => {
+      for (const spinner of waiting.values()) spinner.stop();
+      progress.stop();
+    },
+  };
 }
 
 function messageOf(error: unknown): string {

@@ -6,6 +6,7 @@ import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
 import { describeRecord as describeStored, displayName } from '../format-record.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
+import type { Spinner } from '../spinner.js';
 
 export interface RmOptions extends BaseOptions {
   yes?: boolean;
@@ -55,11 +56,12 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
     ctx.output.info('nothing deleted');
     return EXIT.failure;
   }
-  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog);
+  const waits = new Map<string, Spinner>();
+  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog, waits);
   let freed = 0;
   for (const target of targets) {
     try {
-      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!);
+      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!).finally(() => waits.get(target.record.id)?.stop());
       results.push({ ...baseResult(target.ref, target.record, dryRun), deleted: !dryRun, already_gone: outcome.alreadyGone && !dryRun });
       freed += outcome.bytesFreed;
       reportSuccess(ctx, target.record, dryRun, outcome.alreadyGone && !dryRun);
@@ -76,7 +78,8 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
   return exitCodeForBatch(done, failures);
 }
 
-async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
+async function removeDeps(ctx: Context, catalog: Catalog, waits: Map<string, Spinner>): Promise<RemoveDeps> {
+  const { startSpinner } = await import('../spinner.js');
   return {
     config: ctx.config,
     catalog,
@@ -85,7 +88,10 @@ async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
     userId: ctx.userId,
     signal: ctx.signal,
     onRetry: (record, info) => ctx.output.info(`retrying delete of ${record.providerFileId} in ${Math.ceil(info.delayMs / 1000)}s`),
-    onLockWait: (record) => ctx.output.info(`waiting for an upload of ${record.originalName} to finish`),
+    // Called every wait round: one spinner per row, stopped when its removal ends.
+    onLockWait: (record) => {
+      if (!waits.has(record.id)) waits.set(record.id, startSpinner(ctx.output, `waiting for an upload of ${displayName(record.originalName, ctx.cwd)} to finish`));
+    },
   };
 }
 
