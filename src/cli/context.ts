@@ -151,6 +151,8 @@ async function askOnTty(output: Output, question: string, signal: AbortSignal): 
     const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal }), closed]);
     return /^y(es)?$/i.test(answer.trim());
   } catch (error) {
+    // End the prompt's line, so what follows (a shell prompt, a JSON error) starts clean.
+    output.streams.stderr.write('\n');
     throw new ExaiError('INTERRUPTED', 'cancelled at the prompt; nothing was changed', { cause: error, details: { prompt: true } });
   } finally {
     rl.close();

@@ -127,8 +127,8 @@ export function reportError(error: unknown, output: Output): number {
   if (error instanceof CommanderError) return reportCommanderError(error, output);
   if (isExaiError(error)) {
     if (output.json) output.errorJson({ error: error.toJSON() });
-    // Ctrl-C or Ctrl-D at a prompt: the user knows; a newline ends the prompt's line.
-    else if (error.name === 'INTERRUPTED' && error.details?.['prompt'] === true) output.error('');
+    // Ctrl-C or Ctrl-D at a prompt: the user knows, and the prompt's line is already ended.
+    else if (error.name === 'INTERRUPTED' && error.details?.['prompt'] === true) return error.exitCode;
     else {
       output.error(`${output.chalk.red('error:')} ${error.message}`);
       if (error.hint) output.error(`${output.chalk.dim('hint:')} ${error.hint}`);

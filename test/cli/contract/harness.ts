@@ -34,8 +34,8 @@ export interface Terminal {
   stdoutIsTTY?: boolean;
   stderrIsTTY?: boolean;
   stdinIsTTY?: boolean;
-  /** Bytes sent to stdin after the run starts (e.g. "\x04" for Ctrl-D). */
-  typed?: string;
+  /** Bytes sent to stdin once the prompt is up (e.g. "\x04" for Ctrl-D); null closes stdin instead. */
+  typed?: string | null;
   env?: Record<string, string>;
 }
 
@@ -102,7 +102,7 @@ export async function run(world: Pick<World, 'cwd' | 'env' | 'root'>, argv: stri
   if (terminal.typed !== undefined) {
     // Typed once the prompt is up: the first write to stderr on a TTY run is the question.
     const typed = terminal.typed;
-    stderr.once('prompt', () => stdin.write(typed));
+    stderr.once('prompt', () => (typed === null ? stdin.end() : stdin.write(typed)));
   }
   const code = await main(argv, {
     env: { ...world.env, ...terminal.env },
