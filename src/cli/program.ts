@@ -71,7 +71,7 @@ function toCommanderOption(spec: OptionSpec): Option {
 /** `exai help [command…|topic]`: a command's help, a topic, or "unknown" — never the wrong help. */
 function addHelpCommand(program: Command, output: Output): void {
   const topics = Object.keys(HELP_TOPICS).join(', ');
-  const help = program.command('help').argument('[words...]').summary(`show help for a command or a topic (${topics})`);
+  const help = program.command('help').argument('[command-or-topic...]').summary(`show help for a command or a topic (${topics})`);
   configureStreams(help, output);
   help.action((words: string[]) => {
     if (words.length === 0) return program.outputHelp();

@@ -14,10 +14,17 @@ export function printRejected(reports: readonly ValidationReport[], output: Outp
   }
   for (const report of reports.filter((r) => !r.valid)) {
     const why = report.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
-    output.line(`${output.chalk.red('✗')} ${report.path}  ${why}`);
+    printRejection(output, `${output.chalk.red('✗')} ${report.path}  ${why}`, report);
   }
   const rejected = reports.filter((r) => !r.valid).length;
   output.info(`${rejected} of ${reports.length} files rejected by validation: nothing was uploaded`);
+}
+
+/** A rejected file's line, then each distinct hint on its own line: what to do about it. */
+export function printRejection(output: Output, line: string, report: ValidationReport): void {
+  output.line(line);
+  const hints = new Set(report.errors.map((e) => e.hint).filter((h): h is string => h !== undefined));
+  for (const hint of hints) output.line(`  ${output.chalk.dim('hint:')} ${hint}`);
 }
 
 function rejectedRow(report: ValidationReport) {

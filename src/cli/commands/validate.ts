@@ -7,6 +7,7 @@ import type { ValidationReport } from '../../core/validate/report.js';
 import type { Context } from '../context.js';
 import { parseConfigFlag } from '../parse.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
+import { printRejection } from '../upload-report.js';
 
 /** How the results are written: lines for people, one JSON array, or JUnit XML for CI. */
 export type Reporter = 'human' | 'json' | 'junit';
@@ -144,7 +145,7 @@ function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
     const size = r.metadata.size === null || r.metadata.size === undefined ? '-' : formatBytes(r.metadata.size);
     const text = `${mark} ${r.path}  ${size}  ${r.metadata.mime_type ?? '-'}${why ? `  ${why}` : ''}`;
     if (r.valid) ctx.output.success(text);
-    else ctx.output.line(text);
+    else printRejection(ctx.output, text, r);
   }
 }
 
