@@ -69,3 +69,13 @@ describe('exai help', () => {
     expect(r.stdout).not.toContain('kimi.apiKey');
   });
 });
+
+describe('README', () => {
+  it('has the same exit codes in its table as `exai help exit-codes`', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { EXIT_CODE_MEANINGS } = await import('../../../src/cli/help-topics.js');
+    const readme = await readFile('README.md', 'utf8');
+    const table = [...readme.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(table).toEqual(EXIT_CODE_MEANINGS.map(([code]) => code));
+  });
+});
