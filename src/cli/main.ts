@@ -148,7 +148,7 @@ export function reportError(error: unknown, output: Output): number {
 function reportCommanderError(error: CommanderError, output: Output): number {
   if (error.exitCode === 0) return EXIT.ok;
   if (output.json) {
-    const message = error.code === 'commander.help' ? 'no command given; see exai --help' : error.message.replace(/^error: /, '');
+    const message = error.code === 'commander.help' ? 'no command given; see exai --help' : output.render('stderr', error.message.replace(/^error: /, ''));
     output.errorJson({ error: new ExaiError('USAGE', message, { hint: 'run with --help for usage' }).toJSON() });
   }
   return EXIT.usage;

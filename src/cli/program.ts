@@ -26,11 +26,12 @@ export function buildProgram(commands: readonly CommandSpec[], output: Output, v
   return program;
 }
 
+// Commander's text goes through the same redactor as ours: its errors echo what was typed.
 function configureStreams(command: Command, output: Output): void {
   command.exitOverride().configureOutput({
-    writeOut: (s) => void output.streams.stdout.write(s),
+    writeOut: (s) => void output.streams.stdout.write(output.render('stdout', s)),
     // Under --json stderr carries only JSON: main.ts reports commander's error as one object.
-    writeErr: (s) => void (output.json ? undefined : output.streams.stderr.write(s)),
+    writeErr: (s) => void (output.json ? undefined : output.streams.stderr.write(output.render('stderr', s))),
   });
 }
 

@@ -58,3 +58,16 @@ describe('exai --json outside any command', () => {
     expect(r.stderr).toContain('frobnicate');
   });
 });
+
+describe('commander messages', () => {
+  it('are redacted like every other line, in text and in JSON', async () => {
+    const world = await makeWorld();
+    const key = 'sk-contract-SECRET-0123456789abcdef';
+    const env = { MOONSHOT_API_KEY: key };
+    const text = await run(world, ['ls', '--provider', key], { env });
+    const json = await run(world, ['ls', '--provider', key, '--json'], { env });
+    expect(text.code).toBe(2);
+    expect(json.code).toBe(2);
+    expect(text.stderr + json.stderr).not.toContain(key);
+  });
+});
