@@ -24,7 +24,7 @@ const STATUSES: readonly FileStatus[] = ['uploading', 'active', 'failed', 'delet
 export const lsSpec: CommandSpec<LsOptions> = {
   name: 'ls',
   summary: 'list uploaded files from the catalog',
-  help: 'List uploaded files from the catalog, newest first. By default only files that are there or on their way\n(active, uploading); --status picks one status, --all shows every row (failed and deleted too).\nNames are shown relative to the current directory.',
+  help: 'List uploaded files from the catalog, newest first. By default only files that are there or on their way (active, uploading); --status picks one status, --all shows every row (failed and deleted too).\n\nNames are shown relative to the current directory.',
   examples: ['exai ls', 'exai ls --since 7d', 'exai ls --status failed', 'exai ls --all --provider kimi --json'],
   options: [
     { flags: '--provider <name>', description: 'only this provider', choices: ['kimi', 'glm', 'local'] },

@@ -29,7 +29,7 @@ export const rmSpec: CommandSpec<RmOptions> = {
   name: 'rm',
   args: '<refs...>',
   summary: 'delete uploaded files at the provider and in the catalog',
-  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path (matched by the\ncontent of the file there first, then by the path it was uploaded from).\nAsks on a terminal (Ctrl-C/Ctrl-D cancels: exit 130; no: exit 1); needs --yes otherwise.',
+  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path (matched by the content of the file there first, then by the path it was uploaded from).\n\nAsks on a terminal (Ctrl-C/Ctrl-D cancels: exit 130; no: exit 1); needs --yes otherwise.',
   examples: ['exai rm cabc123def --yes', 'exai rm report.pdf --dry-run', 'exai rm 3f2a9c --json --yes'],
   options: [
     { flags: '-y, --yes', description: 'do not ask for confirmation' },

@@ -23,11 +23,9 @@ export const uploadSpec: CommandSpec<UploadCommandOptions> = {
   args: '<paths...>',
   summary: 'validate files and upload each one once (deduplicated, tracked in the catalog)',
   help: [
-    'Validate every file first (same rules as `exai validate`); upload only when all pass.',
-    'A file already uploaded with the same content, provider and purpose is not sent again.',
-    'With no MOONSHOT_API_KEY or ZAI_API_KEY set, files go to the local provider (no key needed).',
-    'With -q only the file ids are printed, one per line (and errors).',
-  ].join('\n'),
+    'Validate every file first (same rules as `exai validate`); upload only when all pass. A file already uploaded with the same content, provider and purpose is not sent again.',
+    'With no MOONSHOT_API_KEY or ZAI_API_KEY set, files go to the local provider (no key needed). With -q only the file ids are printed, one per line (and errors).',
+  ].join('\n\n'),
   examples: ['exai upload report.pdf', 'exai upload docs/ --provider glm --purpose file-extract --json', "exai upload 'dist/**/*.pdf' --dry-run", 'id=$(exai upload -q report.pdf)'],
   options: [
     { flags: '--provider <name>', description: 'upload only to this provider (no fallback)', choices: ['kimi', 'glm', 'local'], defaultText: 'config provider, else kimi, glm, then local' },

@@ -23,7 +23,7 @@ export const validateSpec: CommandSpec<ValidateOptions> = {
   name: 'validate',
   args: '<paths...>',
   summary: 'check files against the path policy and the validation rules',
-  help: 'Check files against the path policy and the validation rules; nothing is sent anywhere.\nAn argument that matches no file (an empty directory, a glob with no match) is a usage error.',
+  help: 'Check files against the path policy and the validation rules; nothing is sent anywhere.\n\nAn argument that matches no file (an empty directory, a glob with no match) is a usage error.',
   examples: ['exai validate report.pdf notes/', "exai validate 'dist/**/*.pdf' --json", 'exai validate docs --reporter junit > validate.xml', 'exai validate big.bin --max-size 1GiB'],
   options: [
     { flags: '--max-size <size>', description: 'largest file allowed for this run (100MB, 512MiB, bytes)', parse: parseConfigFlag('maxFileSize', '--max-size'), defaultText: 'config maxFileSize, 512 MiB' },
