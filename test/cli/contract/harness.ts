@@ -20,7 +20,7 @@ export interface Run {
   stderr: string;
 }
 
-/** A workspace with `a.txt` uploaded to the local provider (its id is `fileId`). */
+/** A workspace with `a.txt` (3000 bytes) uploaded to the local provider (its id is `fileId`). */
 export interface World {
   root: string;
   cwd: string;
@@ -55,7 +55,8 @@ export async function makeWorld(): Promise<World> {
   roots.push(root);
   const cwd = path.join(root, 'work');
   await mkdir(cwd);
-  await writeFile(path.join(cwd, 'a.txt'), 'hello contract\n');
+  // Over 1 KiB, so a size printed as raw bytes instead of "2.9 KiB" shows up in the size rule.
+  await writeFile(path.join(cwd, 'a.txt'), 'hello contract\n'.repeat(200));
   const env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: root,
