@@ -33,6 +33,12 @@ export interface CommandSpec<Opts = Record<string, unknown>> {
   options: readonly OptionSpec[];
   /** Sub-verbs like `config list`, each with its own spec. */
   subcommands?: readonly CommandSpec[];
+  /**
+   * The command serves a protocol on stdin/stdout (`exai mcp`: JSON-RPC): stdout carries that
+   * protocol, not exai's output, so the output rules (--json, -q, colour) do not apply to it;
+   * its own tests check that stdout holds nothing but protocol messages.
+   */
+  servesProtocol?: string;
   /** Load the command body lazily so `exai --version` stays fast. */
   load?: () => Promise<{ run: (opts: Opts, ctx: Context) => Promise<number> }>;
 }

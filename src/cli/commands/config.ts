@@ -1,6 +1,6 @@
 /** `exai config list|get|set|unset|path`: effective values with their source, secrets redacted. */
 import { CONFIG_KEYS } from '../../core/config/keys.js';
-import { EXIT, ExaiError, isExaiError } from '../../core/errors.js';
+import { EXIT } from '../../core/errors.js';
 import type { Context } from '../context.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
@@ -75,15 +75,8 @@ function jsonValue(raw: unknown): unknown {
 async function setValue(key: string, value: string, ctx: Context): Promise<void> {
   const { setConfigValue } = await import('../../core/config/file.js');
   const file = ctx.loaded.configFilePath;
-  let result;
-  try {
-    result = await setConfigValue(file, key, value);
-  } catch (error) {
-    // A bad value typed on the command line is a usage error (2), like a bad flag value;
-    // exit 9 is for a bad value already in the config file or the environment.
-    if (isExaiError(error) && error.name === 'CONFIG_INVALID') throw new ExaiError('USAGE', error.message, { hint: error.hint, cause: error });
-    throw error;
-  }
+  // A bad value is a usage error (2); an untrusted or linked config file stays exit 9.
+  const result = await setConfigValue(file, key, value);
   if (ctx.output.json) ctx.output.jsonDocument({ key: result.key, value: result.stored, path: result.path });
   else ctx.output.info(`set ${result.key} in ${result.path}`);
 }

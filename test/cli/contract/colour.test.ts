@@ -3,13 +3,13 @@
  * stderr only when stderr is; --no-color and NO_COLOR turn it off, FORCE_COLOR on — every command.
  */
 import { describe, expect, it } from 'vitest';
-import { commandList, happyArgv, makeWorld, run } from './harness.js';
+import { outputCommandList, happyArgv, makeWorld, run } from './harness.js';
 
 // SGR sequences (colour); the progress line's "\r\x1b[2K" erase is not colour.
 // eslint-disable-next-line no-control-regex -- ESC is what is being looked for
 const SGR = /\x1b\[[0-9;]*m/;
 
-describe.each(commandList())('exai %s', (name, spec) => {
+describe.each(outputCommandList())('exai %s', (name, spec) => {
   it('sends no colour into a piped stdout even when stderr is a terminal', async () => {
     const world = await makeWorld();
     const r = await run(world, happyArgv(name, spec, world), { stdoutIsTTY: false, stderrIsTTY: true });

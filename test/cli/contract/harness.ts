@@ -44,6 +44,11 @@ export function commandList(): Array<[string, CommandSpec]> {
   return listCommands(COMMANDS);
 }
 
+/** The commands whose stdout is exai's output (all but protocol servers like `exai mcp`, tested on their own). */
+export function outputCommandList(): Array<[string, CommandSpec]> {
+  return commandList().filter(([, spec]) => spec.servesProtocol === undefined);
+}
+
 const roots: string[] = [];
 afterAll(async () => {
   await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
@@ -78,6 +83,7 @@ export async function makeWorld(): Promise<World> {
 const ARG_SAMPLES: Record<string, (w: World) => string[]> = {
   '<paths...>': () => ['a.txt'],
   '<refs...>': (w) => [w.fileId],
+  '<ref>': (w) => [w.fileId],
   '<key>': () => ['concurrency'],
   '<value>': () => ['4'],
   '[keys...]': () => [],

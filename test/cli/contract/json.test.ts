@@ -1,6 +1,6 @@
 /** Rule: with --json, stdout is one JSON document and any failure is one JSON object on stderr — every command. */
 import { describe, expect, it } from 'vitest';
-import { commandList, happyArgv, longFlag, makeWorld, run, valueOptions } from './harness.js';
+import { outputCommandList, happyArgv, longFlag, makeWorld, run, valueOptions } from './harness.js';
 
 /** stderr under --json: JSON objects, one per line (errors; warnings too). */
 function jsonLines(stderr: string): Array<Record<string, unknown>> {
@@ -17,7 +17,7 @@ function expectOneJsonError(r: { code: number; stdout: string; stderr: string },
   expect(lines[0]).toMatchObject({ error: { name, code: expect.any(Number) as unknown, message: expect.any(String) as unknown } });
 }
 
-describe.each(commandList())('exai %s --json', (name, spec) => {
+describe.each(outputCommandList())('exai %s --json', (name, spec) => {
   it('succeeds with exactly one JSON document on stdout', async () => {
     const world = await makeWorld();
     const r = await run(world, [...happyArgv(name, spec, world), '--json']);

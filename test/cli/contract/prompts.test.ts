@@ -25,6 +25,7 @@ const lockFile = (world: World) => path.join(world.env.EXAI_STATE_DIR!, 'locks',
 
 const SCENARIOS: Record<string, PromptScenario> = {
   rm: { setup: async (w) => ['rm', w.fileId], unchanged: stillListed },
+  gc: { setup: async () => ['gc', '--older-than', '0'], unchanged: stillListed },
   unlock: {
     setup: async (w) => {
       held.push(await acquireLock({ dir: w.env.EXAI_STATE_DIR!, key: 'c'.repeat(64), timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'exai upload' } }));

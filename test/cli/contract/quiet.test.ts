@@ -5,9 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandList, happyArgv, makeWorld, run } from './harness.js';
+import { outputCommandList, happyArgv, makeWorld, run } from './harness.js';
 
-describe.each(commandList())('exai %s -q', (name, spec) => {
+describe.each(outputCommandList())('exai %s -q', (name, spec) => {
   it('prints nothing on stderr when all goes well, even on a terminal', async () => {
     const world = await makeWorld();
     const r = await run(world, [...happyArgv(name, spec, world), '-q'], { stderrIsTTY: true });

@@ -1,11 +1,11 @@
 /** Rule: sizes in human output are one format ("2.9 KiB"), never a raw byte count — every command. */
 import { describe, expect, it } from 'vitest';
-import { commandList, happyArgv, makeWorld, run } from './harness.js';
+import { outputCommandList, happyArgv, makeWorld, run } from './harness.js';
 
 // "3000 B" or "3000 bytes" outside parentheses; `config list` may add the exact "(3000 bytes)".
 const RAW_BYTES = /(?<!\()\b\d{4,} ?(?:B|bytes)\b/;
 
-describe.each(commandList())('exai %s', (name, spec) => {
+describe.each(outputCommandList())('exai %s', (name, spec) => {
   it('prints sizes in the human format', async () => {
     const world = await makeWorld();
     const r = await run(world, happyArgv(name, spec, world));
