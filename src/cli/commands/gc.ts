@@ -1,4 +1,5 @@
 /** `exai gc`: delete what retention and orphan rules say should go, safely and on a schedule. */
+import type { GcOptions as GcRequestOptions, GcPlanned } from '../../core/ops/gc.js';
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy } from '../../core/lifecycle/index.js';
 import { formatBytes, parseDuration } from '../../core/units.js';
@@ -48,17 +49,16 @@ function parseMaxDelete(value: string): number {
 
 /** Plan, check the limits, confirm, apply, report. */
 export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
-  const lifecycle = await import('../../core/lifecycle/index.js');
-  const now = ctx.clock.now();
-  if (opts.ifDue && lifecycle.gcNotDue(await lifecycle.readLastGcRun(ctx.config.dirs.state), now, ctx.config.gcIntervalMs)) {
+  const gc = await import('../../core/ops/gc.js');
+  if (opts.ifDue && (await gc.gcNotDueYet(ctx))) {
     ctx.output.info('gc is not due yet (see gcInterval)');
     return EXIT.ok;
   }
-  const policy = lifecycle.resolveGcPolicy({ olderThanMs: opts.olderThan, retentionDays: ctx.config.retentionDays, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
-  const plan = await makePlan(ctx, policy, now);
-  const usedBytes = (await (await ctx.catalog()).usage(ctx.userId)).usedBytes;
+  const planned = await makePlan(ctx, { olderThanMs: opts.olderThan, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
+  const { plan, policy, usedBytes } = planned;
   try {
-    lifecycle.checkDeleteLimit(plan, opts.maxDelete);
+    const { checkDeleteLimit } = await import('../../core/lifecycle/index.js');
+    checkDeleteLimit(plan, opts.maxDelete);
   } catch (error) {
     report(ctx, plan, undefined, usedBytes, policy);
     throw error;
@@ -71,42 +71,20 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
     ctx.output.info('nothing deleted');
     return EXIT.failure;
   }
-  const outcome = await apply(ctx, plan, policy);
+  const { createProgressLine } = await import('../progress.js');
+  const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
+  const outcome = await gc.applyGarbage(ctx, planned, (done, total) => progress.update(done, total)).finally(() => progress.stop());
   report(ctx, plan, outcome, usedBytes, policy);
   return exitCodeForBatch(outcome.deleted.length, outcome.errors.map((e) => e.error));
 }
 
-async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<GcPlan> {
-  const { gatherGcInputs, planGc } = await import('../../core/lifecycle/index.js');
+async function makePlan(ctx: Context, request: GcRequestOptions): Promise<GcPlanned> {
+  const { planGarbage } = await import('../../core/ops/gc.js');
   const spinner = await startPlanningSpinner(ctx.output, 'planning gc: reading the catalog and provider file lists…');
   try {
-    const deps = { catalog: await ctx.catalog(), registry: await ctx.providers(), ...gcScope(ctx), signal: ctx.signal };
-    return planGc(await gatherGcInputs(deps, policy, now));
+    return await planGarbage(ctx, request);
   } finally {
     spinner.stop();
-  }
-}
-
-/**
- * Whose rows gc covers. Embedded: this user's, and it sees every row. Shared (Supabase): the
- * service role covers every user; a user session covers its own rows only and cannot see
- * other users', so it calls no provider file an orphan.
- */
-function gcScope(ctx: Context): { userId: string | undefined; partialView: boolean } {
-  if (ctx.config.supabaseUrl === undefined) return { userId: ctx.userId, partialView: false };
-  if (ctx.config.supabaseServiceRoleKey !== undefined) return { userId: undefined, partialView: false };
-  return { userId: ctx.userId, partialView: true };
-}
-
-async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOutcome> {
-  const { applyGcPlan } = await import('../../core/lifecycle/index.js');
-  const { createProgressLine } = await import('../progress.js');
-  const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
-  try {
-    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), clock: ctx.clock, userId: gcScope(ctx).userId, signal: ctx.signal, metrics: ctx.metrics };
-    return await applyGcPlan(plan, policy, { ...deps, onProgress: (done, total) => progress.update(done, total) });
-  } finally {
-    progress.stop();
   }
 }
 
