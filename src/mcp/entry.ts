@@ -4,38 +4,23 @@
  */
 import { createRuntime, type Clock, type Runtime } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
-import type { Readable, Writable } from 'node:stream';
-import { serveMcp } from './server.js';
+import { serveMcp, type McpServerInput } from './server.js';
 
-export interface McpEntryInput {
+/** What the CLI hands over: how to load the config, and the server's own settings. */
+export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'configFile'> {
   /** Loads the config as it is now (file + environment); called again when the file changes. */
   reloadConfig: () => Promise<LoadedConfig>;
   clock: Clock;
   cwd: string;
   userId: string;
   signal: AbortSignal;
-  allowRemove: boolean;
-  redact: (text: string) => string;
-  log: (line: string) => void;
-  version: string;
-  /** The protocol streams; default the process's stdin and stdout (the code-cache trainer passes its own). */
-  stdin?: Readable;
-  stdout?: Writable;
 }
 
 /** Serve MCP on the process's stdin and stdout until the client goes away. */
 export async function runMcp(input: McpEntryInput): Promise<void> {
   const first = await input.reloadConfig();
   const loadRuntime = async (): Promise<Runtime> =>
-    createRuntime({ loaded: await input.reloadConfig(), clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId } });
-  await serveMcp({
-    loadRuntime,
-    configFile: first.configFilePath,
-    allowRemove: input.allowRemove,
-    redact: input.redact,
-    log: input.log,
-    version: input.version,
-    stdin: input.stdin,
-    stdout: input.stdout,
-  });
+    createRuntime({ loaded: await input.reloadConfig(), clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
+  const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, signal: _signal, ...server } = input;
+  await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
 }

@@ -3,7 +3,6 @@
  * the Runtime (catalog, HTTP dispatcher, config) stays open between them and is rebuilt
  * only when the config file changes. stdout carries protocol messages and nothing else.
  */
-import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -13,6 +12,7 @@ import { isExaiError } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
+import { createRuntimeHolder } from './runtimes.js';
 import { toolSpecs } from './tools.js';
 
 export interface McpServerInput {
@@ -32,10 +32,11 @@ export interface McpServerInput {
 
 /** Serve until the client closes stdin; resolves then. */
 export async function serveMcp(input: McpServerInput): Promise<void> {
-  const runtimes = createRuntimeHolder(input);
-  const first = await runtimes.current();
+  const runtimes = createRuntimeHolder(input.loadRuntime, input.configFile);
+  const roots = () => runtimes.use(async (rt) => rt.config.allowedPaths);
+  const firstRoots = await roots();
   const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: {}, logging: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolSpecs(first.config.allowedPaths, input.allowRemove) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolSpecs(await roots(), input.allowRemove) }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(request, extra));
   const callTool = async (request: CallToolRequest, extra: ToolExtra): Promise<CallToolResult> => {
     const handler = HANDLERS[request.params.name];
@@ -43,9 +44,10 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
     const token = request.params._meta?.progressToken;
     const progress = token === undefined ? undefined : progressSender((params) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...params } }));
     try {
-      const rt = await runtimes.current();
-      const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
-      const structured = await handler(request.params.arguments, { rt: scoped, allowRemove: input.allowRemove, progress });
+      const structured = await runtimes.use((rt) => {
+        const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
+        return handler(request.params.arguments, { rt: scoped, allowRemove: input.allowRemove, progress });
+      });
       return { content: [{ type: 'text', text: input.redact(JSON.stringify(structured)) }], structuredContent: JSON.parse(input.redact(JSON.stringify(structured))) as Record<string, unknown> };
     } catch (error) {
       return toolError(input, describeFailure(error, input));
@@ -56,7 +58,7 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(transport);
   closeWhenInputEnds(server, transport, stdin);
-  input.log(`exai mcp ${input.version}: serving on stdio (roots: ${first.config.allowedPaths.join(', ')}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
+  input.log(`exai mcp ${input.version}: serving on stdio (roots: ${firstRoots.join(', ')}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
   await closed;
   await runtimes.close();
 }
@@ -124,28 +126,5 @@ function progressSender(send: (params: { progress: number; total?: number; messa
     if (params === undefined || params.progress <= last) return;
     last = params.progress;
     void send(params).catch(() => undefined);
-  };
-}
-
-/** The current Runtime, rebuilt when the config file's identity changes; old ones closed at the end. */
-function createRuntimeHolder(input: McpServerInput): { current(): Promise<Runtime>; close(): Promise<void> } {
-  let runtime: Promise<Runtime> | undefined;
-  let stamp: string | undefined;
-  const retired: Array<Promise<Runtime>> = [];
-  const stampOf = async () => stat(input.configFile).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => 'absent');
-  return {
-    async current() {
-      const now = await stampOf();
-      if (runtime === undefined || now !== stamp) {
-        if (runtime !== undefined) retired.push(runtime);
-        stamp = now;
-        runtime = input.loadRuntime();
-        runtime.catch(() => (runtime = undefined));
-      }
-      return runtime;
-    },
-    async close() {
-      for (const rt of [...retired, ...(runtime ? [runtime] : [])]) await (await rt.catch(() => undefined))?.close();
-    },
   };
 }

@@ -95,6 +95,21 @@ describe('exai mcp', () => {
     expect((await call(client, 'get_quota', {})).structuredContent).toMatchObject({ files: 0, used_bytes: 0 });
   });
 
+  it('re-reads the config file when it changes, between calls of one session', async () => {
+    await ws.file('big.md', 'x'.repeat(2000));
+    const client = await connect();
+    const before = await call(client, 'validate_files', { paths: ['big.md'] });
+    expect(before.structuredContent).toMatchObject({ valid: 1 });
+    await ws.config({ maxFileSize: 1000 });
+    const after = await call(client, 'validate_files', { paths: ['big.md'] });
+    expect(after.structuredContent).toMatchObject({ valid: 0, files: [{ errors: [{ name: 'FILE_TOO_LARGE' }] }] });
+    await ws.config({ maxFileSize: 'lots' });
+    const broken = errorOf(await call(client, 'get_quota', {}));
+    expect(broken.name).toBe('CONFIG_INVALID');
+    await ws.config({});
+    expect((await call(client, 'get_quota', {})).isError).toBeFalsy();
+  });
+
   it('answers bad arguments and unknown tools with tool errors, never a crash', async () => {
     const client = await connect();
     expect(errorOf(await call(client, 'upload_files', { paths: 'notes.md' })).name).toBe('USAGE');
