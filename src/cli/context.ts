@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { Dispatcher } from 'undici';
+import type { UserAuth } from '../auth/session.js';
 import type { Catalog } from '../catalog/types.js';
 import type { Config } from '../core/config/types.js';
 import type { LoadedConfig } from '../core/config/load.js';
@@ -45,11 +46,17 @@ export interface Context {
   userId: string;
   /** Aborted on SIGINT. */
   signal: AbortSignal;
+  /** True when SUPABASE_URL is set: the catalog, quota and archive are the shared backend's. */
+  shared: boolean;
+  /** The signed-in user of the shared backend (AUTH_REQUIRED when none); only when `shared`. */
+  sharedAuth(): Promise<UserAuth>;
   catalog(): Promise<Catalog>;
   providers(): Promise<ProviderRegistry>;
   dispatcher(): Promise<Dispatcher>;
   /** Ask a yes/no question on a TTY; false when there is none. */
   confirm(question: string): Promise<boolean>;
+  /** All of standard input as text (`login --password-stdin`). */
+  readStdin(): Promise<string>;
   /** Release what was opened (catalog, sockets). */
   close(): Promise<void>;
 }
@@ -57,9 +64,12 @@ export interface Context {
 /** What a test (or bin/exai.js) can inject. */
 export interface ContextOverrides {
   catalog?: () => Promise<Catalog>;
+  /** Replaces the global fetch for Supabase requests (tests count them). */
+  supabaseFetch?: typeof fetch;
   providers?: () => Promise<ProviderRegistry>;
   dispatcher?: () => Promise<Dispatcher>;
   confirm?: (question: string) => Promise<boolean>;
+  readStdin?: () => Promise<string>;
   userId?: string;
 }
 
@@ -77,9 +87,19 @@ export function buildContext(input: BuildInput): Context {
   const { loaded, overrides } = input;
   const config = loaded.config;
   const closers: Array<() => Promise<void>> = [];
+  const shared = config.supabaseUrl !== undefined && config.supabaseUrl !== '';
+  const sharedAuth = memoize(async () => {
+    const { authSettingsFrom } = await import('../auth/settings.js');
+    const { openUserAuth } = await import('../auth/session.js');
+    return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch));
+  });
   const catalog = memoize(
     overrides.catalog ??
       (async () => {
+        if (shared) {
+          const { SupabaseCatalog } = await import('../catalog/supabase.js');
+          return new SupabaseCatalog((await sharedAuth()).client);
+        }
         const { openSqliteCatalog } = await import('../catalog/sqlite.js');
         const opened = await openSqliteCatalog({ dir: config.dirs.data });
         closers.push(() => opened.close());
@@ -111,10 +131,13 @@ export function buildContext(input: BuildInput): Context {
     cwd: input.cwd,
     userId: overrides.userId ?? currentUser(),
     signal: input.signal,
+    shared,
+    sharedAuth,
     catalog,
     providers,
     dispatcher,
     confirm: overrides.confirm ?? ((q) => askOnTty(input.output, q)),
+    readStdin: overrides.readStdin ?? readProcessStdin,
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
@@ -132,6 +155,12 @@ function currentUser(): string {
   } catch {
     return `uid-${process.getuid?.() ?? 'unknown'}`;
   }
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function askOnTty(output: Output, question: string): Promise<boolean> {

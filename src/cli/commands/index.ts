@@ -7,5 +7,8 @@ import { lsSpec } from './ls.js';
 import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
+import { loginSpec } from './login.js';
+import { logoutSpec } from './logout.js';
+import { whoamiSpec } from './whoami.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, loginSpec, logoutSpec, whoamiSpec] as unknown as readonly CommandSpec[];
