@@ -84,15 +84,17 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
 async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<UploadDeps> {
   const { createBreakerStore } = await import('../../core/resilience.js');
   const [catalog, registry] = await Promise.all([ctx.catalog(), ctx.providers()]);
+  // Shared backend: other machines don't take this machine's lockfiles, and rows belong to the signed-in user.
+  const userId = ctx.shared ? (await ctx.sharedAuth()).userId : ctx.userId;
   return {
     config: ctx.config,
     catalog,
     registry,
     breaker: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
     clock: ctx.clock,
-    userId: ctx.userId,
+    userId,
     policy,
-    locksCoverCatalog: true,
+    locksCoverCatalog: !ctx.shared,
     signal: ctx.signal,
   };
 }

@@ -112,9 +112,10 @@ function shouldFallBack(error: unknown): boolean {
 async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
   const provider = candidates[0]!;
   const usage = await deps.catalog.usage(deps.userId);
+  const quotaBytes = usage.quotaBytes ?? deps.config.quotaBytes;
   const outcome: UploadOutcome = { ...baseOutcome(file), provider: provider.name, purpose: resolvePurpose(provider, opts.purpose), status: 'would-upload' };
-  if (usage.usedBytes + file.facts.size <= deps.config.quotaBytes) return outcome;
-  const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: ${file.facts.size} bytes would exceed the quota (${usage.usedBytes} of ${deps.config.quotaBytes} bytes used)`, {
+  if (usage.usedBytes + file.facts.size <= quotaBytes) return outcome;
+  const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: ${file.facts.size} bytes would exceed the quota (${usage.usedBytes} of ${quotaBytes} bytes used)`, {
     path: file.displayPath,
     hint: 'remove files with `exai rm`, or raise `quota` with `exai config set quota …`',
   });
