@@ -48,7 +48,7 @@ export async function startSupabaseWorld(): Promise<SupabaseWorld> {
   asAuthenticator.username = 'authenticator';
   const db = new pg.Pool({ connectionString: asAuthenticator.toString(), max: 10 });
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'exai-storage-'));
-  const server = await startLoopbackSupabase({ db, storageDir });
+  const server = await startLoopbackSupabase({ db, authDb: admin, storageDir });
   return {
     server,
     admin,

@@ -25,6 +25,8 @@ export interface SupabaseRequest {
 export interface LoopbackSupabaseOptions {
   /** A pool connected as a role that may SET ROLE to anon/authenticated/service_role (PostgREST's authenticator). */
   db?: Pool | undefined;
+  /** The auth server's own connection (GoTrue writes auth.users as its admin role, not as authenticator). */
+  authDb?: Pool | undefined;
   /** Where Storage keeps object bytes; required with db for /storage routes. */
   storageDir?: string | undefined;
 }
@@ -70,7 +72,7 @@ export async function startLoopbackSupabase(options: LoopbackSupabaseOptions = {
     requests,
     addUser: async (email, password) => {
       const user = auth.addUser(email, password);
-      await options.db?.query('insert into auth.users (id, email) values ($1, $2)', [user.id, email]);
+      await (options.authDb ?? options.db)?.query('insert into auth.users (id, email) values ($1, $2)', [user.id, email]);
       return user;
     },
     close: async () => {

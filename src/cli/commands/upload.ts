@@ -14,6 +14,8 @@ export interface UploadCommandOptions extends BaseOptions {
   concurrency?: number;
   dryRun?: boolean;
   failFast?: boolean;
+  /** False with --no-archive: no archive copy in the shared backend's Storage. */
+  archive?: boolean;
 }
 
 export const uploadSpec: CommandSpec<UploadCommandOptions> = {
@@ -35,6 +37,7 @@ export const uploadSpec: CommandSpec<UploadCommandOptions> = {
     { flags: '--concurrency <n>', description: 'files uploaded at once', parse: parsePositiveInt('--concurrency', 64) },
     { flags: '-n, --dry-run', description: 'validate, hash and plan, but send nothing and record nothing' },
     { flags: '--fail-fast', description: 'stop starting new uploads after the first failure' },
+    { flags: '--no-archive', description: "shared backend: don't keep an archive copy in Supabase Storage" },
   ],
   load: async () => ({ run: runUpload }),
 };

@@ -1,0 +1,69 @@
+/**
+ * upload / ls / rm / quota with SUPABASE_URL set: the catalog and quota are the shared
+ * backend's (the real SQL on PostgreSQL behind the loopback server), and two machines of one
+ * user share them — the second machine's upload of the same content is a dedup hit that
+ * sends nothing to the provider.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
+import { pgSkipReason, startSupabaseWorld, type SupabaseWorld } from '../helpers/supabase-world.js';
+import { makeMachine, type Machine } from './supabase-run.js';
+
+const skip = await pgSkipReason();
+const KIMI_KEY = 'sk-kimi-test-secret-0123456789abcdef';
+
+describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let world: SupabaseWorld;
+  let kimi: FakeProvider;
+  const machines: Machine[] = [];
+
+  beforeAll(async () => {
+    world = await startSupabaseWorld();
+    kimi = await startFakeProvider({ kind: 'kimi', apiKey: KIMI_KEY });
+  });
+  afterAll(async () => {
+    await kimi?.close();
+    await world?.close();
+  });
+  afterEach(async () => {
+    for (const m of machines.splice(0)) await m.close();
+  });
+
+  async function loggedIn(email: string): Promise<Machine> {
+    const machine = await makeMachine(world.server);
+    machine.env['MOONSHOT_API_KEY'] = KIMI_KEY;
+    machine.env['EXAI_KIMI_BASE_URL'] = kimi.url;
+    machines.push(machine);
+    const login = await machine.run(['login', '--email', email, '--password-stdin'], { stdin: 'pw-of-' + email });
+    expect(login.code).toBe(0);
+    return machine;
+  }
+
+  async function write(machine: Machine, name: string, content: string): Promise<void> {
+    await fs.writeFile(path.join(machine.cwd, name), content);
+  }
+
+  it('two machines of one user share the catalog: the second upload of the same content is a dedup hit', async () => {
+    await world.server.addUser('ada@example.com', 'pw-of-ada@example.com');
+    const laptop = await loggedIn('ada@example.com');
+    const runner = await loggedIn('ada@example.com');
+    await write(laptop, 'notes.txt', 'shared content\n');
+    await write(runner, 'copy.txt', 'shared content\n');
+    const first = await laptop.run(['upload', 'notes.txt', '--no-archive', '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject([{ status: 'uploaded', provider: 'kimi' }]);
+    const uploadsBefore = kimi.requests.filter((r) => r.method === 'POST').length;
+    const supabaseBefore = world.server.requests.length;
+    const second = await runner.run(['upload', 'copy.txt', '--no-archive', '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject([{ status: 'deduplicated', deduplicated: true }]);
+    expect(kimi.requests.filter((r) => r.method === 'POST').length).toBe(uploadsBefore);
+    expect(world.server.requests.length - supabaseBefore).toBeLessThanOrEqual(1);
+    const ls = await runner.run(['ls', '--json']);
+    expect(JSON.parse(ls.stdout)).toHaveLength(1);
+    const quota = JSON.parse((await runner.run(['quota', '--json'])).stdout) as Record<string, number>;
+    expect(quota['used_bytes']).toBe('shared content\n'.length);
+  });
+});
