@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { Dispatcher } from 'undici';
 import type { UserAuth } from '../auth/session.js';
 import type { Catalog } from '../catalog/types.js';
+import type { Archive } from '../core/archive.js';
 import type { Config } from '../core/config/types.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -50,6 +51,8 @@ export interface Context {
   shared: boolean;
   /** The signed-in user of the shared backend (AUTH_REQUIRED when none); only when `shared`. */
   sharedAuth(): Promise<UserAuth>;
+  /** The shared backend's archive (Supabase Storage); undefined in embedded mode. */
+  archive(): Promise<Archive | undefined>;
   catalog(): Promise<Catalog>;
   providers(): Promise<ProviderRegistry>;
   dispatcher(): Promise<Dispatcher>;
@@ -93,6 +96,12 @@ export function buildContext(input: BuildInput): Context {
     const { openUserAuth } = await import('../auth/session.js');
     return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch));
   });
+  const archive = memoize(async () => {
+    if (!shared) return undefined;
+    const { authSettingsFrom } = await import('../auth/settings.js');
+    const { createSupabaseArchive } = await import('../catalog/supabase-archive.js');
+    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch));
+  });
   const catalog = memoize(
     overrides.catalog ??
       (async () => {
@@ -133,6 +142,7 @@ export function buildContext(input: BuildInput): Context {
     signal: input.signal,
     shared,
     sharedAuth,
+    archive,
     catalog,
     providers,
     dispatcher,

@@ -66,4 +66,42 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     const quota = JSON.parse((await runner.run(['quota', '--json'])).stdout) as Record<string, number>;
     expect(quota['used_bytes']).toBe('shared content\n'.length);
   });
+
+  async function objects(): Promise<Array<{ name: string; size: number; mimetype: string }>> {
+    const rows = await world.admin.query<{ name: string; metadata: { size: number; mimetype: string } }>("select name, metadata from storage.objects where bucket_id = 'exai-files' order by name");
+    return rows.rows.map((r) => ({ name: r.name, size: r.metadata.size, mimetype: r.metadata.mimetype }));
+  }
+
+  it('keeps an archive copy under <user_id>/<sha256> with its type; rm deletes row, provider file and copy', async () => {
+    const user = await world.server.addUser('bea@example.com', 'pw-of-bea@example.com');
+    const machine = await loggedIn('bea@example.com');
+    await write(machine, 'doc.md', '# archived\n');
+    const up = await machine.run(['upload', 'doc.md', '--json']);
+    expect(up.code).toBe(0);
+    const [row] = JSON.parse(up.stdout) as Array<{ sha256: string; file_id: string }>;
+    const key = `${user.id}/${row!.sha256}`;
+    expect((await objects()).filter((o) => o.name === key)).toEqual([{ name: key, size: 11, mimetype: 'text/markdown' }]);
+    const rm = await machine.run(['rm', row!.file_id, '--yes']);
+    expect(rm.code).toBe(0);
+    expect((await objects()).some((o) => o.name === key)).toBe(false);
+    expect(kimi.files.has(row!.file_id)).toBe(false);
+  });
+
+  it('sends a file over 6 MB to the archive with TUS in 6 MB chunks', async () => {
+    const user = await world.server.addUser('cy@example.com', 'pw-of-cy@example.com');
+    const machine = await loggedIn('cy@example.com');
+    const big = Buffer.alloc(7 * 1024 * 1024 + 3, 'a');
+    for (let i = 0; i < big.length; i += 4096) big.write(`block ${i}\n`, i);
+    await fs.writeFile(path.join(machine.cwd, 'big.txt'), big);
+    const before = world.server.requests.length;
+    const up = await machine.run(['upload', 'big.txt', '--json']);
+    expect(up.code).toBe(0);
+    const [row] = JSON.parse(up.stdout) as Array<{ sha256: string }>;
+    const key = `${user.id}/${row!.sha256}`;
+    expect((await objects()).find((o) => o.name === key)?.size).toBe(big.length);
+    expect((await world.server.readObject('exai-files', key)).equals(big)).toBe(true);
+    // Creation carries the first 6 MB chunk, one PATCH the rest.
+    const tus = world.server.requests.slice(before).filter((r) => r.path.startsWith('/storage/v1/upload/resumable'));
+    expect(tus.map((r) => r.method)).toEqual(['POST', 'PATCH']);
+  });
 });

@@ -22,6 +22,8 @@ import { readJson, send } from './supabase.js';
 export interface StorageRoutes {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, token: string | undefined): Promise<void>;
   tus(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** The stored bytes of an object (test assertions). */
+  read(bucket: string, name: string): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createStorageRoutes(db: Pool, jwt: JwtKit, dir: string): P
   return {
     tus: (req, res) => tus.handle(req, res),
     close: () => tus.close(),
+    read: (bucket, name) => fs.readFile(objectPath(objectsDir, bucket, name)),
     handle: async (req, res, url, token) => {
       const claims = token === undefined ? undefined : await jwt.verify(token);
       if (!claims) return send(res, storageError(403, 'AccessDenied', 'signature verification failed'));

@@ -38,6 +38,8 @@ export interface LoopbackSupabase {
   jwt: JwtKit;
   auth: AuthRoutes;
   requests: SupabaseRequest[];
+  /** The stored bytes of a Storage object. */
+  readObject(bucket: string, name: string): Promise<Buffer>;
   /** Add an account (and its auth.users row when a database is attached). */
   addUser(email: string, password: string): Promise<AuthUser>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startLoopbackSupabase(options: LoopbackSupabaseOptions = {
     jwt,
     auth,
     requests,
+    readObject: (bucket, name) => (storage ? storage.read(bucket, name) : Promise.reject(new Error('no storage'))),
     addUser: async (email, password) => {
       const user = auth.addUser(email, password);
       await (options.authDb ?? options.db)?.query('insert into auth.users (id, email) values ($1, $2)', [user.id, email]);

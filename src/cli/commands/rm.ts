@@ -80,6 +80,7 @@ async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
     config: ctx.config,
     catalog,
     registry: await ctx.providers(),
+    archive: await ctx.archive(),
     clock: ctx.clock,
     userId: ctx.userId,
     signal: ctx.signal,

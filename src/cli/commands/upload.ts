@@ -60,7 +60,7 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
       printRejected(prepared.reports, ctx.output);
       return EXIT.validation;
     }
-    const deps = { ...(await buildDeps(ctx, policy)), hashCache };
+    const deps = { ...(await buildDeps(ctx, policy)), hashCache, archive: opts.archive === false ? undefined : await ctx.archive() };
     const preferred = opts.provider ?? config.provider;
     await checkPurpose(deps.registry, opts.provider, opts.purpose ?? config.purpose);
     announceLocal(deps.registry, preferred, ctx);

@@ -9,6 +9,7 @@ import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
+import { archiveCopy } from './archive-copy.js';
 import { createUploadBody } from './body.js';
 import { failAbandoned, lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
@@ -31,9 +32,10 @@ export async function attemptProvider(
   const stopRenewing = keepLeaseAlive(row.id, deps);
   try {
     const { remote, sha256 } = await uploadWithRetry(file, provider, purpose, deps);
+    const storagePath = await archiveCopy(file, sha256, deps);
     lock.assertHeld();
     // A hash learnt on the way replaces the claim's pending one.
-    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256 } : {});
+    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), { ...(file.sha256 === undefined ? { sha256 } : {}), ...(storagePath ? { storagePath } : {}) });
     if (file.sha256 === undefined) rememberHash(deps.hashCache, file, sha256);
     deps.breaker.recordSuccess(provider.name);
     return { kind: 'uploaded', record };

@@ -1,4 +1,5 @@
 /** The shapes the upload pipeline (DESIGN.md §1, steps 4-10) trades in. */
+import type { Archive } from '../archive.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { Config, ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface UploadEvents {
   onLockWait?(file: ValidatedFile, holder: LockOwner): void;
   onFallback?(file: ValidatedFile, from: ProviderName, error: ExaiError): void;
   onReconciled?(file: ValidatedFile, rowId: string): void;
+  /** The provider took the file but the archive copy failed (the upload still counts). */
+  onArchiveFailed?(file: ValidatedFile, error: ExaiError): void;
 }
 
 /** Everything the pipeline uses from outside: injected, so tests run it in-process. */
@@ -41,6 +44,8 @@ export interface UploadDeps {
   events?: UploadEvents | undefined;
   /** Where hashes learnt during upload are remembered for the next run; optional. */
   hashCache?: HashCache | undefined;
+  /** Shared backend: a copy of each uploaded file is kept here (core/archive.ts). */
+  archive?: Archive | undefined;
 }
 
 /** What the user asked for. */
