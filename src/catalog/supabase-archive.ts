@@ -46,7 +46,7 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
     },
     remove: async (storagePath) => {
       const { error } = await bucket().remove([storagePath]);
-      if (error) throw storageError(error as StorageFailure, storagePath);
+      if (error) throw storageError(error, storagePath);
     },
   };
 
@@ -59,9 +59,9 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
     try {
       const { error } = await bucket().upload(key, streamOf(reader), { contentType, upsert: false, duplex: 'half' });
       if (!error) return 200;
-      const status = storageStatus(error as StorageFailure);
+      const status = storageStatus(error);
       if (status === 409 || status === 415) return status;
-      throw storageError(error as StorageFailure, key);
+      throw storageError(error, key);
     } finally {
       await reader.close();
     }
@@ -70,7 +70,7 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
   async function assertSameSize(key: string, size: number): Promise<void> {
     const [folder, name] = key.split('/');
     const { data, error } = await bucket().list(folder, { search: name, limit: 1 });
-    if (error) throw storageError(error as StorageFailure, key);
+    if (error) throw storageError(error, key);
     const found = data.find((entry) => entry.name === name);
     const stored = Number((found?.metadata as { size?: unknown } | undefined)?.size);
     if (stored !== size) {
