@@ -9,7 +9,7 @@ import type { Archive, ArchiveInput } from '../core/archive.js';
 import { ExaiError } from '../core/errors.js';
 import type { UserAuth } from '../auth/session.js';
 import type { ProjectSettings } from '../auth/client.js';
-import { storageError, storageStatus, type StorageFailure } from './supabase-errors.js';
+import { storageError, storageStatus } from './supabase-errors.js';
 import { tusUpload } from './supabase-tus.js';
 
 /** The bucket the migrations create. */
