@@ -97,25 +97,22 @@ export class SupabaseCatalog implements Catalog {
   }
 
   async list(filter: ListFilter): Promise<FileRecord[]> {
-    // Reads reconcile first, so a crashed upload never shows as uploading (contract.md §5).
-    await this.reconcileExpired(0);
-    let query = this.files();
-    if (filter.provider !== undefined) query = query.eq('provider', filter.provider);
-    if (filter.status !== undefined) query = query.eq('status', filter.status);
-    if (filter.since !== undefined) query = query.gte('created_at', new Date(filter.since).toISOString());
-    let ordered = query.order('created_at', { ascending: false }).order('id', { ascending: false });
-    if (filter.limit !== undefined) ordered = ordered.limit(Math.max(0, Math.floor(filter.limit)));
-    return this.rows(ordered, 'list');
+    // exai_list reconciles expired leases first, so a crashed upload never shows as uploading.
+    const rows = await this.call<FileRowJson[]>(
+      'exai_list',
+      {
+        p_provider: filter.provider ?? null,
+        p_status: filter.status ?? null,
+        p_since: filter.since === undefined ? null : new Date(filter.since).toISOString(),
+        p_limit: filter.limit === undefined ? null : Math.max(0, Math.floor(filter.limit)),
+      },
+      'list',
+    );
+    return (rows ?? []).map(recordFromJson);
   }
 
   async findByRef(_userId: string, ref: string): Promise<FileRecord[]> {
-    const lookups = [this.rows(this.files().eq('provider_file_id', ref).neq('status', 'deleted'), 'lookup')];
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) lookups.push(this.rows(this.files().eq('id', ref).neq('status', 'deleted'), 'lookup'));
-    // A hex prefix only: no wildcard of the user's reaches the LIKE.
-    if (/^[0-9a-f]{6,64}$/i.test(ref)) lookups.push(this.rows(this.files().like('sha256', `${ref.toLowerCase()}*`).neq('status', 'deleted'), 'lookup'));
-    const byId = new Map<string, FileRecord>();
-    for (const rows of await Promise.all(lookups)) for (const row of rows) byId.set(row.id, row);
-    return [...byId.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return ((await this.call<FileRowJson[]>('exai_find_by_ref', { p_ref: ref }, 'lookup')) ?? []).map(recordFromJson);
   }
 
   async markDeleted(id: string, reason: DeletionReason, _now: number): Promise<FileRecord> {
