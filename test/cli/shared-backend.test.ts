@@ -95,6 +95,7 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     await fs.writeFile(path.join(machine.cwd, 'big.txt'), big);
     const before = world.server.requests.length;
     const up = await machine.run(['upload', 'big.txt', '--json']);
+    expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
     const [row] = JSON.parse(up.stdout) as Array<{ sha256: string }>;
     const key = `${user.id}/${row!.sha256}`;
