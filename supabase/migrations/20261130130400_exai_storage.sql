@@ -27,23 +27,35 @@ VALUES ('exai-files', 'exai-files', false, 536870912, ARRAY[
 ON CONFLICT (id) DO UPDATE
   SET public = false, file_size_limit = EXCLUDED.file_size_limit, allowed_mime_types = EXCLUDED.allowed_mime_types;
 
--- The caller's own archive key is '<auth.uid()>/<64 hex>': the documented folder check plus
--- the exact shape, so the bucket cannot be used as general storage.
-CREATE POLICY exai_files_select_own ON storage.objects FOR SELECT TO authenticated
-  USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
-CREATE POLICY exai_files_insert_own ON storage.objects FOR INSERT TO authenticated
-  WITH CHECK (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
--- Upsert (x-upsert) needs select, insert and update; an update may not move an object out.
-CREATE POLICY exai_files_update_own ON storage.objects FOR UPDATE TO authenticated
-  USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$')
-  WITH CHECK (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
-CREATE POLICY exai_files_delete_own ON storage.objects FOR DELETE TO authenticated
-  USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
+-- Creating policies on storage.objects needs its owner's rights, which some hosted projects
+-- no longer give the project's `postgres` role. Then the policies are skipped with a WARNING
+-- (the rest of the catalog still installs) and the bucket stays closed to every user, since
+-- RLS with no policy allows nothing: archive copies fail (exai says so) until an owner
+-- creates the policies below, e.g. by running this file in the Dashboard's SQL editor.
+DO $policies$
+BEGIN
+  -- The caller's own archive key is '<auth.uid()>/<64 hex>': the documented folder check plus
+  -- the exact shape, so the bucket cannot be used as general storage.
+  CREATE POLICY exai_files_select_own ON storage.objects FOR SELECT TO authenticated
+    USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
+  CREATE POLICY exai_files_insert_own ON storage.objects FOR INSERT TO authenticated
+    WITH CHECK (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
+  -- Upsert (x-upsert) needs select, insert and update; an update may not move an object out.
+  CREATE POLICY exai_files_update_own ON storage.objects FOR UPDATE TO authenticated
+    USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$')
+    WITH CHECK (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
+  CREATE POLICY exai_files_delete_own ON storage.objects FOR DELETE TO authenticated
+    USING (bucket_id = 'exai-files' AND (storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$');
 
--- Policies of one command are OR-ed: a careless policy another app adds to storage.objects
--- (say "authenticated may read every object") would open exai-files too. This RESTRICTIVE
--- policy is AND-ed with all of them, so in this bucket nothing but the owner's own keys is
--- ever reachable, whatever else the project allows. (service_role bypasses RLS, for gc.)
-CREATE POLICY exai_files_never_others ON storage.objects AS RESTRICTIVE FOR ALL TO public
-  USING (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'))
-  WITH CHECK (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'));
+  -- Policies of one command are OR-ed: a careless policy another app adds to storage.objects
+  -- (say "authenticated may read every object") would open exai-files too. This RESTRICTIVE
+  -- policy is AND-ed with all of them, so in this bucket nothing but the owner's own keys is
+  -- ever reachable, whatever else the project allows. (service_role bypasses RLS, for gc.)
+  CREATE POLICY exai_files_never_others ON storage.objects AS RESTRICTIVE FOR ALL TO public
+    USING (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'))
+    WITH CHECK (bucket_id IS DISTINCT FROM 'exai-files' OR ((storage.foldername(name))[1] = (SELECT auth.uid()::text) AND name ~ '^[0-9a-f-]{36}/[0-9a-f]{64}$'));
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE WARNING 'exai: could not create the policies on storage.objects (%): the exai-files bucket stays closed to users until they exist', SQLERRM
+    USING HINT = 'run supabase/migrations/20261130130400_exai_storage.sql as the owner of storage.objects (Dashboard SQL editor)';
+END
+$policies$;

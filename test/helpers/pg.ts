@@ -15,6 +15,14 @@ import pg from 'pg';
 export const FIXTURE_SQL = path.resolve('test/fixtures/supabase-platform.sql');
 export const MIGRATIONS_DIR = path.resolve('supabase/migrations');
 
+/**
+ * The fixture's stand-in for a hosted project's `postgres` role (not a superuser): the
+ * migrations are applied as this role, so they are proven to need no more than that.
+ */
+export const MIGRATION_ROLE = 'exai_migrator';
+/** libpq/node-postgres `options` that make a session run as MIGRATION_ROLE. */
+export const AS_MIGRATOR = `-c role=${MIGRATION_ROLE}`;
+
 /** The reachable server, or why there is none. */
 export type PgTarget = { ok: true; config: pg.ClientConfig } | { ok: false; reason: string };
 
@@ -67,10 +75,14 @@ async function probe(): Promise<PgTarget> {
   }
 }
 
-/** The fixture, then every migration in file-name (timestamp) order. */
+/** Every migration, in file-name (timestamp) order. */
+export function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => path.join(MIGRATIONS_DIR, f));
+}
+
+/** The fixture, then every migration. */
 export function schemaFiles(): string[] {
-  const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
-  return [FIXTURE_SQL, ...migrations.map((f) => path.join(MIGRATIONS_DIR, f))];
+  return [FIXTURE_SQL, ...migrationFiles()];
 }
 
 /** Run SQL files on a database, each in one transaction, as `psql -1 -f` would. */
@@ -97,14 +109,15 @@ function templateName(files: string[]): string {
   return `exai_tpl_${hash.digest('hex').slice(0, 16)}`;
 }
 
-async function buildTemplate(admin: pg.Client, config: pg.ClientConfig, files: string[], name: string): Promise<void> {
+async function buildTemplate(admin: pg.Client, config: pg.ClientConfig, name: string): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (exists.rowCount) return;
   // Build under a scratch name and rename when done: a half-built template is never copied.
   const scratch = `${name}_build`;
   await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${scratch}`);
-  await applySqlFiles({ ...config, database: scratch }, files);
+  await applySqlFiles({ ...config, database: scratch }, [FIXTURE_SQL]);
+  await applySqlFiles({ ...config, database: scratch, options: AS_MIGRATOR }, migrationFiles());
   await admin.query(`ALTER DATABASE ${scratch} RENAME TO ${name}`);
   // Templates of older schema versions are dead weight in a long-lived dev cluster.
   const stale = await admin.query<{ datname: string }>(
@@ -114,16 +127,30 @@ async function buildTemplate(admin: pg.Client, config: pg.ClientConfig, files: s
   for (const row of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${row.datname}`).catch(() => undefined);
 }
 
+/**
+ * Run `body` holding the lock that template builds hold: the fixture creates cluster-wide
+ * roles, and two sessions creating the same role at once would collide.
+ */
+export async function withSchemaLock<T>(config: pg.ClientConfig, body: () => Promise<T> | T): Promise<T> {
+  const admin = new pg.Client(config);
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+    return await body();
+  } finally {
+    await admin.end(); // ending the session releases the lock
+  }
+}
+
 /** Create a fresh database with the platform fixture and migrations applied; returns its name. */
 export async function createSchemaDatabase(config: pg.ClientConfig): Promise<string> {
-  const files = schemaFiles();
-  const template = templateName(files);
+  const template = templateName(schemaFiles());
   const name = `exai_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(config);
   await admin.connect();
   try {
     await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
-    await buildTemplate(admin, config, files, template);
+    await buildTemplate(admin, config, template);
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]).catch(() => undefined);
@@ -145,9 +172,11 @@ export async function createEmptyDatabase(config: pg.ClientConfig): Promise<stri
   return name;
 }
 
-/** libpq environment for `psql` reaching `database` on the configured server. */
-export function libpqEnv(config: pg.ClientConfig, database: string): Record<string, string> {
+/** libpq environment for `psql` reaching `database` on the configured server (as `role`). */
+export function libpqEnv(config: pg.ClientConfig, database: string, role?: string): Record<string, string> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PGDATABASE: database };
+  if (role) env['PGOPTIONS'] = `-c role=${role}`;
+  else delete env['PGOPTIONS'];
   if (config.host) env['PGHOST'] = config.host;
   if (config.port) env['PGPORT'] = String(config.port);
   if (config.user) env['PGUSER'] = config.user;
