@@ -105,4 +105,22 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     const tus = world.server.requests.slice(before).filter((r) => r.path.startsWith('/storage/v1/upload/resumable'));
     expect(tus.map((r) => r.method)).toEqual(['POST', 'PATCH']);
   });
+
+  it('one content at two providers shares one archive object ("already exists" of the same size is success); it goes with the last row', async () => {
+    const user = await world.server.addUser('dee@example.com', 'pw-of-dee@example.com');
+    const machine = await loggedIn('dee@example.com');
+    await write(machine, 'twice.txt', 'same bytes, two providers\n');
+    const toKimi = JSON.parse((await machine.run(['upload', 'twice.txt', '--provider', 'kimi', '--json'])).stdout) as Array<{ sha256: string; file_id: string }>;
+    const toLocal = await machine.run(['upload', 'twice.txt', '--provider', 'local', '--json']);
+    expect(toLocal.code).toBe(0);
+    expect(toLocal.stderr).toBe('');
+    const key = `${user.id}/${toKimi[0]!.sha256}`;
+    const paths = await world.admin.query<{ storage_path: string }>("select storage_path from public.files where user_id = $1 and status = 'active'", [user.id]);
+    expect(paths.rows.map((r) => r.storage_path)).toEqual([key, key]);
+    expect((await machine.run(['rm', toKimi[0]!.file_id, '--yes'])).code).toBe(0);
+    expect((await objects()).some((o) => o.name === key)).toBe(true);
+    const [local] = JSON.parse(toLocal.stdout) as Array<{ file_id: string }>;
+    expect((await machine.run(['rm', local!.file_id, '--yes'])).code).toBe(0);
+    expect((await objects()).some((o) => o.name === key)).toBe(false);
+  });
 });
