@@ -61,18 +61,37 @@ describe.skipIf(skip !== undefined)(`shared backend security${skip ? ` (skipped:
     expect(quota).toMatchObject({ used_bytes: 0, limit_bytes: 10 });
   });
 
-  it("no archive object lands under another user's folder, whatever user id the client claims", async () => {
-    const victim = await world.server.addUser('v1@example.com', 'pw');
-    const attacker = await world.server.addUser('x1@example.com', 'pw');
+  it.each([
+    ['a standard upload', 4],
+    ['a TUS upload', 7 * 1024 * 1024],
+  ])("no archive object lands under another user's folder, whatever user id the client claims (%s)", async (_kind, size) => {
+    const victim = await world.server.addUser(`v-${size}@example.com`, 'pw');
+    const attacker = await world.server.addUser(`x-${size}@example.com`, 'pw');
     const token = await world.server.auth.accessTokenFor(attacker);
     const forged: UserAuth = { client: createTokenClient(world.server, token), userId: victim.id, email: undefined, source: 'env', accessToken: () => Promise.resolve(token) };
     const archive = createSupabaseArchive(forged, world.server);
-    const body = { size: 4, filename: 'x.txt', mimeType: 'text/plain', open: () => Promise.resolve(Object.assign((async function* () { yield Buffer.from('evil'); })(), { close: () => Promise.resolve() })) };
+    const bytes = Buffer.alloc(size, 'e');
+    const body = { size, filename: 'x.txt', mimeType: 'text/plain', open: () => Promise.resolve(Object.assign((async function* () { yield bytes; })(), { close: () => Promise.resolve() })) };
     const error = await archive.put({ sha256: SHA, body }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExaiError);
     expect((error as ExaiError).name).toBe('AUTH_REFUSED');
     const rows = await world.admin.query("select 1 from storage.objects where name like $1 || '/%'", [victim.id]);
     expect(rows.rowCount).toBe(0);
+  });
+
+  it('a claim held by another machine makes an upload wait, then give up with exit 7 (no second provider upload)', async () => {
+    const m = await machineOf('w1@example.com');
+    const id = JSON.parse((await m.run(['whoami', '--json'])).stdout).id as string;
+    await fs.writeFile(path.join(m.cwd, 'held.txt'), 'held elsewhere\n');
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update('held elsewhere\n').digest('hex');
+    const user = world.server.auth.users.get(id)!;
+    const other = new SupabaseCatalog(createTokenClient(world.server, await world.server.auth.accessTokenFor(user)));
+    const held = await other.claim({ userId: id, provider: 'local', purpose: 'file-extract', sha256, sizeBytes: 15, mimeType: 'text/plain', originalName: 'held.txt', leaseMs: 60_000, quotaBytes: 0, now: 0 });
+    expect(held.kind).toBe('claimed');
+    const up = await m.run(['upload', 'held.txt', '--provider', 'local'], { env: { EXAI_LOCK_TIMEOUT: '1' } });
+    expect(up.code).toBe(7);
+    expect(up.stdout + up.stderr).toMatch(/still in progress/);
   });
 
   it('the anon key and forged tokens get nothing from the rpc functions', async () => {
