@@ -3,7 +3,7 @@
  * server, each request run as the signed-in user on a real PostgreSQL with the migrations.
  * Skipped, saying why, when no PostgreSQL is reachable (required in CI).
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenClient } from '../../../src/auth/client.js';
 import { SupabaseCatalog } from '../../../src/catalog/supabase.js';
 import { pgSkipReason, startSupabaseWorld, type SupabaseWorld } from '../../helpers/supabase-world.js';
@@ -41,6 +41,26 @@ if (skip === undefined) {
       },
       close: () => Promise.resolve(),
     };
+  });
+  describe('supabase catalog: fencing and adoption (contract.md §1-3)', () => {
+    it('a run whose claim was taken over cannot complete or fail the new claim (LOCK_LOST, exit 7)', async () => {
+      const w = world!;
+      const user = await w.server.addUser(`fence-${Math.random()}@example.com`, 'pw');
+      const token = await w.server.auth.accessTokenFor(user);
+      const stale = new SupabaseCatalog(createTokenClient(w.server, token));
+      const fresh = new SupabaseCatalog(createTokenClient(w.server, token));
+      const input = { userId: user.id, provider: 'local' as const, purpose: 'file-extract', sha256: 'd'.repeat(64), sizeBytes: 10, mimeType: 'text/plain', originalName: 'a.txt', leaseMs: 60_000, quotaBytes: 0, now: 0 };
+      const first = await stale.claim(input);
+      await w.admin.query(`update public.files set lease_expires_at = now() - interval '1 second' where user_id = $1`, [user.id]);
+      const second = await fresh.claim(input);
+      if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('expected two claims');
+      expect(second).toMatchObject({ abandoned: { id: first.record.id, status: 'failed' } });
+      const lost = (await stale.complete(first.record.id, 'file-late', 0).catch((e: unknown) => e)) as { name: string; exitCode: number };
+      expect(lost).toMatchObject({ name: 'LOCK_LOST', exitCode: 7 });
+      const stolen = (await stale.complete(second.record.id, 'file-x', 0, { lockGeneration: (first.record as { lockGeneration?: number }).lockGeneration ?? -1 }).catch((e: unknown) => e)) as { name: string };
+      expect(stolen.name).toBe('LOCK_LOST');
+      expect((await fresh.complete(second.record.id, 'file-ok', 0)).status).toBe('active');
+    });
   });
 } else {
   describe.skip(`catalog contract: supabase (skipped: ${skip})`, () => it('needs PostgreSQL', () => undefined));
