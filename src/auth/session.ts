@@ -34,8 +34,7 @@ export const LOGIN_HINT = 'run `exai login` (or set EXAI_ACCESS_TOKEN to a user 
 export async function openUserAuth(settings: AuthSettings): Promise<UserAuth> {
   refuseElevatedKey(settings.anonKey, 'SUPABASE_ANON_KEY');
   if (settings.accessToken !== undefined) return openTokenAuth(settings, settings.accessToken);
-  const client = createSessionClient(settings, sessionStorageOf(settings));
-  const session = await currentSession(client);
+  const { client, session } = await refreshedSession(settings);
   return {
     client,
     userId: session.user.id,
@@ -68,6 +67,23 @@ export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir'>): Sess
 }
 
 type Session = NonNullable<Awaited<ReturnType<SupabaseClient['auth']['getSession']>>['data']['session']>;
+
+/**
+ * The session, refreshed if it is about to expire, one process at a time: a refresh token is
+ * single-use, and a process that lost a refresh race would be told the session is gone (and
+ * auth-js would delete it). The winner writes the new session; the next one reads it.
+ */
+async function refreshedSession(settings: AuthSettings): Promise<{ client: SupabaseClient; session: Session }> {
+  const { acquireLock } = await import('../core/lock/index.js');
+  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: 30_000, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
+  try {
+    // Built under the lock: auth-js keeps the session it loads first, which must be the winner's.
+    const client = createSessionClient(settings, sessionStorageOf(settings));
+    return { client, session: await currentSession(client) };
+  } finally {
+    await lock.release();
+  }
+}
 
 /** The stored session, refreshed when it is about to expire; AUTH_REQUIRED when there is none. */
 export async function currentSession(client: SupabaseClient): Promise<Session> {

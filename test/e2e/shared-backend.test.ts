@@ -62,4 +62,20 @@ describe.skipIf(skip !== undefined)(`exai with SUPABASE_URL, as a process${skip 
     expect(after.code).toBe(4);
     expect(after.stderr).toContain('exai login');
   });
+
+  it('processes refreshing one session at the same time all keep it (refresh tokens are single-use)', async () => {
+    await world.server.addUser('race@example.com', 'race-password');
+    world.server.auth.tokenTtlSeconds = 30; // inside the 90 s refresh margin: the next use refreshes
+    try {
+      expect((await exai(['login', '--email', 'race@example.com', '--password-stdin'], 'race-password')).code).toBe(0);
+      world.server.auth.tokenTtlSeconds = 3600;
+      const results = await Promise.all([1, 2, 3, 4].map(() => exai(['whoami'])));
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+      expect((await exai(['whoami'])).code).toBe(0);
+      const refreshes = world.server.requests.filter((r) => r.path.startsWith('/auth/v1/token?grant_type=refresh_token'));
+      expect(refreshes.map((r) => r.status)).toEqual(refreshes.map(() => 200));
+    } finally {
+      world.server.auth.tokenTtlSeconds = 3600;
+    }
+  });
 });
