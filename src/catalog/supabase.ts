@@ -5,6 +5,7 @@
  * not sent: the server takes the user from the verified token, never from the client.
  */
 import type { SupabaseClient } from '../auth/client.js';
+import { redactSecrets } from '../core/redact.js';
 import { recordFromJson, type FileRowJson } from './supabase-rows.js';
 import { restError, type RestFailure } from './supabase-errors.js';
 import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
@@ -88,7 +89,8 @@ export class SupabaseCatalog implements Catalog {
   }
 
   async fail(id: string, error: string, _now: number, lockGeneration?: number): Promise<void> {
-    await this.call('exai_fail', { p_id: id, p_error: error, p_lock_generation: this.generationOf(id, lockGeneration) }, 'fail');
+    // The row is shared with operators: no token-shaped text leaves this machine in it.
+    await this.call('exai_fail', { p_id: id, p_error: redactSecrets(error), p_lock_generation: this.generationOf(id, lockGeneration) }, 'fail');
     this.generations.delete(id);
   }
 
