@@ -43,6 +43,17 @@ if (skip === undefined) {
     };
   });
   describe('supabase catalog: fencing and adoption (contract.md §1-3)', () => {
+    it('an error text is stored without the tokens it quoted', async () => {
+      const w = world!;
+      const user = await w.server.addUser(`redact-${Math.random()}@example.com`, 'pw');
+      const catalog = new SupabaseCatalog(createTokenClient(w.server, await w.server.auth.accessTokenFor(user)));
+      const claim = await catalog.claim({ userId: user.id, provider: 'kimi', purpose: 'file-extract', sha256: 'e'.repeat(64), sizeBytes: 1, mimeType: 'text/plain', originalName: 'a.txt', leaseMs: 60_000, quotaBytes: 0, now: 0 });
+      await catalog.fail(claim.record.id, 'provider said 401 for Authorization: Bearer sk-abcdefghijklmnop0123 and key sb_secret_abcdefghijklmnop', 0);
+      const [row] = await catalog.findByRef(user.id, claim.record.id);
+      expect(row?.error).toContain('provider said 401');
+      expect(row?.error).not.toMatch(/sk-abcdefghijklmnop0123|sb_secret_abcdefghijklmnop/);
+    });
+
     it('a run whose claim was taken over cannot complete or fail the new claim (LOCK_LOST, exit 7)', async () => {
       const w = world!;
       const user = await w.server.addUser(`fence-${Math.random()}@example.com`, 'pw');
