@@ -35,9 +35,10 @@ export async function runLogin(opts: LoginOptions, ctx: Context): Promise<number
   const { loginWithPassword, loginWithToken } = await import('../../auth/login.js');
   const settings = { ...authSettingsFrom(ctx.config), accessToken: undefined };
   if (opts.passwordStdin && opts.tokenStdin) throw new ExaiError('USAGE', '--password-stdin and --token-stdin cannot be used together');
-  const user = opts.tokenStdin
-    ? await loginWithToken(settings, await readSecretFromStdin(ctx, 'token'))
-    : await loginWithPassword(settings, await askEmail(opts, ctx), await askPassword(opts, ctx));
+  const credentials = opts.tokenStdin ? undefined : await askCredentials(opts, ctx);
+  const user = credentials
+    ? await loginWithPassword(settings, credentials.email, credentials.password)
+    : await loginWithToken(settings, await readSecretFromStdin(ctx, 'token'));
   if (ctx.output.json) {
     ctx.output.jsonDocument({ id: user.id, email: user.email ?? null, expires_at: user.expiresAt ? new Date(user.expiresAt).toISOString() : null });
   } else {
@@ -46,18 +47,22 @@ export async function runLogin(opts: LoginOptions, ctx: Context): Promise<number
   return EXIT.ok;
 }
 
-async function askEmail(opts: LoginOptions, ctx: Context): Promise<string> {
-  if (opts.email !== undefined && opts.email.trim() !== '') return opts.email.trim();
-  if (!onTerminal(ctx)) throw new ExaiError('USAGE', 'no terminal to ask for the email on', { hint: 'pass --email <email> with --password-stdin' });
-  const { askLine } = await import('../prompt.js');
-  return askLine(ctx.output, 'Email: ');
-}
-
-async function askPassword(opts: LoginOptions, ctx: Context): Promise<string> {
-  if (opts.passwordStdin) return readSecretFromStdin(ctx, 'password');
-  if (!onTerminal(ctx)) throw new ExaiError('USAGE', 'no terminal to ask for the password on', { hint: 'pipe it in with --password-stdin' });
-  const { askLine } = await import('../prompt.js');
-  return askLine(ctx.output, 'Password: ', true);
+/** Email and password: from flags and stdin, or asked on the terminal with one prompter for both. */
+async function askCredentials(opts: LoginOptions, ctx: Context): Promise<{ email: string; password: string }> {
+  const given = opts.email?.trim() ?? '';
+  if (opts.passwordStdin) {
+    if (given === '') throw new ExaiError('USAGE', '--password-stdin needs --email <email>');
+    return { email: given, password: await readSecretFromStdin(ctx, 'password') };
+  }
+  if (!onTerminal(ctx)) throw new ExaiError('USAGE', 'no terminal to ask for the email and password on', { hint: 'pass --email <email> and pipe the password in with --password-stdin' });
+  const { openPrompter } = await import('../prompt.js');
+  const prompter = await openPrompter(ctx.output);
+  try {
+    const email = given !== '' ? given : await prompter.ask('Email: ');
+    return { email, password: await prompter.ask('Password: ', true) };
+  } finally {
+    prompter.close();
+  }
 }
 
 /** Standard input minus one trailing newline (what `echo` adds); empty is a usage error. */
