@@ -20,13 +20,13 @@ export interface ValidatedFile {
 
 /** Things that happen during an upload, for progress lines and notices. */
 export interface UploadEvents {
+  /** The provider took the file but the archive copy failed (the upload still counts). */
+  onArchiveFailed?(file: ValidatedFile, error: ExaiError): void;
   onProgress?(file: ValidatedFile, sentBytes: number): void;
   onRetry?(file: ValidatedFile, provider: ProviderName, info: RetryInfo): void;
   onLockWait?(file: ValidatedFile, holder: LockOwner): void;
   onFallback?(file: ValidatedFile, from: ProviderName, error: ExaiError): void;
   onReconciled?(file: ValidatedFile, rowId: string): void;
-  /** The provider took the file but the archive copy failed (the upload still counts). */
-  onArchiveFailed?(file: ValidatedFile, error: ExaiError): void;
 }
 
 /** Everything the pipeline uses from outside: injected, so tests run it in-process. */
