@@ -9,11 +9,11 @@ import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker, withRetry } from '../resilience.js';
 import type { Provider, RemoteFile } from '../../providers/types.js';
-import { archiveCopy } from './archive-copy.js';
 import { createUploadBody } from './body.js';
 import { failAbandoned, lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
+import { archiveCopy } from './archive-copy.js';
 
 /** How a provider attempt ended. */
 export type AttemptResult = { kind: 'uploaded' | 'deduplicated'; record: FileRecord };
