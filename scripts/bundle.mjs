@@ -5,8 +5,8 @@
  * - launch.cjs: what bin/exai.js requires (src/launch): loads the others with their caches.
  * - main.cjs: the CLI with everything it always or often needs.
  * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
- *   form-data, loaded when a request goes to a provider) and conf-vendor.cjs (conf and its
- *   ajv, ~290 KB, for `config set`). A dedup hit or a `validate` neither reads them nor
+ *   form-data, loaded when a request goes to a provider), metrics-vendor.cjs (prom-client, when metrics are
+ *   exported) and tty-vendor.cjs (ora, for a spinner on a terminal). A dedup hit or a `validate` neither reads them nor
  *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
  *   in two bundles would be two copies (two ExaiError classes).
  *
@@ -37,7 +37,10 @@ const VENDORS = {
     'undici/lib/api/api-request.js': 'request',
     'form-data': 'FormData',
   },
-  'conf-vendor.cjs': { conf: 'Conf' },
+  // Only when metrics are exported (a sink is configured, or `exai metrics`): never on the hot path.
+  'metrics-vendor.cjs': { 'prom-client': 'promClient' },
+  // Only on a TTY, for gc's planning spinner.
+  'tty-vendor.cjs': { ora: 'ora' },
 };
 const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
 
@@ -79,6 +82,35 @@ const formDataUnusedDeps = {
     }));
   },
 };
+
+/**
+ * `exai mcp` runs from mcp.cjs, a bundle of its own with the MCP SDK (and zod, ajv): no other
+ * command loads or caches them. In main.cjs the import of mcp/entry.js becomes a require of
+ * that sibling. mcp.cjs carries its own copy of exai's core; only plain data and functions
+ * cross between the two, and isExaiError() knows an ExaiError from either copy.
+ */
+const MCP_ENTRY = /[\\/]mcp[\\/]entry\.js$/;
+const mcpAsSibling = {
+  name: 'mcp-as-sibling',
+  setup(b) {
+    b.onResolve({ filter: /mcp\/entry\.js$/ }, (args) =>
+      MCP_ENTRY.test(path.resolve(args.resolveDir, args.path)) ? { path: args.path, namespace: 'exai-mcp' } : undefined,
+    );
+    b.onResolve({ filter: /.*/, namespace: 'exai-mcp' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'exai-mcp' }, () => ({ loader: 'js', contents: `module.exports = require('./mcp.cjs');` }));
+  },
+};
+
+async function bundleMcp() {
+  await build({
+    ...COMMON,
+    entryPoints: [path.join(ROOT, 'dist', 'mcp', 'entry.js')],
+    outfile: path.join(OUT, 'mcp.cjs'),
+    external: ['*.node'],
+    define: { 'import.meta.url': '__exaiBundleUrl' },
+    banner: { js: "var __exaiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+}
 
 /** In main.cjs, a vendored module becomes a property of its vendor bundle's exports. */
 const fromVendorBundles = {
@@ -150,7 +182,7 @@ async function bundleCli() {
     // as it was when the bundle was an ES module in the same folder.
     define: { 'import.meta.url': '__exaiBundleUrl' },
     banner: { js: "var __exaiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [fromVendorBundles, lazyBuiltins],
+    plugins: [fromVendorBundles, lazyBuiltins, mcpAsSibling],
   });
 }
 
@@ -176,6 +208,6 @@ function trainCodeCaches() {
 }
 
 await rm(OUT, { recursive: true, force: true });
-await Promise.all([bundleLaunch(), bundleCli(), ...Object.entries(VENDORS).map(([bundle, ids]) => bundleVendor(bundle, ids))]);
-for (const name of ['main.cjs', ...Object.keys(VENDORS)]) await sealBundle(name);
+await Promise.all([bundleLaunch(), bundleCli(), bundleMcp(), ...Object.entries(VENDORS).map(([bundle, ids]) => bundleVendor(bundle, ids))]);
+for (const name of ['main.cjs', 'mcp.cjs', ...Object.keys(VENDORS)]) await sealBundle(name);
 trainCodeCaches();

@@ -5,7 +5,7 @@
  * One process, set up as bin/exai.js sets it up (the same V8 flags: a cache made under other
  * flags is rejected), runs the commands people run most against throwaway state: validate,
  * an upload to the local provider and its dedup hit, an upload to a fake Kimi on loopback
- * (so http-vendor.cjs gets a cache), ls, quota, rm and config set (conf-vendor.cjs). Then
+ * (so http-vendor.cjs gets a cache), ls, quota, rm and config set. Then
  * each loaded bundle's cache is written: it holds the bytecode of every function those runs
  * compiled. A command that fails here writes no cache at all, and the build says so.
  */
@@ -13,7 +13,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startFakeKimi } from '../bench/servers/fake-kimi.mjs';
 
@@ -43,11 +43,48 @@ try {
   await exai(['quota', '--json'], local);
   await exai(['rm', 'report.pdf', '--yes'], local);
   await exai(['config', 'set', 'concurrency', '3'], local);
+  await mcpSession(local);
   const written = launch.writeCodeCaches(loader);
   process.stdout.write(`code caches: ${written.map((f) => path.relative(ROOT, f)).join(', ')}\n`);
 } finally {
   await kimi.close();
   await rm(dir, { recursive: true, force: true });
+}
+
+/** One `exai mcp` session in-process (mcp.cjs): initialize, list tools, upload, validate, list. */
+async function mcpSession(env) {
+  const { runMcp } = loader.require('mcp.cjs');
+  const stdin = new PassThrough();
+  let replies = '';
+  const stdout = new Writable({ write: (chunk, _enc, done) => { replies += chunk; done(); } });
+  const messages = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'train', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'upload_files', arguments: { paths: ['notes.md'] } } },
+    { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'validate_files', arguments: { paths: ['.'] } } },
+    { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'list_files', arguments: {} } },
+  ];
+  const { loadConfig } = await import(path.join(ROOT, 'dist', 'core', 'config', 'load.js'));
+  const cwd = path.join(dir, 'work');
+  const served = runMcp({
+    reloadConfig: () => loadConfig({ env, cwd, home: dir }),
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    cwd,
+    userId: 'train',
+    signal: new AbortController().signal,
+    allowRemove: false,
+    redact: (text) => text,
+    log: () => undefined,
+    version: 'train',
+    stdin,
+    stdout,
+  });
+  for (const message of messages) stdin.write(`${JSON.stringify(message)}\n`);
+  for (let i = 0; i < 400 && !replies.includes('"id":5'); i++) await new Promise((r) => setTimeout(r, 10));
+  stdin.end();
+  await served;
+  if (!replies.includes('"id":5') || replies.includes('"isError":true')) throw new Error(`exai mcp failed while training the code cache: ${replies.slice(0, 500)}`);
 }
 
 function envFor(root, extra) {

@@ -49,6 +49,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     sql: `CREATE INDEX files_user_size ON files (user_id, size_bytes) WHERE status IN ('uploading', 'active');`,
   },
+  {
+    // Fencing token of a claim (the content lock's generation): writes that depend on the
+    // claim are compare-and-set on (id, lock_generation).
+    version: 3,
+    sql: `ALTER TABLE files ADD COLUMN lock_generation INTEGER;`,
+  },
 ];
 
 /** The schema version this build of exai writes. */

@@ -28,12 +28,27 @@ export function selectLiveByKey(db: Database.Database, key: DedupKey): FileRecor
   return row ? toRecord(row) : undefined;
 }
 
-/** Bytes held by a user's uploading + active rows. */
-export function selectUsedBytes(db: Database.Database, userId: string): number {
+/** SQL for "this row holds quota at @now": active, or uploading with a live lease. */
+export const HOLDS_QUOTA = `(status = 'active' OR (status = 'uploading' AND lease_expires_at > @now))`;
+
+/** Bytes held by a user's active + live uploading rows (an expired lease holds nothing). */
+export function selectUsedBytes(db: Database.Database, userId: string, now: number): number {
   const row = db
-    .prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS used FROM files WHERE user_id = ? AND status IN ('uploading', 'active')`)
-    .get(userId) as { used: number };
+    .prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS used FROM files WHERE user_id = @user_id AND ${HOLDS_QUOTA}`)
+    .get({ user_id: userId, now }) as { used: number };
   return row.used;
+}
+
+/** Error texts of claims whose upload may have reached the provider unseen (adoption). */
+const ABANDONED_WHERE = `status = 'failed' AND provider_file_id IS NULL AND (error LIKE 'lease expired%' OR error LIKE 'abandoned%')`;
+const ADOPTION_WINDOW_MS = 24 * 3600 * 1000;
+
+/** The latest abandoned claim on the key within a day (Catalog.claim's `abandoned`). */
+function selectAbandoned(db: Database.Database, input: ClaimInput): FileRecord | undefined {
+  const row = db
+    .prepare(`SELECT * FROM files WHERE ${KEY_WHERE} AND ${ABANDONED_WHERE} AND created_at >= @since ORDER BY created_at DESC, rowid DESC LIMIT 1`)
+    .get({ ...keyParams(input), since: input.now - ADOPTION_WINDOW_MS }) as FileRow | undefined;
+  return row ? toRecord(row) : undefined;
 }
 
 function quotaError(used: number, limit: number, needed: number): ExaiError {
@@ -57,9 +72,9 @@ function insertClaim(db: Database.Database, input: ClaimInput): FileRecord {
   const row = db
     .prepare(
       `INSERT INTO files (id, user_id, provider, purpose, sha256, size_bytes, mime_type, original_name,
-         status, lease_expires_at, created_at, updated_at)
+         status, lease_expires_at, created_at, updated_at, lock_generation)
        VALUES (@id, @user_id, @provider, @purpose, @sha256, @size_bytes, @mime_type, @original_name,
-         'uploading', @lease, @now, @now)
+         'uploading', @lease, @now, @now, @generation)
        RETURNING *`,
     )
     .get({
@@ -70,6 +85,7 @@ function insertClaim(db: Database.Database, input: ClaimInput): FileRecord {
       original_name: input.originalName,
       lease: input.now + input.leaseMs,
       now: input.now,
+      generation: input.lockGeneration ?? null,
     }) as FileRow;
   return toRecord(row);
 }
@@ -106,12 +122,14 @@ function claimBody(db: Database.Database, input: ClaimInput): ClaimResult {
   if (conflict) return conflict;
   if (live && live.leaseExpiresAt !== null && live.leaseExpiresAt > input.now) return { kind: 'busy', record: live };
   if (live) expireClaim(db, live.id, input.now);
-  const used = selectUsedBytes(db, input.userId);
+  const used = selectUsedBytes(db, input.userId, input.now);
   // A non-finite quota means "unlimited"; never bind Infinity into SQL.
   if (Number.isFinite(input.quotaBytes) && used + input.sizeBytes > input.quotaBytes) {
     throw quotaError(used, input.quotaBytes, input.sizeBytes);
   }
-  return { kind: 'claimed', record: insertClaim(db, input) };
+  const abandoned = isPendingSha256(input.sha256) ? undefined : selectAbandoned(db, input);
+  const record = insertClaim(db, input);
+  return abandoned ? { kind: 'claimed', record, abandoned } : { kind: 'claimed', record };
 }
 
 /** Run the whole claim in one IMMEDIATE transaction (write lock taken up front, no upgrade deadlock). */
@@ -134,6 +152,8 @@ export interface Completion {
   now: number;
   storagePath?: string | null | undefined;
   sha256?: string | undefined;
+  /** Compare-and-set: only a row still claimed with this token completes. */
+  lockGeneration?: number | undefined;
 }
 
 /** uploading → active; undefined when the row is no longer uploading. */
@@ -142,9 +162,12 @@ export function completeClaim(db: Database.Database, c: Completion): FileRow | u
     return db
       .prepare(
         `UPDATE files SET status = 'active', provider_file_id = ?, storage_path = ?, sha256 = COALESCE(?, sha256),
-           lease_expires_at = NULL, error = NULL, updated_at = ? WHERE id = ? AND status = 'uploading' RETURNING *`,
+           lease_expires_at = NULL, error = NULL, updated_at = ? WHERE id = ? AND status = 'uploading'
+           AND (? IS NULL OR lock_generation = ?) RETURNING *`,
       )
-      .get(c.providerFileId, c.storagePath ?? null, c.sha256?.toLowerCase() ?? null, c.now, c.id) as FileRow | undefined;
+      .get(c.providerFileId, c.storagePath ?? null, c.sha256?.toLowerCase() ?? null, c.now, c.id, c.lockGeneration ?? null, c.lockGeneration ?? null) as
+      | FileRow
+      | undefined;
   } catch (err) {
     // Only a pending hash can collide: the same content finished under another claim first.
     if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;

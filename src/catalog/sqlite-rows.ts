@@ -21,6 +21,7 @@ export interface FileRow {
   deleted_at: number | null;
   deletion_reason: string | null;
   error: string | null;
+  lock_generation: number | null;
 }
 
 /** Convert a row to the record every caller sees. CHECK constraints guarantee the unions. */
@@ -43,6 +44,7 @@ export function toRecord(row: FileRow): FileRecord {
     deletedAt: row.deleted_at,
     deletionReason: row.deletion_reason as DeletionReason | null,
     error: row.error,
+    lockGeneration: row.lock_generation ?? null,
   };
 }
 

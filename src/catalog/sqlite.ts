@@ -5,12 +5,15 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import { openDatabase } from './sqlite-open.js';
-import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
+import { claimInTransaction, completeClaim, HOLDS_QUOTA, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
+import { lockLost, readListWhere, withExpiredAsFailed } from './sqlite-fence.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
-import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
+import { SUMMARY_COLUMNS, summaryReader, type SummaryRow } from './sqlite-summary.js';
+import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, RowSummary, Usage } from './types.js';
 
 /** Where and how to open the embedded catalog. */
 export interface SqliteCatalogOptions {
@@ -18,6 +21,8 @@ export interface SqliteCatalogOptions {
   dir: string;
   /** Open for reading only (ls, quota); the schema is still created/migrated first if needed. */
   readonly?: boolean;
+  /** Epoch ms for reads that judge leases (list, usage); Date.now by default. */
+  now?: () => number;
 }
 
 /** The catalog file name inside `dir`. */
@@ -28,25 +33,10 @@ export async function openSqliteCatalog(options: SqliteCatalogOptions): Promise<
   const file = path.join(options.dir, CATALOG_FILE);
   try {
     const db = await openDatabase(options.dir, file, options.readonly ?? false);
-    return new SqliteCatalog(db, file);
+    return new SqliteCatalog(db, file, options.now ?? Date.now);
   } catch (err) {
     throw wrapSqliteError(err, file, 'open');
   }
-}
-
-function buildListWhere(filter: ListFilter): { where: string; params: Record<string, string | number> } {
-  const clauses: string[] = [];
-  const params: Record<string, string | number> = {};
-  const add = (clause: string, name: string, value: string | number | undefined): void => {
-    if (value === undefined) return;
-    clauses.push(clause);
-    params[name] = value;
-  };
-  add('user_id = @user_id', 'user_id', filter.userId);
-  add('provider = @provider', 'provider', filter.provider);
-  add('status = @status', 'status', filter.status);
-  add('created_at >= @since', 'since', filter.since);
-  return { where: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 /** Catalog over one better-sqlite3 connection. */
@@ -54,6 +44,7 @@ class SqliteCatalog implements Catalog {
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
+    private readonly now: () => number,
   ) {}
 
   private run<T>(action: string, body: () => T): Promise<T> {
@@ -81,23 +72,24 @@ class SqliteCatalog implements Catalog {
     return this.run('claim', () => claimInTransaction(this.db, input));
   }
 
-  renewLease(id: string, leaseMs: number, now: number): Promise<void> {
+  renewLease(id: string, leaseMs: number, now: number, lockGeneration?: number): Promise<void> {
     return this.run('lease renewal', () => {
-      const sql = `UPDATE files SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'uploading'`;
-      if (this.db.prepare(sql).run(now + leaseMs, now, id).changes === 0) {
-        const current = this.byId(id);
-        throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
-          hint: 'its lease expired before it was renewed; retry the upload',
-        });
-      }
+      const sql = `UPDATE files SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'uploading' AND (? IS NULL OR lock_generation = ?)`;
+      if (this.db.prepare(sql).run(now + leaseMs, now, id, lockGeneration ?? null, lockGeneration ?? null).changes > 0) return;
+      const current = this.byId(id);
+      if (lockGeneration !== undefined) throw lockLost(current, 'renew the lease of');
+      throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
+        hint: 'its lease expired before it was renewed; retry the upload',
+      });
     });
   }
 
-  complete(id: string, providerFileId: string, now: number, extra: { storagePath?: string | null; sha256?: string } = {}): Promise<FileRecord> {
+  complete(id: string, providerFileId: string, now: number, extra: { storagePath?: string | null; sha256?: string; lockGeneration?: number } = {}): Promise<FileRecord> {
     return this.run('complete', () => {
       const row = completeClaim(this.db, { id, providerFileId, now, ...extra });
       if (row) return toRecord(row);
       const current = this.byId(id);
+      if (extra.lockGeneration !== undefined) throw lockLost(current, 'complete', providerFileId);
       throw new ExaiError('CATALOG_ERROR', `claim ${id} is no longer uploading (status ${current.status})`, {
         hint: `its lease expired during the upload; provider file ${providerFileId} is now an orphan that \`exai gc\` removes`,
         details: { provider_file_id: providerFileId },
@@ -114,11 +106,14 @@ class SqliteCatalog implements Catalog {
     });
   }
 
-  fail(id: string, error: string, now: number): Promise<void> {
+  fail(id: string, error: string, now: number, lockGeneration?: number): Promise<void> {
     return this.run('fail', () => {
-      const sql = `UPDATE files SET status = 'failed', error = ?, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND status = 'uploading'`;
-      // Failing an already failed/active row is a no-op: fail() runs on error paths.
-      if (this.db.prepare(sql).run(error, now, id).changes === 0) this.byId(id);
+      const sql = `UPDATE files SET status = 'failed', error = ?, lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND status = 'uploading' AND (? IS NULL OR lock_generation = ?)`;
+      if (this.db.prepare(sql).run(error, now, id, lockGeneration ?? null, lockGeneration ?? null).changes > 0) return;
+      const current = this.byId(id);
+      // Without a token, failing an already failed/active row is a no-op: fail() runs on error paths.
+      if (lockGeneration !== undefined) throw lockLost(current, 'fail');
     });
   }
 
@@ -136,13 +131,16 @@ class SqliteCatalog implements Catalog {
 
   list(filter: ListFilter): Promise<FileRecord[]> {
     return this.run('list', () => {
-      const { where, params } = buildListWhere(filter);
+      // An expired claim is shown failed (and counted so) even before anything reconciles it:
+      // ls and quota open the catalog read-only.
+      const now = this.now();
+      const { where, params } = readListWhere(filter, now);
       let sql = `SELECT * FROM files${where} ORDER BY created_at DESC, rowid DESC`;
       if (filter.limit !== undefined) {
         sql += ' LIMIT @limit';
         params.limit = Math.max(0, Math.floor(filter.limit));
       }
-      return (this.db.prepare(sql).all(params) as FileRow[]).map(toRecord);
+      return (this.db.prepare(sql).all(params) as FileRow[]).map((row) => toRecord(withExpiredAsFailed(row, now, LEASE_EXPIRED_ERROR)));
     });
   }
 
@@ -175,13 +173,34 @@ class SqliteCatalog implements Catalog {
 
   usage(userId: string): Promise<Usage> {
     return this.run('usage', () => {
+      const now = this.now();
       const counts = this.db
         .prepare(
           `SELECT COALESCE(SUM(status = 'active'), 0) AS active, COALESCE(SUM(status = 'uploading'), 0) AS uploading
-           FROM files WHERE user_id = ? AND status IN ('uploading', 'active')`,
+           FROM files WHERE user_id = @user_id AND ${HOLDS_QUOTA}`,
         )
-        .get(userId) as { active: number; uploading: number };
-      return { usedBytes: selectUsedBytes(this.db, userId), activeFiles: counts.active, uploadingFiles: counts.uploading };
+        .get({ user_id: userId, now }) as { active: number; uploading: number };
+      return { usedBytes: selectUsedBytes(this.db, userId, now), activeFiles: counts.active, uploadingFiles: counts.uploading };
+    });
+  }
+
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]> {
+    return this.run('list', () => {
+      const { where, params } = readListWhere({ ...filter, userId: undefined, limit: undefined }, this.now());
+      // Only the columns gc plans with, no ORDER BY (sorting every row cost gc ~40%).
+      const sql = `SELECT ${SUMMARY_COLUMNS} FROM files${where ? `${where} AND` : ' WHERE'} status != 'deleted'`;
+      const out: RowSummary[] = [];
+      const toSummary = summaryReader();
+      for (const row of this.db.prepare(sql).raw(true).iterate(params) as IterableIterator<SummaryRow>) out.push(toSummary(row));
+      return out;
+    });
+  }
+
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
+    return this.run('purge', () => {
+      const sql = `DELETE FROM files WHERE status = 'failed' AND created_at < @before
+        AND (@user_id IS NULL OR user_id = @user_id) AND (@provider IS NULL OR provider = @provider)`;
+      return this.db.prepare(sql).run({ before: olderThan, user_id: userId ?? null, provider: provider ?? null }).changes;
     });
   }
 

@@ -8,7 +8,8 @@ import type { SupabaseClient } from '../auth/client.js';
 import { redactSecrets } from '../core/redact.js';
 import { recordFromJson, type FileRowJson } from './supabase-rows.js';
 import { restError, type RestFailure } from './supabase-errors.js';
-import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, Usage } from './types.js';
+import type { ProviderName } from '../core/config/types.js';
+import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, RowSummary, Usage } from './types.js';
 
 /** Usage with the server's limits for this user (user_quotas). */
 export interface SharedUsage extends Usage {
@@ -130,6 +131,21 @@ export class SupabaseCatalog implements Catalog {
       quotaBytes: Number(u['quota_bytes']),
       maxFileSize: Number(u['max_file_size']),
     };
+  }
+
+  /** A user session sees its own rows only (RLS): gc as a user plans over those. */
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]> {
+    return this.list(filter);
+  }
+
+  /**
+   * The caller's failed rows before `olderThan` (the server takes the user from the token).
+   * exai_purge_failed has no provider filter, so a purge narrowed to one provider removes
+   * nothing rather than other providers' rows (failed rows hold no quota).
+   */
+  async purgeFailed(_userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
+    if (provider !== undefined) return 0;
+    return Number(await this.call<number | string>('exai_purge_failed', { p_before: new Date(olderThan).toISOString() }, 'purge'));
   }
 
   close(): Promise<void> {

@@ -25,7 +25,18 @@ export interface FileRecord {
   deletionReason: DeletionReason | null;
   /** Why the row failed, when status is `failed`. */
   error: string | null;
+  /**
+   * Fencing token of the claim: the content lock's generation (SQLite) or one issued by the
+   * server (Postgres). Writes that depend on the claim present it (compare-and-set).
+   */
+  lockGeneration: number | null;
 }
+
+/**
+ * A row as gc plans over it: no hash, MIME type or timestamps it doesn't need, so 100,000 rows
+ * fit in a small heap. gc reads the full record of each row it actually deletes.
+ */
+export type RowSummary = Pick<FileRecord, 'id' | 'userId' | 'provider' | 'providerFileId' | 'sizeBytes' | 'originalName' | 'status' | 'leaseExpiresAt' | 'createdAt'>;
 
 /** The dedup key: unique among `uploading`/`active` rows. */
 export interface DedupKey {
@@ -43,11 +54,17 @@ export interface ClaimInput extends DedupKey {
   /** Total bytes the user may hold in `uploading` + `active` rows. */
   quotaBytes: number;
   now: number;
+  /** SQLite: the generation of the content lockfile the claimer holds (its fencing token). */
+  lockGeneration?: number | undefined;
 }
 
 export type ClaimResult =
-  /** A new `uploading` row is ours: upload, then complete or fail it. */
-  | { kind: 'claimed'; record: FileRecord }
+  /**
+   * A new `uploading` row is ours: upload, then complete or fail it. `abandoned`: the latest
+   * row on this key (last 24 h, no provider file) that failed because its lease expired or it
+   * was abandoned — its upload may have reached the provider, so look there before sending.
+   */
+  | { kind: 'claimed'; record: FileRecord; abandoned?: FileRecord | undefined }
   /** Already uploaded: a dedup hit, no provider call. */
   | { kind: 'active'; record: FileRecord }
   /**
@@ -68,7 +85,7 @@ export interface ListFilter {
 }
 
 export interface Usage {
-  /** Bytes in `active` + `uploading` rows. */
+  /** Bytes in `active` + live `uploading` rows (an expired lease holds nothing). */
   usedBytes: number;
   activeFiles: number;
   uploadingFiles: number;
@@ -106,12 +123,21 @@ export interface Catalog {
    * real claim is `busy` while such a pending row is live.
    */
   claim(input: ClaimInput): Promise<ClaimResult>;
-  /** Push a claim's lease forward while its upload is still running. */
-  renewLease(id: string, leaseMs: number, now: number): Promise<void>;
-  /** uploading → active; `sha256` replaces a pending hash (PENDING_SHA256_PREFIX) with the real one. */
-  complete(id: string, providerFileId: string, now: number, extra?: { storagePath?: string | null; sha256?: string }): Promise<FileRecord>;
-  /** uploading → failed; the reserved bytes are released. */
-  fail(id: string, error: string, now: number): Promise<void>;
+  /**
+   * Push a claim's lease forward while its upload is still running. With `lockGeneration`, a
+   * compare-and-set: LOCK_LOST (nothing changed) unless the row is still uploading with it.
+   */
+  renewLease(id: string, leaseMs: number, now: number, lockGeneration?: number): Promise<void>;
+  /**
+   * uploading → active; `sha256` replaces a pending hash (PENDING_SHA256_PREFIX) with the real
+   * one. With `extra.lockGeneration`: LOCK_LOST unless the row is uploading with that token.
+   */
+  complete(id: string, providerFileId: string, now: number, extra?: { storagePath?: string | null; sha256?: string; lockGeneration?: number }): Promise<FileRecord>;
+  /**
+   * uploading → failed; the reserved bytes are released. With `lockGeneration`: LOCK_LOST
+   * (nothing changed) when the row's token differs or it is no longer uploading.
+   */
+  fail(id: string, error: string, now: number, lockGeneration?: number): Promise<void>;
   /** Expired `uploading` rows → failed. Returns the rows it changed. */
   reconcileExpired(now: number): Promise<FileRecord[]>;
   list(filter: ListFilter): Promise<FileRecord[]>;
@@ -120,5 +146,17 @@ export interface Catalog {
   /** Soft delete: status deleted, deleted_at, reason; bytes given back. */
   markDeleted(id: string, reason: DeletionReason, now: number): Promise<FileRecord>;
   usage(userId: string): Promise<Usage>;
+  /**
+   * gc: every user's rows that are not `deleted`, matching `filter` (userId and limit
+   * ignored), in no particular order. SQLite holds one user's rows anyway; Postgres answers
+   * this only for the service role.
+   */
+  listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]>;
+  /**
+   * gc: remove `failed` rows created before `olderThan` (epoch ms) from the catalog for good
+   * (they hold no quota); one user's, or every user's when `userId` is undefined (service
+   * role). `provider` narrows it to one provider. Returns how many rows went.
+   */
+  purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number>;
   close(): Promise<void>;
 }

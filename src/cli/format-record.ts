@@ -2,39 +2,7 @@
 import type { FileRecord } from '../catalog/types.js';
 import { formatBytes } from '../core/units.js';
 
-/** The stable --json shape of a catalog row (snake_case, ISO times). */
-export interface RecordJson {
-  id: string;
-  provider: string;
-  purpose: string;
-  file_id: string | null;
-  sha256: string;
-  size: number;
-  mime_type: string;
-  name: string;
-  status: string;
-  created_at: string;
-  deleted_at: string | null;
-  deletion_reason: string | null;
-}
-
-/** Turn a catalog row into its --json shape. */
-export function recordToJson(record: FileRecord): RecordJson {
-  return {
-    id: record.id,
-    provider: record.provider,
-    purpose: record.purpose,
-    file_id: record.providerFileId,
-    sha256: record.sha256,
-    size: record.sizeBytes,
-    mime_type: record.mimeType,
-    name: record.originalName,
-    status: record.status,
-    created_at: new Date(record.createdAt).toISOString(),
-    deleted_at: record.deletedAt === null ? null : new Date(record.deletedAt).toISOString(),
-    deletion_reason: record.deletionReason,
-  };
-}
+export { recordToJson, type RecordJson } from '../core/ops/results.js';
 
 /** "2025-03-01 14:05Z": minutes are enough for a listing and the width stays fixed. */
 export function formatTimestamp(ms: number): string {

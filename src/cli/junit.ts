@@ -14,6 +14,8 @@ export interface JUnitOptions {
   caseSeconds?: readonly number[];
   /** ISO timestamp of the run start. */
   timestamp?: string;
+  /** Suite <properties> (e.g. which allowlist applied). */
+  properties?: Readonly<Record<string, string>>;
 }
 
 const CLASSNAME = 'exai.validate';
@@ -35,11 +37,18 @@ export function buildJUnitXml(reports: readonly ValidationReport[], opts: JUnitO
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: 'exai', tests: reports.length, failures, errors: 0, time: formatSeconds(opts.seconds ?? 0) })}>`,
     `  <testsuite${suite}>`,
+    ...buildProperties(opts.properties),
     ...cases,
     '  </testsuite>',
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+function buildProperties(properties: Readonly<Record<string, string>> | undefined): string[] {
+  const entries = Object.entries(properties ?? {});
+  if (entries.length === 0) return [];
+  return ['    <properties>', ...entries.map(([name, value]) => `      <property${attrs({ name, value })}/>`), '    </properties>'];
 }
 
 function buildTestCase(report: ValidationReport, seconds: number | undefined): string {

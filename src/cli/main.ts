@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { isatty } from 'node:tty';
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, isExaiError, ExaiError } from '../core/errors.js';
+import { EXIT, isExaiError, ExaiError, messageLines } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { buildContext, systemClock, type Clock, type Context, type ContextOverrides } from './context.js';
 import { Output, shouldUseColor, type OutputStreams } from './output.js';
@@ -24,7 +24,8 @@ export interface MainDeps {
   overrides?: ContextOverrides;
 }
 
-const VERSION = readVersion();
+/** exai's version, from package.json. */
+export const VERSION = readVersion();
 
 /** Run exai as a process: real streams, real environment, SIGINT → 130. */
 export async function run(argv: string[]): Promise<number> {
@@ -103,10 +104,7 @@ function buildProgram(output: Output, deps: MainDeps, state: { code: number; ctx
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => void deps.streams.stdout.write(s),
-      writeErr: (s) => void deps.streams.stderr.write(s),
-    });
+    .configureOutput(parserOutput(output));
   for (const spec of COMMANDS) addCommand(program, spec, output, deps, state);
   return program;
 }
@@ -119,10 +117,7 @@ function addCommand(
   state: { code: number; ctx?: Context },
 ): void {
   const command = parent.command(spec.name).summary(spec.summary).description(spec.help ?? spec.summary);
-  command.exitOverride().configureOutput({
-    writeOut: (s) => void deps.streams.stdout.write(s),
-    writeErr: (s) => void deps.streams.stderr.write(s),
-  });
+  command.exitOverride().configureOutput(parserOutput(output));
   if (spec.subcommands) {
     for (const sub of spec.subcommands) addCommand(command, sub, output, deps, state);
     return;
@@ -138,6 +133,14 @@ function addCommand(
     const body = await spec.load!();
     state.code = await body.run(opts, ctx);
   });
+}
+
+/**
+ * Commander's own text (help, `argument '…' is invalid`, `unknown option '…'`) echoes what
+ * was typed, so it leaves through Output like every other byte: redacted, then escaped.
+ */
+function parserOutput(output: Output): { writeOut: (s: string) => void; writeErr: (s: string) => void } {
+  return { writeOut: (s) => output.parserText('stdout', s), writeErr: (s) => output.parserText('stderr', s) };
 }
 
 function toCommanderOption(spec: OptionSpec): Option {
@@ -156,7 +159,8 @@ function toCommanderOption(spec: OptionSpec): Option {
 
 async function createContext(output: Output, deps: MainDeps): Promise<Context> {
   const { loadConfig } = await import('../core/config/load.js');
-  const loaded = await loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  const reloadConfig = () => loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  const loaded = await reloadConfig();
   for (const warning of loaded.warnings) output.warn(warning);
   return buildContext({
     loaded,
@@ -165,6 +169,7 @@ async function createContext(output: Output, deps: MainDeps): Promise<Context> {
     cwd: deps.cwd,
     signal: deps.signal ?? new AbortController().signal,
     overrides: deps.overrides ?? {},
+    reloadConfig,
   });
 }
 
@@ -177,14 +182,18 @@ export function reportError(error: unknown, output: Output): number {
   if (isExaiError(error)) {
     if (output.json) output.errorJson({ error: error.toJSON() });
     else {
-      output.error(`${output.chalk.red('error:')} ${error.message}`);
+      const [first, ...more] = messageLines(error);
+      output.error(`${output.chalk.red('error:')} ${first}`);
+      for (const line of more) output.error(line);
       if (error.hint) output.error(`${output.chalk.dim('hint:')} ${error.hint}`);
     }
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (output.json) output.errorJson({ error: { code: 9001, name: 'INTERNAL', message: String(error), http_status: 500 } });
-  output.error(`${output.chalk.red('internal error:')} ${stack}`);
+  const [first, ...frames] = stack.split('\n');
+  output.error(`${output.chalk.red('internal error:')} ${first}`);
+  for (const frame of frames) output.error(frame);
   output.error('This is a bug in exai; please report it with the command you ran.');
   return EXIT.failure;
 }

@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
+import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from './terminal-text.js';
 
 export interface OutputStreams {
   stdout: Writable;
@@ -43,6 +44,11 @@ export class Output {
     this.quiet = options.quiet;
   }
 
+  /** Scrub secrets from text that leaves the process some other way (an MCP message). */
+  redact(text: string): string {
+    return this.options.redact(text);
+  }
+
   /** Change the mode once the command's own flags are known. */
   configure(mode: { json?: boolean; quiet?: boolean; color?: boolean }): void {
     if (mode.json !== undefined) this.json = mode.json;
@@ -52,34 +58,49 @@ export class Output {
 
   /** A line of data on stdout. */
   line(text: string): void {
-    this.streams.stdout.write(`${this.options.redact(text)}\n`);
+    this.write('stdout', text);
+  }
+
+  /** A multi-line document on stdout whose line breaks are ours (JUnit XML). */
+  document(text: string): void {
+    this.parserText('stdout', `${text}\n`);
+  }
+
+  /** Text whose line breaks are ours (the argument parser's help and usage errors): each line redacted and escaped. */
+  parserText(to: 'stdout' | 'stderr', text: string): void {
+    this.streams[to].write(escapeTerminalLines(this.options.redact(text), this.chalk.level > 0));
   }
 
   /** Exactly one JSON document on stdout. */
   jsonDocument(value: unknown): void {
-    this.streams.stdout.write(`${this.options.redact(JSON.stringify(value, null, 2))}\n`);
+    this.streams.stdout.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value, null, 2)))}\n`);
+  }
+
+  /** A piece of one JSON document on stdout, written as it is built (a very long gc plan). */
+  jsonText(text: string): void {
+    this.streams.stdout.write(escapeJsonInvisibles(this.options.redact(text)));
   }
 
   /** A message for people on stderr (suppressed by -q and by --json). */
   info(text: string): void {
     if (this.quiet || this.json) return;
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.write('stderr', text);
   }
 
   /** A warning on stderr (suppressed by -q only). */
   warn(text: string): void {
     if (this.quiet) return;
-    this.streams.stderr.write(`${this.options.redact(`${this.chalk.yellow('warning:')} ${text}`)}\n`);
+    this.write('stderr', `${this.chalk.yellow('warning:')} ${text}`);
   }
 
   /** An error on stderr: always shown. */
   error(text: string): void {
-    this.streams.stderr.write(`${this.options.redact(text)}\n`);
+    this.write('stderr', text);
   }
 
   /** Raw JSON on stderr (the --json error document). */
   errorJson(value: unknown): void {
-    this.streams.stderr.write(`${this.options.redact(JSON.stringify(value))}\n`);
+    this.streams.stderr.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value)))}\n`);
   }
 
   /** True when a progress display makes sense. */
@@ -99,12 +120,24 @@ export class Output {
         if (now - last < 100) return;
         last = now;
         shown = true;
-        stderr.write(`\r\x1b[2K${this.options.redact(text)}`);
+        stderr.write(`\r\x1b[2K${this.paint('stderr', text)}`);
       },
       stop: () => {
         if (shown) stderr.write('\r\x1b[2K');
       },
     };
+  }
+
+  // The one sanitising step on the human path: secrets out first, then every control and
+  // bidi character made visible (terminal-text.ts; our own colour sequences pass while
+  // colour is on), so nothing from outside reaches the terminal raw. A line break inside
+  // `text` is shown as \n: a line is one line.
+  private paint(_stream: 'stdout' | 'stderr', text: string): string {
+    return escapeTerminalText(this.options.redact(text), this.chalk.level > 0);
+  }
+
+  private write(stream: 'stdout' | 'stderr', text: string): void {
+    this.streams[stream].write(`${this.paint(stream, text)}\n`);
   }
 }
 

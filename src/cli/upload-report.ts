@@ -4,6 +4,9 @@ import type { UploadEvents, UploadOutcome, ValidatedFile } from '../core/upload/
 import type { ValidationReport } from '../core/validate/index.js';
 import type { Output } from './output.js';
 import { createProgressLine } from './progress.js';
+import { outcomeRow, rejectedRow } from '../core/ops/results.js';
+
+export { outcomeRow } from '../core/ops/results.js';
 
 /** Validation failed: say which files and why; nothing was sent. */
 export function printRejected(reports: readonly ValidationReport[], output: Output): void {
@@ -19,22 +22,6 @@ export function printRejected(reports: readonly ValidationReport[], output: Outp
   output.info(`${rejected} of ${reports.length} files rejected by validation: nothing was uploaded`);
 }
 
-function rejectedRow(report: ValidationReport) {
-  const [first] = report.errors;
-  return {
-    path: report.path,
-    sha256: report.metadata.sha256,
-    size: report.metadata.size,
-    mime_type: report.metadata.mime_type,
-    provider: null,
-    purpose: null,
-    file_id: null,
-    deduplicated: false,
-    status: report.valid ? 'skipped' : 'rejected',
-    ...(first ? { error: first, errors: report.errors } : {}),
-  };
-}
-
 /** The result of each file, as lines or one JSON array. */
 export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output, dryRun: boolean): void {
   if (output.json) {
@@ -47,23 +34,6 @@ export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output
     ? `${count('would-upload')} would be uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed`
     : `${count('uploaded')} uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`;
   output.info(summary);
-}
-
-/** The stable --json row (snake_case). */
-export function outcomeRow(outcome: UploadOutcome) {
-  return {
-    path: outcome.path,
-    sha256: outcome.sha256,
-    size: outcome.size,
-    mime_type: outcome.mimeType,
-    provider: outcome.provider,
-    purpose: outcome.purpose,
-    file_id: outcome.fileId,
-    deduplicated: outcome.deduplicated,
-    status: outcome.status,
-    ...(outcome.error ? { error: outcome.error.toJSON() } : {}),
-    ...(outcome.fellBackFrom ? { fell_back_from: outcome.fellBackFrom } : {}),
-  };
 }
 
 function describeOutcome(o: UploadOutcome, output: Output): string {

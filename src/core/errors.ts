@@ -45,11 +45,15 @@ export const ERROR_TABLE = {
   ACTIVE_CONTENT: spec(1008, 415, EXIT.validation),
   FILE_CHANGED: spec(1009, 409, EXIT.validation),
   UNKNOWN_TYPE: spec(1010, 415, EXIT.validation),
+  ARCHIVE_BOMB: spec(1011, 413, EXIT.validation),
+  UNSAFE_ARCHIVE_ENTRY: spec(1012, 415, EXIT.validation),
   // 11xx usage: bad flags or arguments (exit 2)
   USAGE: spec(1101, 400, EXIT.usage),
   INVALID_PURPOSE: spec(1102, 400, EXIT.usage),
   CONFIRMATION_REQUIRED: spec(1103, 400, EXIT.usage),
   NO_FILES: spec(1104, 400, EXIT.usage),
+  OPERATION_NOT_ALLOWED: spec(1105, 403, EXIT.usage),
+  DELETE_LIMIT_EXCEEDED: spec(1106, 409, EXIT.usage),
   // 2xxx path and security (exit 3: the file was rejected)
   PATH_OUTSIDE_ROOTS: spec(2001, 403, EXIT.validation),
   PATH_NOT_FOUND: spec(2002, 404, EXIT.validation),
@@ -75,6 +79,8 @@ export const ERROR_TABLE = {
   PROVIDER_FILE_TOO_LARGE: spec(5006, 413, EXIT.validation),
   PROVIDER_NOT_FOUND: spec(5007, 404, EXIT.failure),
   PROVIDER_BAD_RESPONSE: spec(5008, 502, EXIT.noProvider),
+  CONTENT_UNAVAILABLE: spec(5010, 422, EXIT.failure),
+  PROVIDER_TIMEOUT: spec(5009, 504, EXIT.noProvider),
   // 6xxx catalog and storage
   CATALOG_ERROR: spec(6001, 500, EXIT.failure),
   NOT_IN_CATALOG: spec(6002, 404, EXIT.failure),
@@ -101,9 +107,15 @@ export interface ExaiErrorOptions {
   retryAfterMs?: number;
   /** For provider errors: the HTTP status that came back, if any. */
   status?: number;
-  /** Extra machine-readable detail for --json (never secrets). */
+  /** Extra machine-readable detail (never secrets); `lines`: a message of several lines, one per entry. */
   details?: Record<string, unknown>;
 }
+
+/**
+ * Marks an ExaiError across copies of this module: `exai mcp` runs from a bundle of its own
+ * (scripts/bundle.mjs), and an error from there is still an ExaiError to the CLI that ran it.
+ */
+const EXAI_ERROR_BRAND = Symbol.for('exai.ExaiError');
 
 /** The only error type exai throws on purpose. */
 export class ExaiError extends Error {
@@ -160,9 +172,12 @@ export interface ErrorJson {
   http_status: number;
 }
 
-/** True when `value` is an ExaiError (also across module copies). */
+// On the prototype: not an own property, so it never shows in comparisons or JSON.
+Object.defineProperty(ExaiError.prototype, EXAI_ERROR_BRAND, { value: true });
+
+/** True for an ExaiError from this module or from another copy of it. */
 export function isExaiError(value: unknown): value is ExaiError {
-  return value instanceof ExaiError;
+  return value instanceof ExaiError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[EXAI_ERROR_BRAND] === true);
 }
 
 /** Look up the exit code for a set of per-item results: all ok → 0, all failed → the common code, mixed → 8. */
@@ -172,4 +187,13 @@ export function exitCodeForBatch(succeeded: number, failures: readonly ExaiError
   const codes = new Set(failures.map((f) => f.exitCode));
   const [only] = codes;
   return codes.size === 1 && only !== undefined ? only : EXIT.failure;
+}
+
+/**
+ * A message's lines. The CLI shows a line break inside a line as \n (it may come from a file
+ * name), so a message that is several lines of ours lists them in `details.lines`.
+ */
+export function messageLines(error: ExaiError): string[] {
+  const lines = error.details?.['lines'];
+  return Array.isArray(lines) && lines.length > 0 && lines.every((l) => typeof l === 'string') ? lines : [error.message];
 }

@@ -14,7 +14,9 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
+import { deadlineError } from './resilience.js';
 import type { HttpResponse } from './http-response.js';
+import { clipText, redactSecrets } from './redact.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
 
@@ -22,7 +24,7 @@ export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** One shared Agent: keep-alive, connect/headers/body timeouts from config. */
-export function createDispatcher(cfg: HttpConfig): Dispatcher {
+export function createDispatcher(cfg: Pick<HttpConfig, 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'>): Dispatcher {
   return new Agent({
     connect: { timeout: cfg.connectTimeoutMs },
     headersTimeout: cfg.headersTimeoutMs,
@@ -40,11 +42,25 @@ export interface HttpRequest {
   signal?: AbortSignal | undefined;
   /** Who we are talking to, for messages ("kimi"). */
   service: string;
+  /**
+   * The whole request's deadline — connect, headers, the request body and the response body
+   * together. undici's own timeouts are per phase and a trickle resets them; this one is not.
+   */
+  deadlineMs?: number | undefined;
 }
 
 
 /** Send one request; resolve with any non-3xx response, reject network trouble as PROVIDER_UNAVAILABLE. */
 export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
+  const deadline = startDeadline(req);
+  try {
+    return await sendWithin({ ...req, signal: deadline.signal }, () => deadline.fired());
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData;
   try {
     // No redirect interceptor is installed, so undici hands 3xx back to us unfollowed.
@@ -60,7 +76,7 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       signal: req.signal,
     });
   } catch (error) {
-    throw toNetworkError(error, req);
+    throw fired() ?? toNetworkError(error, req);
   }
   if (res.statusCode >= 300 && res.statusCode < 400) {
     discard(res.body);
@@ -69,8 +85,32 @@ export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
       hint: 'check the base URL in the configuration (it must be the final API address)',
     });
   }
-  const text = await readText(res.body, req);
+  const text = await readText(res.body, req).catch((error: unknown) => {
+    throw fired() ?? error;
+  });
   return { status: res.statusCode, headers: res.headers, text };
+}
+
+interface Deadline {
+  signal: AbortSignal | undefined;
+  /** The deadline's error once it has fired. */
+  fired(): ExaiError | undefined;
+  clear(): void;
+}
+
+/** A timer that aborts the request when its deadline passes, joined with the caller's signal. */
+function startDeadline(req: HttpRequest): Deadline {
+  const ms = req.deadlineMs;
+  if (ms === undefined || !Number.isFinite(ms)) return { signal: req.signal, fired: () => undefined, clear: () => undefined };
+  const controller = new AbortController();
+  let error: ExaiError | undefined;
+  const timer = setTimeout(() => {
+    error = deadlineError(`${req.service}: the request`, ms, true);
+    controller.abort(error);
+  }, ms);
+  timer.unref();
+  const signal = req.signal === undefined ? controller.signal : AbortSignal.any([req.signal, controller.signal]);
+  return { signal, fired: () => error, clear: () => clearTimeout(timer) };
 }
 
 async function readText(body: Dispatcher.ResponseData['body'], req: HttpRequest): Promise<string> {
@@ -121,16 +161,24 @@ const NETWORK_CODES = new Set([
  * Map whatever undici or the socket threw to an ExaiError. The original error is never
  * kept as `cause`: undici errors can reference the request (and so its headers).
  */
-export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' | 'service'>): ExaiError {
+export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' | 'service'> & Partial<Pick<HttpRequest, 'headers'>>): ExaiError {
   if (isExaiError(error)) return error;
-  if (req.signal?.aborted) return new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
+  // A retry budget aborts with its own error (core/resilience.ts); anything else is the user.
+  if (req.signal?.aborted) return isExaiError(req.signal.reason) ? req.signal.reason : new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
   const code = errorCode(error);
-  const reason = describeNetworkError(error, code);
+  const reason = describeNetworkError(error, code, credentialsOf(req.headers));
   return new ExaiError('PROVIDER_UNAVAILABLE', `${req.service} could not be reached: ${reason}`, {
     retryable: code !== undefined && NETWORK_CODES.has(code),
     cause: new Error(reason),
     details: code === undefined ? {} : { network_code: code },
   });
+}
+
+// The values of the headers that carry credentials (the key without its "Bearer ").
+function credentialsOf(headers: Record<string, string> | undefined): string[] {
+  return Object.entries(headers ?? {})
+    .filter(([name]) => /authorization|api-?key|token/i.test(name))
+    .map(([, value]) => value.replace(/^Bearer\s+/i, ''));
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -140,10 +188,11 @@ function errorCode(error: unknown): string | undefined {
   return errorCode((error as { cause?: unknown }).cause);
 }
 
-function describeNetworkError(error: unknown, code: string | undefined): string {
+function describeNetworkError(error: unknown, code: string | undefined, secrets: string[]): string {
   const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : '';
-  // Only the first line and only the code: nothing that could echo a request header.
-  const short = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  // Only the first line and only the code: nothing that could echo a request header; and
+  // redacted before it is clipped, so a key near the cut is still whole when it is masked.
+  const short = clipText(redactSecrets(message, secrets), 200);
   if (code === undefined) return short || 'network error';
   return short ? `${short} (${code})` : code;
 }

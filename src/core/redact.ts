@@ -27,7 +27,32 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
       typeof scheme === 'string' && match.startsWith(scheme) ? `${scheme}${MASK}` : MASK,
     );
   }
-  return maskZhipuKeys(out);
+  return maskUrlCredentials(maskZhipuKeys(out));
+}
+
+// A backstop for `scheme://user:password@host` (also `http:user:pw@h` and backslashes) in
+// text we did not parse ourselves; config refuses such URLs outright (parsers.ts). It starts
+// at the ':' so the scan is cheap on long reports.
+const URL_USERINFO = /(:[/\\]*)[^\s/\\@"'<>:]*:[^\s/\\"'<>@]*@/g;
+
+function maskUrlCredentials(text: string): string {
+  return text.includes('@') ? text.replace(URL_USERINFO, `$1${MASK}@`) : text;
+}
+
+/** The longest text a message quotes from outside before it is cut short. */
+export const CLIP_LENGTH = 300;
+
+/**
+ * Cut `text` to `max` characters for a message. Callers redact first: a key cut in half no
+ * longer matches anything. As a second line of defence the cut never leaves a partial
+ * token-shaped run at its end (the head of a key the redactor did not know).
+ */
+export function clipText(text: string, max = CLIP_LENGTH): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const cut = /[A-Za-z0-9._~+/=-]*$/.exec(head);
+  const partial = cut !== null && /[A-Za-z0-9._~+/=-]/.test(text.charAt(max));
+  return `${partial ? head.slice(0, cut.index) : head}…`;
 }
 
 // What /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g would replace, found from the dot instead: a

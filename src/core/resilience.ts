@@ -23,29 +23,71 @@ export interface RetryInfo {
 
 export interface RetryOptions {
   retry: RetryConfig;
+  /** The whole loop's budget, attempts included; default retry.totalBudgetMs. */
+  budgetMs?: number | undefined;
   clock: RetryClock;
   random?: () => number;
   signal?: AbortSignal | undefined;
   onRetry?: (info: RetryInfo) => void;
 }
 
-/** Run `fn` until it succeeds, fails with a non-retryable error, or attempts/budget run out. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+/**
+ * Run `fn` until it succeeds, fails with a non-retryable error, or attempts/budget run out.
+ * The budget bounds the whole loop, the attempt in flight included: `fn` gets a signal that
+ * aborts (reason: a PROVIDER_TIMEOUT error) when it is spent, so no attempt outlives it.
+ */
+export async function withRetry<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
   const random = opts.random ?? Math.random;
   const started = opts.clock.now();
-  for (let attempt = 1; ; attempt++) {
-    throwIfAborted(opts.signal);
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      if (!isRetryable(error) || opts.signal?.aborted) throw error;
-      if (attempt >= opts.retry.maxAttempts) throw gaveUp(error, attempt);
-      const delayMs = chooseDelay(attempt, error, opts.retry, random);
-      if (opts.clock.now() - started + delayMs > opts.retry.totalBudgetMs) throw gaveUp(error, attempt);
-      opts.onRetry?.({ attempt, delayMs, error });
-      await opts.clock.sleep(delayMs, opts.signal);
+  const budgetMs = opts.budgetMs ?? opts.retry.totalBudgetMs;
+  const budget = budgetSignal(budgetMs, opts.signal);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(budget.signal, opts.signal);
+      try {
+        return await fn(attempt, budget.signal);
+      } catch (error) {
+        if (budget.signal.aborted && !opts.signal?.aborted) throw budget.signal.reason;
+        if (!isRetryable(error) || opts.signal?.aborted) throw error;
+        if (attempt >= opts.retry.maxAttempts) throw gaveUp(error, attempt);
+        const delayMs = chooseDelay(attempt, error, opts.retry, random);
+        if (opts.clock.now() - started + delayMs > budgetMs) throw gaveUp(error, attempt);
+        opts.onRetry?.({ attempt, delayMs, error });
+        await opts.clock.sleep(delayMs, opts.signal);
+      }
     }
+  } finally {
+    budget.clear();
   }
+}
+
+/**
+ * The time a body of `bytes` may take at `minRateBytesPerSec`: what a request's deadline and
+ * a retry budget add for it, so a big file on a slow link is not cut off but a trickle is.
+ */
+export function transferAllowanceMs(bytes: number, minRateBytesPerSec: number): number {
+  return Math.ceil((Math.max(0, bytes) / Math.max(1, minRateBytesPerSec)) * 1000);
+}
+
+/**
+ * The error a spent deadline aborts with: the provider was too slow (another may take the
+ * file). A request's deadline leaves room for another attempt; the retry budget's does not.
+ */
+export function deadlineError(what: string, limitMs: number, retryable: boolean): ExaiError {
+  return new ExaiError('PROVIDER_TIMEOUT', `${what} did not finish within ${Math.round(limitMs)} ms`, {
+    retryable,
+    hint: 'the provider is too slow or stalled; if the link is just slow, raise http.requestDeadline or retry.totalBudgetMs, or lower http.minRate',
+    details: { deadline_ms: Math.round(limitMs) },
+  });
+}
+
+// A real timer, not the injectable clock: it must fire while a request is blocked on a socket.
+function budgetSignal(budgetMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(deadlineError('the request and its retries', budgetMs, false)), budgetMs);
+  timer.unref();
+  const signal = outer === undefined ? controller.signal : AbortSignal.any([outer, controller.signal]);
+  return { signal, clear: () => clearTimeout(timer) };
 }
 
 /**
@@ -66,8 +108,9 @@ export function isRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ExaiError('INTERRUPTED', 'interrupted');
+function throwIfAborted(budget: AbortSignal, outer: AbortSignal | undefined): void {
+  if (outer?.aborted) throw new ExaiError('INTERRUPTED', 'interrupted');
+  if (budget.aborted) throw budget.reason;
 }
 
 function gaveUp(error: unknown, attempts: number): unknown {
@@ -202,5 +245,5 @@ function writeStates(file: string, states: Record<string, StoredState>): void {
 /** Failures that say the provider is unavailable (network, 5xx, rate limits, garbage answers), not our mistakes. */
 export function countsAgainstBreaker(error: unknown): boolean {
   if (!isExaiError(error)) return false;
-  return error.name === 'PROVIDER_UNAVAILABLE' || error.name === 'PROVIDER_RATE_LIMITED' || error.name === 'PROVIDER_BAD_RESPONSE';
+  return error.name === 'PROVIDER_UNAVAILABLE' || error.name === 'PROVIDER_TIMEOUT' || error.name === 'PROVIDER_RATE_LIMITED' || error.name === 'PROVIDER_BAD_RESPONSE';
 }

@@ -3,11 +3,15 @@
  * `DELETE {base}/files/{id}`) with Bearer auth. One attempt per call; retries are the caller's.
  */
 import type { Dispatcher } from 'undici';
-import type { ProviderName } from '../core/config/types.js';
-import { ExaiError } from '../core/errors.js';
+import { DEFAULT_HTTP } from '../core/config/defaults.js';
+import type { HttpConfig, ProviderName } from '../core/config/types.js';
+import { transferAllowanceMs } from '../core/resilience.js';
+import { ExaiError, isExaiError } from '../core/errors.js';
 import type { HttpResponse } from '../core/http-response.js';
+import { clipText, redactSecrets } from '../core/redact.js';
 import { badResponse, parseJsonBody, toProviderError, type ProviderErrorBody } from './provider-errors.js';
 import { checkSizeLimit } from './purposes.js';
+import { CLOCK_SKEW_SECONDS, findStoredCopy } from './stored-copy.js';
 import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
 
 /** What a Kimi or GLM provider is built from: never process.env. */
@@ -16,6 +20,8 @@ export interface FilesApiOptions {
   baseUrl: string;
   /** The shared Agent, or a function that creates it on first use (so a dedup hit never loads undici). */
   dispatcher: Dispatcher | (() => Dispatcher | Promise<Dispatcher>);
+  /** Every request's deadline (config http); default DEFAULT_HTTP's. */
+  deadline?: Pick<HttpConfig, 'requestDeadlineMs' | 'minRateBytesPerSec'> | undefined;
 }
 
 /** The parts of a file API that differ between providers. */
@@ -58,6 +64,7 @@ export abstract class FilesApiProvider implements Provider {
         headers: { ...headers, ...multipart.headers },
         body: multipart.body,
         signal: request.signal,
+        deadlineMs: this.deadlineMs(Number(multipart.headers['content-length'])),
       });
       if (!isSuccess(res)) throw this.errorFor(res, action);
       return await this.readUploadAnswer(res, request, action, sentAfter);
@@ -78,12 +85,12 @@ export abstract class FilesApiProvider implements Provider {
     try {
       return this.toRemoteFile(parseJsonBody(res, this.name, action), action, res.status);
     } catch (unreadable) {
-      const listed = await this.list({ purpose: request.purpose, signal: request.signal }).catch(() => undefined);
+      if (isExaiError(unreadable) && !unreadable.retryable) throw unreadable;
       const { filename, size } = request.body;
-      const matches = listed?.filter((f) => f.filename === filename && f.bytes === size && f.createdAt >= sentAfter);
-      if (matches?.length === 1 && matches[0]) return matches[0];
-      if (matches?.length === 0) throw unreadable;
-      throw this.unresolvedUpload(res.status, action, matches?.map((f) => f.id));
+      const copy = await findStoredCopy(this, { filename, size, purpose: request.purpose, sentAfter, signal: request.signal });
+      if (copy.kind === 'one') return copy.file;
+      if (copy.kind === 'none') throw unreadable;
+      throw this.unresolvedUpload(res.status, action, copy.kind === 'many' ? copy.ids : undefined);
     }
   }
 
@@ -103,6 +110,19 @@ export abstract class FilesApiProvider implements Provider {
     if (res.status === 404) return { alreadyGone: true };
     if (!isSuccess(res)) throw this.errorFor(res, action);
     return { alreadyGone: false };
+  }
+
+  /** The extracted text of a file; each provider reads the body its own way (extractContent). */
+  async content(fileId: string, signal?: AbortSignal): Promise<string> {
+    const action = `read the content of ${fileId}`;
+    const res = await this.send('GET', `/files/${encodeURIComponent(fileId)}/content`, action, signal);
+    if (!isSuccess(res)) throw this.errorFor(res, action);
+    return this.extractContent(res.text);
+  }
+
+  /** The text inside a content body; by default the body is the text. */
+  protected extractContent(body: string): string {
+    return body;
   }
 
   /** GET a JSON document below the base URL. */
@@ -125,9 +145,28 @@ export abstract class FilesApiProvider implements Provider {
   }
 
   private toRemoteFile(body: Record<string, unknown>, action: string, status: number): RemoteFile {
+    if (typeof body.id === 'string' && body.id !== '' && !this.isStorableId(body.id)) throw this.oddFileId(body.id, action, status);
     const file = readFileObject(body);
     if (file === undefined) throw badResponse(this.name, action, status);
     return file;
+  }
+
+  // Plain printable ASCII, and not carrying the key back (a hostile server could echo it
+  // there, and the id is stored in the catalog and printed).
+  private isStorableId(id: string): boolean {
+    return isPlainFileId(id) && redactSecrets(id, [this.options.apiKey]) === id;
+  }
+
+  // The file is likely stored, but an id with control or bidi characters would be printed,
+  // stored and later sent back in a URL: refuse it rather than carry it anywhere.
+  private oddFileId(id: string, action: string, status: number): ExaiError {
+    const shown = JSON.stringify(clipText(redactSecrets(id, [this.options.apiKey]), 80));
+    return new ExaiError('PROVIDER_BAD_RESPONSE', `${this.name} answered ${action} with a file id that is not plain printable ASCII or that repeats the API key (${shown}); not storing it`, {
+      status,
+      retryable: false,
+      hint: `the file may be stored at ${this.name}: check its file list and delete the copy by hand`,
+      details: { provider: this.name, http_status: status },
+    });
   }
 
   private async send(method: 'GET' | 'DELETE', pathAndQuery: string, action: string, signal?: AbortSignal): Promise<HttpResponse> {
@@ -139,7 +178,14 @@ export abstract class FilesApiProvider implements Provider {
       url: `${this.baseUrl}${pathAndQuery}`,
       headers: this.authHeaders(),
       signal,
+      deadlineMs: this.deadlineMs(0),
     });
+  }
+
+  /** The base deadline, plus the time `bodyBytes` take at the slowest rate tolerated. */
+  private deadlineMs(bodyBytes: number): number {
+    const { requestDeadlineMs, minRateBytesPerSec } = this.options.deadline ?? DEFAULT_HTTP;
+    return requestDeadlineMs + transferAllowanceMs(bodyBytes, minRateBytesPerSec);
   }
 
   private authHeaders(): Record<string, string> {
@@ -166,18 +212,20 @@ export abstract class FilesApiProvider implements Provider {
   }
 }
 
-/** How far the provider's clock may lag ours when matching `created_at` against a request. */
-const CLOCK_SKEW_SECONDS = 60;
-
 function isSuccess(res: HttpResponse): boolean {
   return res.status >= 200 && res.status < 300;
+}
+
+/** A file id fit to store, print and put in a URL: 1-256 printable ASCII characters, no space. */
+export function isPlainFileId(id: string): boolean {
+  return /^[\x21-\x7e]{1,256}$/.test(id);
 }
 
 /** Read one provider file object defensively; undefined when it has no usable id. */
 export function readFileObject(value: unknown): RemoteFile | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (typeof v.id !== 'string' || v.id === '') return undefined;
+  if (typeof v.id !== 'string' || !isPlainFileId(v.id)) return undefined;
   const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
   return {
     id: v.id,

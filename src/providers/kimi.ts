@@ -32,8 +32,32 @@ export class KimiProvider extends FilesApiProvider {
     return options.limit === undefined ? files : files.slice(0, options.limit);
   }
 
+  /**
+   * Kimi's /content body is undocumented JSON text in practice (`{"content": "…", "file_type",
+   * "filename", …}`, facts/providers.md §1): take `content` when the body is such an object,
+   * else the body itself is the text.
+   */
+  protected override extractContent(body: string): string {
+    return kimiContentText(body);
+  }
+
   /** exceeded_current_quota_error: balance, suspension or token quota; the docs say do not retry. */
   protected isQuotaExhausted(body: ProviderErrorBody): boolean {
     return body.type === 'exceeded_current_quota_error' || body.code === 'exceeded_current_quota_error';
   }
+}
+
+/** The text in a Kimi /content body, read defensively: a JSON object's string `content`, else the body. */
+export function kimiContentText(body: string): string {
+  const trimmed = body.trimStart();
+  if (!trimmed.startsWith('{')) return body;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { content?: unknown }).content === 'string') {
+      return (parsed as { content: string }).content;
+    }
+  } catch {
+    // Not JSON after all: a text that starts with a brace.
+  }
+  return body;
 }

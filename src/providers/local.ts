@@ -6,6 +6,7 @@
  * purposes are two files with two ids, and share one blob. Deleting one leaves the blob for
  * the other; the blob goes with the last sidecar that names it.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,6 +32,9 @@ interface Sidecar {
 }
 
 const ID_PATTERN = /^local-[0-9a-f]{24}$/;
+
+/** The largest text `content()` hands back whole (Kimi and GLM bodies are read up to 4 MiB too). */
+const LOCAL_CONTENT_MAX_BYTES = 4 * 1024 * 1024;
 
 /** A purpose is any short printable label: it names a use, the folder does not care which. */
 const PURPOSE_PATTERN = /^[\x21-\x7e]{1,64}$/;
@@ -88,6 +92,12 @@ export class LocalProvider implements Provider {
     return options.limit === undefined ? files : files.slice(0, options.limit);
   }
 
+  /**
+   * Remove the sidecar, then the blob unless another sidecar still names it. The scan and the
+   * blob delete are not atomic against an upload of the same content (it writes its sidecar,
+   * then renames its blob into place), so callers hold the content lock an upload of that
+   * hash takes: core/remove/remove-file.ts, the one deletion path, does.
+   */
   async delete(fileId: string): Promise<DeleteResult> {
     if (!ID_PATTERN.test(fileId)) {
       throw new ExaiError('PROVIDER_REJECTED', `local: "${fileId}" is not a local file id`);
@@ -99,6 +109,27 @@ export class LocalProvider implements Provider {
     const orphans = blobs.filter((sha) => !stillNamed.has(sha));
     for (const blob of orphans) await rm(path.join(this.dir, blob), { force: true });
     return { alreadyGone: sidecar === undefined && orphans.length === 0 };
+  }
+
+  /**
+   * A text file's content as it is: the local store extracts nothing, so a binary file (not
+   * UTF-8, or holding a NUL) is refused rather than handed over as garbage.
+   */
+  async content(fileId: string): Promise<string> {
+    const sidecar = ID_PATTERN.test(fileId) ? await this.readSidecar(fileId) : undefined;
+    if (sidecar === undefined || !/^[0-9a-f]{64}$/.test(sidecar.sha256)) {
+      throw new ExaiError('PROVIDER_NOT_FOUND', `local: no file ${fileId}`, { hint: 'see `exai ls` for the files the local store holds' });
+    }
+    if (sidecar.bytes > LOCAL_CONTENT_MAX_BYTES) {
+      throw new ExaiError('CONTENT_UNAVAILABLE', `local: ${sidecar.filename} is ${sidecar.bytes} bytes, more than the ${LOCAL_CONTENT_MAX_BYTES} a content read returns`);
+    }
+    const bytes = await readFile(path.join(this.dir, sidecar.sha256));
+    if (bytes.includes(0) || !isUtf8(bytes)) {
+      throw new ExaiError('CONTENT_UNAVAILABLE', `local: ${sidecar.filename} is not a text file; the local provider extracts no text from binary files`, {
+        hint: 'upload it to kimi or glm with --purpose file-extract to get its text extracted',
+      });
+    }
+    return bytes.toString('utf8');
   }
 
   /** Every readable sidecar in the folder. */
@@ -121,9 +152,9 @@ export class LocalProvider implements Provider {
 
   /** Stream the body to `temp`, fsync it, and prove it is the content that was validated. */
   private async writeVerified(request: UploadRequest, temp: string): Promise<string> {
-    // A body that hashes what it reads (the hash was unknown) already computes it over these
-    // very chunks: a second pass would only cost time (~0.3 s per 500 MB).
-    const bodyHashes = request.sha256 === undefined && request.body.completedSha256 !== undefined;
+    // A body that hashes what it reads (core/upload/body.ts, every attempt) already computes
+    // it over these very chunks: a second pass would only cost time (~0.3 s per 500 MB).
+    const bodyHashes = request.body.completedSha256 !== undefined;
     const hash = bodyHashes ? undefined : createHash('sha256');
     let written = 0;
     const source = await request.body.open();
@@ -132,7 +163,7 @@ export class LocalProvider implements Provider {
       try {
         // Each chunk is written out before the next is asked for: the reader reuses its buffers.
         for await (const chunk of source) {
-          if (request.signal?.aborted) throw new ExaiError('INTERRUPTED', 'upload interrupted');
+          if (request.signal?.aborted) throw abortError(request.signal);
           hash?.update(chunk);
           written += chunk.length;
           await writeAll(handle, chunk);
@@ -203,6 +234,11 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
     if (bytesWritten <= 0) throw new ExaiError('INTERNAL', 'the local store accepted no bytes for a write');
     offset += bytesWritten;
   }
+}
+
+/** A retry budget aborts with its own error (core/resilience.ts); anything else is the user. */
+function abortError(signal: AbortSignal): ExaiError {
+  return isExaiError(signal.reason) ? signal.reason : new ExaiError('INTERRUPTED', 'upload interrupted');
 }
 
 function toRemoteFile(s: Sidecar): RemoteFile {

@@ -6,7 +6,7 @@
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import { parseRetryAfter, type HttpResponse } from '../core/http-response.js';
-import { redactSecrets } from '../core/redact.js';
+import { clipText, redactSecrets } from '../core/redact.js';
 
 /** The useful parts of `{"error":{"type","code","message"}}`, whatever the provider. */
 export interface ProviderErrorBody {
@@ -33,7 +33,8 @@ export function parseErrorBody(text: string): ProviderErrorBody {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { message: text.trim() === '' ? undefined : text.trim().slice(0, 300) };
+    // Kept whole: describe() redacts before it clips, so a key near the cut is still whole.
+    return { message: text.trim() === '' ? undefined : text.trim() };
   }
   const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).error : undefined;
   if (typeof error === 'string') return { message: error };
@@ -50,8 +51,9 @@ const TOO_LARGE = /too large|exceed(?:s|ed)?\b.*\d+\s*[KMG]i?B|max(?:imum)? file
 export function toProviderError(res: HttpResponse, ctx: ErrorContext): ExaiError {
   const body = parseErrorBody(res.text);
   const status = res.status;
-  const message = describe(status, body, ctx);
-  const common = { status, details: { provider: ctx.provider, http_status: status, provider_code: body.code ?? body.type } };
+  const shown = quoteBody(body, ctx.secrets);
+  const message = describe(status, shown, ctx);
+  const common = { status, details: { provider: ctx.provider, http_status: status, provider_code: shown.code ?? shown.type } };
   if (status === 401 || status === 403) {
     return new ExaiError('PROVIDER_AUTH_FAILED', message, { ...common, hint: `check ${ctx.keyEnv} (a key from another platform or region is refused)` });
   }
@@ -74,9 +76,20 @@ export function toProviderError(res: HttpResponse, ctx: ErrorContext): ExaiError
   return new ExaiError('PROVIDER_REJECTED', message, common);
 }
 
+/**
+ * What the server sent, fit to quote: redacted, then clipped. Clipping first can cut a key
+ * the server echoed so that it no longer matches, and its head would be printed and stored
+ * in the catalog's error column.
+ */
+export function quoteBody(body: ProviderErrorBody, secrets: readonly (string | undefined)[]): ProviderErrorBody {
+  const quote = (text: string | undefined): string | undefined =>
+    text === undefined ? undefined : clipText(redactSecrets(text, secrets).replace(/\s+/g, ' ').trim());
+  return { type: quote(body.type), code: quote(body.code), message: quote(body.message) };
+}
+
 function describe(status: number, body: ProviderErrorBody, ctx: ErrorContext): string {
   const tag = body.type ?? body.code;
-  const detail = body.message === undefined ? '' : `: ${clip(body.message)}`;
+  const detail = body.message === undefined ? '' : `: ${body.message}`;
   const text = `${ctx.provider}: ${ctx.action} failed (HTTP ${status}${tag === undefined ? '' : ` ${tag}`})${detail}`;
   return redactSecrets(text, ctx.secrets);
 }
@@ -99,9 +112,4 @@ export function parseJsonBody(res: HttpResponse, provider: ProviderName, what: s
     // fall through: same error as a non-object
   }
   throw badResponse(provider, what, res.status);
-}
-
-function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
 }

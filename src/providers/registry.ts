@@ -27,9 +27,9 @@ export function createProviderRegistry(input: { config: Config; dispatcher: () =
   const create = (name: ProviderName): Provider => {
     switch (name) {
       case 'kimi':
-        return new KimiProvider({ ...config.kimi, dispatcher: input.dispatcher });
+        return new KimiProvider({ ...config.kimi, dispatcher: input.dispatcher, deadline: config.http });
       case 'glm':
-        return new GlmProvider({ ...config.glm, dispatcher: input.dispatcher });
+        return new GlmProvider({ ...config.glm, dispatcher: input.dispatcher, deadline: config.http });
       case 'local':
         return new LocalProvider({ dataDir: config.dirs.data, maxBytes: config.maxFileSize });
     }

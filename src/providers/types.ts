@@ -80,4 +80,9 @@ export interface Provider {
   upload(request: UploadRequest): Promise<RemoteFile>;
   list(options?: ListOptions): Promise<RemoteFile[]>;
   delete(fileId: string, signal?: AbortSignal): Promise<DeleteResult>;
+  /**
+   * The text the provider extracted from a file (`GET {base}/files/{id}/content`); local
+   * returns a text file as it is. Optional: a provider without it can't serve `exai content`.
+   */
+  content?(fileId: string, signal?: AbortSignal): Promise<string>;
 }

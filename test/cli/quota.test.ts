@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { makeSandbox, runCli, seed } from './catalog-cli.js';
 
@@ -35,5 +36,20 @@ describe('exai quota', () => {
     const sb = await makeSandbox();
     const json = JSON.parse((await runCli(sb, ['quota', '--json'])).stdout) as { used_bytes: number; files: number };
     expect(json).toMatchObject({ used_bytes: 0, files: 0 });
+  });
+
+  it('after a crash, quota and ls are right at once: the dead upload holds nothing and shows failed', async () => {
+    const sb = await makeSandbox({ EXAI_QUOTA: '1MB' });
+    try {
+      await seed(sb, { size: 300_000 });
+      // An upload killed 10 s into a 1 s lease: nothing has reconciled it yet.
+      const dead = await seed(sb, { size: 500_000, leaseMs: 1_000, createdAt: Date.now() - 10_000 });
+      const quota = JSON.parse((await runCli(sb, ['quota', '--json'])).stdout) as Record<string, number>;
+      expect(quota).toMatchObject({ used_bytes: 300_000, remaining_bytes: 700_000, files: 1, uploading: 0 });
+      const listed = JSON.parse((await runCli(sb, ['ls', '--json'])).stdout) as Array<{ id: string; status: string }>;
+      expect(listed.find((r) => r.id === dead.id)?.status).toBe('failed');
+    } finally {
+      await rm(sb.root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,7 +97,9 @@ describe('exai unlock', () => {
     expect(out.removed).toHaveLength(2);
     expect(out.reconciled.map((x) => x.id)).toEqual([crashed.id]);
     for (const key of [KEY_EXPIRED, KEY_DEAD, KEY_LIVE]) expect(existsSync(lockFile(sb, key))).toBe(true);
-    expect((await readRows(sb))[0]?.status).toBe('uploading');
+    // Reads show the expired claim as failed already, but the row itself was not reconciled:
+    // it still carries its (past) lease, which reconciliation clears.
+    expect((await readRows(sb))[0]).toMatchObject({ status: 'failed', leaseExpiresAt: expect.any(Number) as number });
   });
 
   it('--all removes live locks too, but only with --yes when not on a terminal', async () => {
@@ -124,6 +126,21 @@ describe('exai unlock', () => {
       expect(bad.code).toBe(2);
     } finally {
       await handle.release();
+    }
+  });
+
+  it.each([['an empty', ''], ['a garbage', '\u0000\u0000 not json']])('unlock <key> removes %s lockfile left by a crash', async (_name, content) => {
+    const sb = await makeSandbox();
+    try {
+      await mkdir(path.dirname(lockFile(sb, KEY_DEAD)), { recursive: true });
+      await writeFile(lockFile(sb, KEY_DEAD), content);
+      const old = new Date(Date.now() - 5_000);
+      await utimes(lockFile(sb, KEY_DEAD), old, old);
+      const out = JSON.parse((await runCli(sb, ['unlock', KEY_DEAD, '--json'])).stdout) as UnlockJson;
+      expect(out.removed.map((l) => l.key)).toEqual([KEY_DEAD]);
+      expect(existsSync(lockFile(sb, KEY_DEAD))).toBe(false);
+    } finally {
+      await rm(sb.root, { recursive: true, force: true });
     }
   });
 });

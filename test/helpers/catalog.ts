@@ -18,19 +18,25 @@ export function claimInputFrom(defaults: Partial<ClaimInput>): (overrides?: Part
     originalName: 'report.pdf',
     leaseMs: 60_000,
     quotaBytes: 1024 * 1024 * 1024,
-    now: 1_700_000_000_000,
+    now: CLAIM_T0,
     ...defaults,
     ...overrides,
   });
 }
 
-/** Open a fresh catalog in a temp dir before each test and remove it after; `get()` returns it. */
-export function useTempCatalog(prefix: string): { get(): Catalog } {
+/** The `now` claimInputFrom uses unless told otherwise. */
+export const CLAIM_T0 = 1_700_000_000_000;
+
+/**
+ * Open a fresh catalog in a temp dir before each test and remove it after; `get()` returns it.
+ * Reads judge leases at `now` (the catalog's read clock), CLAIM_T0 unless given.
+ */
+export function useTempCatalog(prefix: string, now: () => number = () => CLAIM_T0): { get(): Catalog } {
   let dir = '';
   let catalog: Catalog | undefined;
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
-    catalog = await openSqliteCatalog({ dir: path.join(dir, 'data') });
+    catalog = await openSqliteCatalog({ dir: path.join(dir, 'data'), now });
   });
   afterEach(async () => {
     await catalog?.close();

@@ -17,7 +17,9 @@ export const DEFAULT_LIMITS: Record<FakeKind, Record<string, number>> = {
 
 export interface FakeReply {
   status: number;
-  body: unknown;
+  body?: unknown;
+  /** A body sent as it is, not as JSON. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 

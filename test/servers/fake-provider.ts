@@ -23,6 +23,8 @@ export type FakeFault =
   | { kind: 'slow-read'; msPerChunk: number }
   | { kind: 'malformed-json' }
   | { kind: 'too-large-435' }
+  /** Store the upload, then never answer: a client killed now leaves a file no row knows. */
+  | { kind: 'store-then-hang' }
   | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> };
 
 export interface RecordedRequest {
@@ -106,8 +108,9 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     if (fault?.kind === 'reset') return resetMidBody(req, fault.afterBytes ?? 1024);
     const reply = await route(req, rec, fault);
     rec.status = reply.status;
+    if (fault?.kind === 'store-then-hang') return; // the connection stays open, unanswered
     if (fault?.kind === 'malformed-json' && reply.status < 300) return send(res, reply.status, '{"id": "file-', {});
-    send(res, reply.status, JSON.stringify(reply.body), reply.headers ?? {});
+    send(res, reply.status, reply.raw ?? JSON.stringify(reply.body), reply.headers ?? {});
   }
 
   async function route(req: IncomingMessage, rec: RecordedRequest, fault: FakeFault | undefined): Promise<FakeReply> {
@@ -123,6 +126,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       if (req.method === 'GET') return list(url.searchParams);
     }
     const id = url.pathname.startsWith(`${base}/files/`) ? decodeURIComponent(url.pathname.slice(base.length + 7)) : undefined;
+    if (id?.endsWith('/content') && req.method === 'GET') return contentReply(id.slice(0, -'/content'.length));
     if (id !== undefined && req.method === 'DELETE') {
       if (!files.delete(id)) return errorReply(kind, 'not-found');
       return { status: 200, body: { id, object: 'file', deleted: true } };
@@ -160,6 +164,16 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     const created: FakeFile = { id, object: 'file', bytes: file.bytes, created_at: Math.floor(Date.now() / 1000), filename: file.filename ?? '', purpose, sha256: file.sha256, ...(kind === 'kimi' ? { status: 'ok' } : {}) };
     files.set(id, created);
     return { status: 200, body: publicFile(created) };
+  }
+
+  /** The "extracted text": Kimi wraps it in an (undocumented) JSON object, GLM sends it as bytes. */
+  function contentReply(id: string): FakeReply {
+    const file = files.get(id);
+    if (file === undefined) return errorReply(kind, 'not-found');
+    const text = extractedText(file);
+    if (kind === 'glm') return { status: 200, raw: text, headers: { 'content-type': 'application/octet-stream' } };
+    const raw = JSON.stringify({ content: text, file_type: 'application/pdf', filename: file.filename, title: '', type: 'file' });
+    return { status: 200, raw, headers: { 'content-type': 'text/plain' } };
   }
 
   function list(query: URLSearchParams): FakeReply {
@@ -214,6 +228,11 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
         server.close(() => resolve());
       }),
   };
+}
+
+/** What the fake "extracts" from a file: a line naming it, so tests can tell files apart. */
+export function extractedText(file: Pick<FakeFile, 'filename' | 'bytes' | 'sha256'>): string {
+  return `extracted text of ${file.filename} (${file.bytes} bytes, sha256 ${file.sha256})`;
 }
 
 function publicFile(file: FakeFile): Omit<FakeFile, 'sha256'> {

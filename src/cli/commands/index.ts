@@ -10,5 +10,26 @@ import { unlockSpec } from './unlock.js';
 import { loginSpec } from './login.js';
 import { logoutSpec } from './logout.js';
 import { whoamiSpec } from './whoami.js';
+import { contentSpec } from './content.js';
+import { mcpSpec } from './mcp.js';
+import { gcSpec } from './gc.js';
+import { doctorSpec } from './doctor.js';
+import { metricsSpec } from './metrics.js';
 
-export const COMMANDS: readonly CommandSpec[] = [validateSpec, uploadSpec, lsSpec, rmSpec, quotaSpec, unlockSpec, configSpec, loginSpec, logoutSpec, whoamiSpec] as unknown as readonly CommandSpec[];
+export const COMMANDS: readonly CommandSpec[] = [
+  validateSpec,
+  uploadSpec,
+  lsSpec,
+  rmSpec,
+  quotaSpec,
+  contentSpec,
+  gcSpec,
+  unlockSpec,
+  doctorSpec,
+  metricsSpec,
+  configSpec,
+  loginSpec,
+  logoutSpec,
+  whoamiSpec,
+  mcpSpec,
+] as unknown as readonly CommandSpec[];

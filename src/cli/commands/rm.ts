@@ -1,6 +1,6 @@
 /** `exai rm <file_id | sha256 prefix | path>…`: delete at the provider, soft-delete the row, give the quota back. */
 import type { Catalog, FileRecord } from '../../catalog/types.js';
-import { EXIT, ExaiError, exitCodeForBatch, isExaiError, type ErrorJson } from '../../core/errors.js';
+import { EXIT, ExaiError, exitCodeForBatch, isExaiError, messageLines, type ErrorJson } from '../../core/errors.js';
 import { formatBytes } from '../../core/units.js';
 import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
@@ -122,7 +122,9 @@ function reportSuccess(ctx: Context, record: FileRecord, dryRun: boolean, alread
 
 function reportFailure(ctx: Context, ref: string, error: ExaiError): void {
   if (ctx.output.json) return;
-  ctx.output.error(`${ctx.output.chalk.red('error:')} ${ref}: ${error.message}`);
+  const [first, ...more] = messageLines(error);
+  ctx.output.error(`${ctx.output.chalk.red('error:')} ${ref}: ${first}`);
+  for (const line of more) ctx.output.error(line);
   if (error.hint) ctx.output.error(`${ctx.output.chalk.dim('hint:')} ${error.hint}`);
 }
 

@@ -69,12 +69,14 @@ async function confirmForce(ctx: Context, live: LockEntry[]): Promise<boolean> {
   return ctx.confirm(`Remove ${live.length} live ${noun}? Their holders may still be uploading.`);
 }
 
-// Dry run: the same rows reconcileExpired would change, read without changing them.
+// Dry run: the same rows reconcileExpired would change, read without changing them. Reads
+// show an expired claim as failed already; only one not yet reconciled still has its lease.
 async function reconcile(ctx: Context, now: number, dryRun: boolean): Promise<FileRecord[]> {
   const catalog = await ctx.catalog();
   if (!dryRun) return catalog.reconcileExpired(now);
+  const failed = await catalog.list({ status: 'failed' });
   const uploading = await catalog.list({ status: 'uploading' });
-  return uploading.filter((r) => r.leaseExpiresAt === null || r.leaseExpiresAt <= now);
+  return [...failed.filter((r) => r.leaseExpiresAt !== null), ...uploading.filter((r) => r.leaseExpiresAt === null || r.leaseExpiresAt <= now)];
 }
 
 function ageOf(entry: LockEntry, now: number): number | null {

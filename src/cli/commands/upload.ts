@@ -3,6 +3,7 @@ import type { ProviderName } from '../../core/config/types.js';
 import { EXIT, exitCodeForBatch, type ExaiError } from '../../core/errors.js';
 import type { UploadDeps, UploadOutcome } from '../../core/upload/index.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
+import type { RuleConfig } from '../../core/validate/rules.js';
 import type { Context } from '../context.js';
 import { parsePositiveInt } from '../parse.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
@@ -53,10 +54,13 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
   const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
   try {
     const checking = createProgressLine(ctx.output, { unit: 'files', verb: 'validating' });
-    const prepared = await prepareFiles(opts.args, { policy, rules: config, hashCache, concurrency: config.concurrency, onInspected: (done, total) => checking.update(done, total) }).finally(
+    const rules = await uploadRules(opts, ctx);
+    const prepared = await prepareFiles(opts.args, { policy, rules, hashCache, concurrency: config.concurrency, onInspected: (done, total) => checking.update(done, total) }).finally(
       () => checking.stop(),
     );
     if (prepared.rejected > 0) {
+      const { countValidationFailures } = await import('../../core/metrics/observe.js');
+      countValidationFailures(prepared.reports, ctx.metrics);
       printRejected(prepared.reports, ctx.output);
       return EXIT.validation;
     }
@@ -84,8 +88,22 @@ export async function runUpload(opts: UploadCommandOptions, ctx: Context): Promi
   }
 }
 
+// With --provider (no fallback) the destination is known: its documented list applies, so a
+// file it would refuse is rejected before anything is sent. A configured provider is only a
+// preference — the file may fall back to another — so then the configured list applies.
+async function uploadRules(opts: UploadCommandOptions, ctx: Context): Promise<RuleConfig> {
+  const { chooseAllowlist, rulesFor } = await import('../../core/validate/allowlist.js');
+  const { acceptedMimeTypes } = await import('../../providers/accepts.js');
+  const provider = opts.provider;
+  const purpose = opts.purpose ?? ctx.config.purpose ?? 'file-extract';
+  const destination = provider === undefined ? undefined : { provider, purpose, accepts: acceptedMimeTypes(provider, purpose) };
+  const configuredByUser = ctx.loaded.sources['allowedMimeTypes']?.kind !== 'default';
+  return rulesFor(ctx.config, chooseAllowlist({ destination, configured: ctx.config.allowedMimeTypes, configuredByUser, extra: [] }));
+}
+
 async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<UploadDeps> {
   const { createBreakerStore } = await import('../../core/resilience.js');
+  const { countBreakerTrips } = await import('../../core/metrics/observe.js');
   const [catalog, registry] = await Promise.all([ctx.catalog(), ctx.providers()]);
   // Shared backend: other machines don't take this machine's lockfiles, and rows belong to the signed-in user.
   const userId = ctx.shared ? (await ctx.sharedAuth()).userId : ctx.userId;
@@ -93,9 +111,10 @@ async function buildDeps(ctx: Context, policy: UploadDeps['policy']): Promise<Up
     config: ctx.config,
     catalog,
     registry,
-    breaker: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
+    breaker: countBreakerTrips(createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock), ctx.metrics),
     clock: ctx.clock,
     userId,
+    metrics: ctx.metrics,
     policy,
     locksCoverCatalog: !ctx.shared,
     signal: ctx.signal,

@@ -2,6 +2,7 @@
 import { EXIT, ExaiError } from '../../core/errors.js';
 import type { Config } from '../../core/config/types.js';
 import type { HashCache } from '../../core/files/hash-cache.js';
+import type { AllowlistChoice } from '../../core/validate/allowlist.js';
 import type { ValidationReport } from '../../core/validate/report.js';
 import type { Context } from '../context.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
@@ -13,6 +14,8 @@ export interface ValidateOptions extends BaseOptions {
   maxSize?: string;
   allowMime?: string[];
   blockExt?: string[];
+  blockMime?: string[];
+  for?: string;
   reporter?: Reporter;
 }
 
@@ -32,6 +35,8 @@ export const validateSpec: CommandSpec<ValidateOptions> = {
     { flags: '--max-size <size>', description: 'largest file allowed for this run (e.g. 100MB)' },
     { flags: '--allow-mime <type>', description: 'allow a MIME type for this run (repeatable)', repeatable: true },
     { flags: '--block-ext <ext>', description: 'block an extension for this run (repeatable)', repeatable: true },
+    { flags: '--block-mime <type>', description: 'refuse a MIME type for this run (repeatable)', repeatable: true },
+    { flags: '--for <provider:purpose>', description: "judge against what this destination accepts (e.g. kimi:file-extract)" },
     { flags: '--reporter <name>', description: 'output format (--json is --reporter json)', choices: ['human', 'json', 'junit'] },
   ],
   load: async () => ({ run: runValidate }),
@@ -47,13 +52,14 @@ export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<
   if (reporter === 'json') ctx.output.configure({ json: true });
   const started = Date.now();
   const config = await applyOverrides(opts, ctx);
+  const allowlist = await chooseRunAllowlist(opts, ctx);
   const cachePromise = openCacheQuietly(ctx, config.dirs.state);
   const { expandInputs } = await import('../../core/files/expand.js');
   const expanded = await expandInputs(opts.args, ctx.cwd);
   const cache = await cachePromise;
   let timed: TimedReports;
   try {
-    timed = await inspectAll(expanded.files, config, ctx, cache);
+    timed = await inspectAll(expanded.files, { config, allowlist }, ctx, cache);
   } finally {
     cache?.close();
   }
@@ -62,10 +68,11 @@ export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<
   const reports = [...timed.reports, ...pathErrors];
   const seconds = (Date.now() - started) / 1000;
   if (reporter === 'json') ctx.output.jsonDocument(reports);
-  else if (reporter === 'junit') await writeJUnit(ctx, reports, [...timed.seconds, ...pathErrors.map(() => 0)], seconds, started);
+  else if (reporter === 'junit') await writeJUnit(ctx, reports, { caseSeconds: [...timed.seconds, ...pathErrors.map(() => 0)], seconds, started, allowlist: allowlist.name });
   else writeHuman(ctx, reports);
   const failed = reports.filter((r) => !r.valid).length;
-  ctx.output.info(`${reports.length - failed} valid, ${failed} rejected`);
+  const against = allowlist.source === 'default' ? '' : ` (allowlist: ${allowlist.name})`;
+  ctx.output.info(`${reports.length - failed} valid, ${failed} rejected${against}`);
   return failed > 0 ? EXIT.validation : EXIT.ok;
 }
 
@@ -80,9 +87,18 @@ async function applyOverrides(opts: ValidateOptions, ctx: Context): Promise<Conf
   const { applyFlagOverrides } = await import('../../core/config/load.js');
   const flags: Record<string, { value: string; flag: string }> = {};
   if (opts.maxSize) flags['maxFileSize'] = { value: opts.maxSize, flag: '--max-size' };
-  if (opts.allowMime?.length) flags['allowedMimeTypes'] = { value: [...ctx.config.allowedMimeTypes, ...opts.allowMime].join(','), flag: '--allow-mime' };
+  if (opts.blockMime?.length) flags['blockedMimeTypes'] = { value: [...ctx.config.blockedMimeTypes, ...opts.blockMime].join(','), flag: '--block-mime' };
   if (opts.blockExt?.length) flags['blockedExtensions'] = { value: [...ctx.config.blockedExtensions, ...opts.blockExt].join(','), flag: '--block-ext' };
   return applyFlagOverrides(ctx.loaded, flags).config;
+}
+
+// --allow-mime is not merged into the config: it goes on top of whichever list applies, and
+// naming a type is what lets active content of that type through.
+async function chooseRunAllowlist(opts: ValidateOptions, ctx: Context): Promise<AllowlistChoice> {
+  const { chooseAllowlist } = await import('../../core/validate/allowlist.js');
+  const destination = opts.for === undefined ? undefined : await (await import('../../providers/accepts.js')).parseDestination(opts.for);
+  const configuredByUser = ctx.loaded.sources['allowedMimeTypes']?.kind !== 'default';
+  return chooseAllowlist({ destination, configured: ctx.config.allowedMimeTypes, configuredByUser, extra: opts.allowMime ?? [] });
 }
 
 // The cache only saves re-reading; a read-only or locked state dir must not fail validation.
@@ -111,13 +127,19 @@ interface TimedReports {
   seconds: number[];
 }
 
-async function inspectAll(files: readonly string[], config: Config, ctx: Context, hashCache: HashCache | undefined): Promise<TimedReports> {
-  const { inspectFile, toValidationReport } = await import('../../core/validate/index.js');
+interface RunSettings {
+  config: Config;
+  allowlist: AllowlistChoice;
+}
+
+async function inspectAll(files: readonly string[], run: RunSettings, ctx: Context, hashCache: HashCache | undefined): Promise<TimedReports> {
+  const { inspectFile, toValidationReport, rulesFor } = await import('../../core/validate/index.js');
+  const config = run.config;
   const { mapLimit } = await import('../../core/concurrency.js');
   const { createProgressLine } = await import('../progress.js');
   const { pathPolicyFor } = await import('../../core/files/policy.js');
   const policy = pathPolicyFor(config, ctx.cwd);
-  const rules = { maxFileSize: config.maxFileSize, allowedMimeTypes: config.allowedMimeTypes, blockedExtensions: config.blockedExtensions, allowActiveContent: config.allowActiveContent };
+  const rules = rulesFor(config, run.allowlist);
   const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'validating' });
   const seconds = new Array<number>(files.length).fill(0);
   let done = 0;
@@ -127,7 +149,7 @@ async function inspectAll(files: readonly string[], config: Config, ctx: Context
       const inspection = await inspectFile(file, { policy, rules, hashCache });
       seconds[index] = (performance.now() - t0) / 1000;
       progress.update(++done, files.length);
-      return toValidationReport(inspection);
+      return toValidationReport(inspection, run.allowlist.name);
     });
     return { reports, seconds };
   } finally {
@@ -144,8 +166,16 @@ function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
   }
 }
 
-async function writeJUnit(ctx: Context, reports: readonly ValidationReport[], caseSeconds: number[], seconds: number, started: number): Promise<void> {
+interface JUnitRun {
+  caseSeconds: number[];
+  seconds: number;
+  started: number;
+  allowlist: string;
+}
+
+async function writeJUnit(ctx: Context, reports: readonly ValidationReport[], run: JUnitRun): Promise<void> {
   const { buildJUnitXml } = await import('../junit.js');
-  const timestamp = new Date(started).toISOString().replace(/\.\d{3}Z$/, '');
-  ctx.output.line(buildJUnitXml(reports, { seconds, caseSeconds, timestamp }).trimEnd());
+  const timestamp = new Date(run.started).toISOString().replace(/\.\d{3}Z$/, '');
+  const properties = { allowlist: run.allowlist };
+  ctx.output.document(buildJUnitXml(reports, { seconds: run.seconds, caseSeconds: run.caseSeconds, timestamp, properties }).trimEnd());
 }

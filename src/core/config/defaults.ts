@@ -9,6 +9,17 @@ export { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS };
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
+/** The HTTP timeouts and deadline when nothing overrides them (providers built without a config use these too). */
+export const DEFAULT_HTTP = Object.freeze({
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 300_000,
+  bodyTimeoutMs: 300_000,
+  // The deadline's base matches headersTimeout: a provider may read a file before it answers.
+  requestDeadlineMs: 300_000,
+  // 32 KiB/s: a 100 MB file may take 50 minutes; a trickle of a byte a second may not.
+  minRateBytesPerSec: 32 * 1024,
+});
+
 /** The defaults for everything except allowedPaths (the loader's cwd) and dirs (resolveDirs). */
 export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs }): Config {
   return {
@@ -17,11 +28,14 @@ export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs 
     allowHardlinks: false,
     maxFileSize: 512 * MIB,
     allowedMimeTypes: [...DEFAULT_ALLOWED_MIME_TYPES],
+    blockedMimeTypes: [],
     blockedExtensions: [...DEFAULT_BLOCKED_EXTENSIONS],
+    maxUnpackedSize: GIB,
     allowActiveContent: false,
     provider: undefined,
     purpose: undefined,
     retentionDays: 30,
+    gcIntervalMs: 24 * 60 * 60_000,
     lockTimeoutMs: 5 * 60_000,
     leaseMs: 60_000,
     concurrency: 4,
@@ -37,6 +51,6 @@ export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs 
     dirs: { ...input.dirs },
     retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000, totalBudgetMs: 120_000 },
     breaker: { failureThreshold: 5, cooldownMs: 60_000 },
-    http: { connectTimeoutMs: 10_000, headersTimeoutMs: 300_000, bodyTimeoutMs: 300_000 },
+    http: { ...DEFAULT_HTTP },
   };
 }

@@ -55,6 +55,7 @@ export function resolveDirs(env: Env, home: string): Dirs {
   if (problems.length > 0) {
     throw new ExaiError('CONFIG_INVALID', problems.join('\n'), {
       hint: 'set EXAI_CONFIG_DIR, EXAI_DATA_DIR and EXAI_STATE_DIR (or XDG_*_HOME) to absolute paths',
+      details: { lines: problems },
     });
   }
   return dirs;

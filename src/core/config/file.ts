@@ -1,26 +1,42 @@
 /**
  * The config file, `<configDir>/config.json`. Reading is a plain JSON.parse to keep startup
- * fast; writing goes through `conf` (atomic write, imported lazily) with mode 0600 in a 0700
- * directory (facts/security.md §5.2). A malformed file is an error, never silently cleared.
+ * fast, after checking nobody else can write the file (trust.ts); writing is an atomic
+ * replace that never follows a link (write-file.ts), mode 0600 in a 0700 directory
+ * (facts/security.md §5.2). A malformed file is an error, never silently cleared.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError } from '../errors.js';
 import { findConfigKey, listConfigKeyNames } from './keys.js';
 import type { ConfigKeySpec } from './keys.js';
+import { showConfigValue } from './show-value.js';
+import { checkConfigTrust } from './trust.js';
+import { refuseSymlink, writeConfigFileAtomic } from './write-file.js';
 
 type JsonObject = Record<string, unknown>;
 
-/** Read the config file; undefined when it does not exist. Malformed → CONFIG_INVALID naming it. */
+/**
+ * Read the config file; undefined when it does not exist. Malformed → CONFIG_INVALID naming
+ * it; writable by someone else → CONFIG_INVALID naming its owner and mode (trust.ts).
+ */
 export async function readConfigFile(filePath: string): Promise<JsonObject | undefined> {
-  let text: string;
+  let handle: fsp.FileHandle;
   try {
-    text = await fsp.readFile(filePath, 'utf8');
+    handle = await fsp.open(filePath, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unreadable(filePath, error);
   }
-  return parseConfigText(filePath, text);
+  try {
+    // Checked on the open handle, so what is judged is what is read.
+    await checkConfigTrust(filePath, await handle.stat());
+    return parseConfigText(filePath, await handle.readFile('utf8'));
+  } catch (error) {
+    if (error instanceof ExaiError) throw error;
+    throw unreadable(filePath, error);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Result of `setConfigValue`: what was stored, where. */
@@ -39,7 +55,7 @@ export async function setConfigValue(filePath: string, key: string, text: string
   const spec = requireSettableKey(key);
   const parsed = spec.parse(text, { home: options.home });
   if (!parsed.ok) {
-    throw new ExaiError('CONFIG_INVALID', `invalid ${spec.key} ${JSON.stringify(text)}: ${parsed.error}`, {
+    throw new ExaiError('CONFIG_INVALID', `invalid ${spec.key} ${showConfigValue(spec, text)}: ${parsed.error}`, {
       hint: spec.description,
     });
   }
@@ -55,6 +71,7 @@ export async function setConfigValue(filePath: string, key: string, text: string
 /** Remove a key from the config file; also removes unknown or secret keys left there. Returns whether it was present. */
 export async function unsetConfigValue(filePath: string, key: string): Promise<boolean> {
   const spec = findConfigKey(key);
+  await refuseSymlink(filePath);
   const current = (await readConfigFile(filePath)) ?? {};
   if (spec === undefined && getNested(current, key) === undefined) throw unknownKey(key);
   let removed = false;
@@ -89,26 +106,23 @@ function unknownKey(key: string): ExaiError {
 async function updateConfigFile(filePath: string, change: (store: JsonObject) => void): Promise<void> {
   const dir = path.dirname(filePath);
   await secureDirectory(dir);
+  await refuseSymlink(filePath); // before reading: never merge what a planted link points at
   const existing = (await readConfigFile(filePath)) ?? {};
   change(existing);
-  const { default: Conf } = await import('conf');
-  const conf = new Conf<JsonObject>({
-    cwd: dir,
-    configName: path.basename(filePath, '.json'),
-    projectSuffix: '',
-    configFileMode: 0o600,
-    clearInvalidConfig: false,
-    accessPropertiesByDotNotation: false,
-  });
-  conf.store = existing;
-  // conf's mode applies to new files only through the umask; make it exact either way.
-  await fsp.chmod(filePath, 0o600);
+  await writeConfigFileAtomic(filePath, `${JSON.stringify(existing, null, 2)}\n`);
+  // A file written under a directory others can change would be refused on the next start:
+  // say so now, with the fix, rather than report success.
+  await readConfigFile(filePath);
 }
 
 async function secureDirectory(dir: string): Promise<void> {
   try {
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    await fsp.chmod(dir, 0o700);
+    // Tighten a loose config dir of our own, but never through a link, and never a shared
+    // sticky directory (EXAI_CONFIG_DIR=/tmp must not make /tmp private).
+    const st = await fsp.lstat(dir);
+    const ours = !st.isSymbolicLink() && st.uid === process.getuid?.() && (st.mode & 0o1000) === 0;
+    if (ours && (st.mode & 0o077) !== 0) await fsp.chmod(dir, 0o700);
   } catch (error) {
     throw new ExaiError('CONFIG_INVALID', `cannot prepare config dir ${dir}: ${(error as Error).message}`, {
       hint: 'set EXAI_CONFIG_DIR to a directory you own',
@@ -123,7 +137,10 @@ function parseConfigText(filePath: string, text: string): JsonObject {
   try {
     value = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
-    throw new ExaiError('CONFIG_INVALID', `config file ${filePath} is not valid JSON: ${(error as Error).message}`, {
+    // V8 quotes a piece of the text ('…, "-----BEGIN " is not valid JSON'): not repeated, the
+    // file may be a link to something that is not a config.
+    const reason = (error as Error).message.replace(/,? ".*" is not valid JSON$/s, '');
+    throw new ExaiError('CONFIG_INVALID', `config file ${filePath} is not valid JSON: ${reason}`, {
       hint: `fix or delete ${filePath}`,
       path: filePath,
     });

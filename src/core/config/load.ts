@@ -11,6 +11,7 @@ import { flattenConfigObject, readConfigFile } from './file.js';
 import { CONFIG_KEYS, findConfigKey } from './keys.js';
 import type { ConfigKeySpec } from './keys.js';
 import type { ParseContext } from './parsers.js';
+import { showConfigValue } from './show-value.js';
 import type { Config, ConfigSource } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +40,12 @@ export interface LoadConfigInput {
   cwd: string;
   home: string;
   flags?: FlagOverrides;
+  /**
+   * Values a program passes in code (the library's `createExai({config})`), applied last:
+   * nested objects or dotted keys, typed or as text, secrets included — a program's own
+   * code is where an API key may come from, unlike a flag on a shared command line.
+   */
+  program?: Record<string, unknown>;
 }
 
 interface Layering {
@@ -65,6 +72,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   }
   applyEnvLayer(state, input.env);
   applyFlagLayer(state, input.flags ?? {});
+  if (input.program) applyProgramLayer(state, input.program);
   if (sources['allowedPaths']?.kind === 'default' && cwdRoot === undefined) {
     state.problems.push(`invalid allowedPaths ${JSON.stringify(input.cwd)} from the current directory: it cannot be resolved`);
   }
@@ -127,10 +135,18 @@ function applyFlagLayer(state: Layering, flags: FlagOverrides): void {
   }
 }
 
+function applyProgramLayer(state: Layering, values: Record<string, unknown>): void {
+  for (const [key, raw] of flattenConfigObject(values)) {
+    const spec = findConfigKey(key);
+    if (spec === undefined) state.problems.push(`unknown config key ${JSON.stringify(key)} in createExai({ config })`);
+    else applyValue(state, spec, raw, { kind: 'flag', name: `createExai({ config: { ${spec.key} } })` });
+  }
+}
+
 function applyValue(state: Layering, spec: ConfigKeySpec, raw: unknown, source: ConfigSource): void {
   const parsed = spec.parse(raw, state.ctx);
   if (!parsed.ok) {
-    state.problems.push(`invalid ${spec.key} ${displayValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
+    state.problems.push(`invalid ${spec.key} ${showConfigValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
     return;
   }
   setField(state.config, spec.field, parsed.value);
@@ -154,11 +170,10 @@ function checkCombinations(state: Layering): void {
 
 /** One CONFIG_INVALID error listing every problem (exit 9). */
 export function createConfigError(problems: readonly string[]): ExaiError {
-  const message =
-    problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
-  return new ExaiError('CONFIG_INVALID', message, {
+  const lines = problems.length === 1 ? [problems[0] ?? ''] : [`${problems.length} configuration problems:`, ...problems.map((p) => `  - ${p}`)];
+  return new ExaiError('CONFIG_INVALID', lines.join('\n'), {
     hint: 'fix each value named above (`exai config list` shows every key and where its value comes from)',
-    details: { problems: [...problems] },
+    details: { problems: [...problems], lines },
   });
 }
 
@@ -167,14 +182,6 @@ export function describeOrigin(source: ConfigSource | undefined): string {
   if (source === undefined || source.kind === 'default') return 'the default';
   if (source.kind === 'file') return `config file ${source.path}`;
   return source.name;
-}
-
-function displayValue(spec: ConfigKeySpec, raw: unknown): string {
-  if (spec.secret) return '<redacted>';
-  const text = JSON.stringify(raw) ?? String(raw);
-  const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  // A URL's userinfo is a credential even when the key is not a secret.
-  return shown.replace(/\/\/[^/@\s"]*@/g, '//<redacted>@');
 }
 
 function setField(config: Config, field: string, value: unknown): void {

@@ -43,7 +43,12 @@ export interface BreakerConfig {
 export interface HttpConfig {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
+  /** Between two chunks only: a trickle resets it, so requestDeadlineMs bounds the whole. */
   bodyTimeoutMs: number;
+  /** Every request's total deadline, connect to last response byte, before the body's share. */
+  requestDeadlineMs: number;
+  /** The slowest upload rate tolerated: a body of N bytes adds N / rate seconds to the deadline. */
+  minRateBytesPerSec: number;
 }
 
 export interface Config {
@@ -54,8 +59,12 @@ export interface Config {
   /** Bytes. */
   maxFileSize: number;
   allowedMimeTypes: string[];
+  /** Types refused even when an allowlist has them. */
+  blockedMimeTypes: string[];
   /** Lower-case, with leading dot: ".exe". */
   blockedExtensions: string[];
+  /** Bytes a zip may declare unpacked in total before it is a bomb. */
+  maxUnpackedSize: number;
   /** SVG and HTML are active content and blocked unless this is true. */
   allowActiveContent: boolean;
   /** Preferred provider; undefined → first configured of kimi, glm; else local. */
@@ -63,6 +72,8 @@ export interface Config {
   /** Default purpose; undefined → the provider's default (file-extract). */
   purpose: string | undefined;
   retentionDays: number;
+  /** `gc --if-due` skips when the last gc finished less than this long ago. */
+  gcIntervalMs: number;
   lockTimeoutMs: number;
   /** How long a lock or an `uploading` claim stays valid without a refresh. */
   leaseMs: number;

@@ -12,39 +12,59 @@ import {
   TEXT_MIME_BY_EXT,
   ZIP_CONTAINER_EXTS,
 } from './mime-table.js';
+import { sniffDeeper } from './deep-sniff.js';
 import { finalExtension } from './names.js';
-import { detectMarkup, sniffHead } from './sniff.js';
+import { sourceFromBuffer, type RandomSource } from './random-source.js';
+import { containerSignature, detectExecutable, detectMarkup, sniffHead } from './sniff.js';
 import type { ContentFacts, ExecutableKind, FileFacts, OpenedFile, ReadPassResult } from './types.js';
 
 // file-type's MPEG sync search fires on a UTF-16 byte-order mark (facts §3.3, file-type#795).
 const WEAK_AUDIO = new Set(['mp1', 'mp2', 'mp3']);
 // Zip-based executables file-type names from their entries (our own magic checks can't see them).
-const EXECUTABLE_SNIFFS: Readonly<Record<string, ExecutableKind>> = { jar: 'java', class: 'java', apk: 'android', dex: 'android' };
+const EXECUTABLE_SNIFFS: Readonly<Record<string, ExecutableKind>> = { jar: 'java', class: 'java', apk: 'android', dex: 'android', msi: 'msi' };
 
-/** Sniff and classify the bytes of one read pass (name-independent; what the hash cache stores). */
-export async function analyseContent(read: ReadPassResult): Promise<ContentFacts> {
+/**
+ * Sniff and classify the bytes of one read pass (name-independent; what the hash cache
+ * stores). `source` reads the same open file at random (containers, tags past the head);
+ * without one only a head that holds the whole file can be looked into.
+ */
+export async function analyseContent(read: ReadPassResult, source?: RandomSource): Promise<ContentFacts> {
   const text = { validUtf8: read.validUtf8, hasNul: read.hasNul };
-  const sniff = await sniffHead(read.head, text);
+  const headIsWholeFile = !read.truncated && read.bytesRead <= read.head.length;
+  const random = source ?? (headIsWholeFile ? sourceFromBuffer(read.head) : undefined);
+  // A zip or compound file is judged by its directory, so file-type's guess from the head (it
+  // inflates [Content_Types].xml to tell docx from xlsx: ~1 ms a file) is not needed.
+  const container = random === undefined ? undefined : containerSignature(read.head);
+  const sniff = container === undefined ? await sniffHead(read.head, text) : { mime: undefined, ext: container, executable: detectExecutable(read.head, text) };
   const utf16 = read.head.length >= 2 && (read.head.readUInt16BE(0) === 0xfffe || read.head.readUInt16BE(0) === 0xfeff);
   const dropSniff = utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext);
+  const shallow = dropSniff ? { mime: undefined, ext: undefined } : sniff;
+  // Executables are refused on their magic alone: nothing further in can make them acceptable.
+  const deep = random === undefined || sniff.executable !== undefined ? shallow : await sniffDeeper(read.head, shallow, random);
+  const ext = deep.ext;
   return {
     sha256: read.sha256,
-    sniffedMime: dropSniff ? undefined : sniff.mime,
-    sniffedExt: dropSniff ? undefined : sniff.ext,
-    executable: sniff.executable ?? (sniff.ext === undefined ? undefined : EXECUTABLE_SNIFFS[sniff.ext]),
+    sniffedMime: deep.mime,
+    sniffedExt: ext,
+    executable: sniff.executable ?? (ext === undefined ? undefined : EXECUTABLE_SNIFFS[ext]),
     validUtf8: read.validUtf8,
     hasNul: read.hasNul,
     markup: detectMarkup(read.head, text),
-    headIsWholeFile: !read.truncated && read.bytesRead <= read.head.length,
+    headIsWholeFile,
+    ...('container' in deep && deep.container !== undefined ? { container: deep.container } : {}),
   };
 }
 
-/** True when the sniffed type is one the extension may hold (.jpeg ≡ jpg; a big .docx may sniff as zip). */
+/**
+ * True when the sniffed type is one the extension may hold (.jpeg ≡ jpg). A zip or compound
+ * file counts as what its directory proves; facts from before directories were read (no
+ * `container`) keep the old leniency for a big zip-based document seen only as "zip".
+ */
 export function sniffMatchesExtension(content: ContentFacts, extension: string): boolean {
   const sniffed = content.sniffedExt;
   if (sniffed === undefined) return false;
   if (SNIFF_EXTS_BY_EXT[extension]?.includes(sniffed) === true) return true;
-  return sniffed === 'zip' && ZIP_CONTAINER_EXTS.has(extension) && !content.headIsWholeFile;
+  return content.container === undefined && sniffed === 'zip' && ZIP_CONTAINER_EXTS.has(extension) && !content.headIsWholeFile;
 }
 
 /** Combine content facts with the file's name into the facts the rules judge. */
@@ -76,6 +96,9 @@ export function buildFacts(file: Pick<OpenedFile, 'displayPath' | 'realPath' | '
 function classify(content: ContentFacts, extension: string): FileFacts['kind'] {
   const isText = content.validUtf8 && !content.hasNul;
   if (content.executable !== undefined) return 'binary';
+  // Valid text under a text name stays text: a TypeScript .ts whose bytes happen to pass for an
+  // MPEG transport stream, an .ics file-type calls text/calendar anyway.
+  if (isText && TEXT_MIME_BY_EXT[extension] !== undefined) return 'text';
   if (content.sniffedExt !== undefined) {
     return isText && !sniffMatchesExtension(content, extension) ? 'text' : 'binary';
   }
@@ -94,9 +117,18 @@ function decideMime(kind: FileFacts['kind'], content: ContentFacts, extension: s
 }
 
 function isActive(content: ContentFacts, extension: string): boolean {
-  if (ACTIVE_EXTS.has(extension)) return true;
+  if (ACTIVE_EXTS.has(extension) || content.container?.macros === true) return true;
   if (content.sniffedMime !== undefined && ACTIVE_MIMES.has(content.sniffedMime)) return true;
   if (content.markup === 'svg' || content.markup === 'html') return true;
   // <svg>/<script>/XHTML inside an XML document renders as active content too.
   return content.markup === 'embedded' && (extension === '.xml' || content.sniffedExt === 'xml');
+}
+
+/**
+ * The content type to store a copy under (an archive object): active content the user let
+ * through is stored as text/plain, so that no browser that fetches the copy renders it.
+ */
+export function storedContentType(facts: Pick<FileFacts, 'mimeType' | 'activeContent'>): string {
+  if (facts.activeContent) return 'text/plain';
+  return facts.mimeType ?? 'application/octet-stream';
 }

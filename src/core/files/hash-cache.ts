@@ -23,6 +23,8 @@ export type HashCacheEntry = ContentFacts & { sha256: string };
 export interface HashCache {
   get(identity: FileIdentity): HashCacheEntry | undefined;
   set(identity: FileIdentity, entry: HashCacheEntry): void;
+  /** Drop the entry for this file (an upload found its bytes are not the ones it vouched for). */
+  forget?(identity: FileIdentity): void;
   close(): void;
 }
 
@@ -77,6 +79,7 @@ function wrap(db: BetterSqlite3.Database): HashCache {
      ON CONFLICT (dev, ino) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
        ctime_ns = excluded.ctime_ns, entry = excluded.entry, updated_at = excluded.updated_at`,
   );
+  const remove = db.prepare('DELETE FROM hash_cache WHERE dev = ? AND ino = ?');
   return {
     get(identity) {
       const row = select.get(String(identity.dev), String(identity.ino));
@@ -89,7 +92,10 @@ function wrap(db: BetterSqlite3.Database): HashCache {
     },
     set(identity, entry) {
       const key = [identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String);
-      upsert.run(...key, JSON.stringify(entry), Date.now());
+      upsert.run(...key, JSON.stringify({ ...entry, v: ENTRY_VERSION }), Date.now());
+    },
+    forget(identity) {
+      remove.run(String(identity.dev), String(identity.ino));
     },
     close() {
       if (db.open) db.close();
@@ -97,10 +103,15 @@ function wrap(db: BetterSqlite3.Database): HashCache {
   };
 }
 
+// Version 2: containers are judged by their directories (`container`); an older row never
+// looked, so it must not stand in for a read.
+const ENTRY_VERSION = 2;
+
 // A row written by another exai version may lack fields: treat it as a miss, not a crash.
 function parseEntry(json: string): HashCacheEntry | undefined {
   try {
-    const value = JSON.parse(json) as Partial<HashCacheEntry>;
+    const value = JSON.parse(json) as Partial<HashCacheEntry> & { v?: unknown };
+    if (value.v !== ENTRY_VERSION) return undefined;
     if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256)) return undefined;
     if (typeof value.validUtf8 !== 'boolean' || typeof value.hasNul !== 'boolean') return undefined;
     if (typeof value.headIsWholeFile !== 'boolean') return undefined;
@@ -113,6 +124,7 @@ function parseEntry(json: string): HashCacheEntry | undefined {
       hasNul: value.hasNul,
       markup: value.markup ?? undefined,
       headIsWholeFile: value.headIsWholeFile,
+      ...(typeof value.container === 'object' && value.container !== null ? { container: value.container } : {}),
     };
   } catch {
     return undefined;

@@ -41,6 +41,22 @@ export async function sniffHead(head: Buffer, text: TextEvidence): Promise<Sniff
   return { mime: found?.mime, ext: found?.ext, executable };
 }
 
+/** file-type's answer for `bytes` alone (no executable or text checks): for re-sniffing past a tag. */
+export async function fileTypeOf(bytes: Buffer): Promise<{ mime: string; ext: string } | undefined> {
+  const { fileTypeFromBuffer } = await loadFileType();
+  const found = await fileTypeFromBuffer(bytes);
+  return found === undefined ? undefined : { mime: found.mime, ext: found.ext };
+}
+
+const CFB_MAGIC = Buffer.from('d0cf11e0a1b11ae1', 'hex');
+
+/** 'zip' or 'cfb' when `head` starts like one (a local file header, an empty zip, the CFB signature). */
+export function containerSignature(head: Buffer): 'zip' | 'cfb' | undefined {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) return 'zip';
+  if (head.length >= 8 && head.subarray(0, 8).equals(CFB_MAGIC)) return 'cfb';
+  return undefined;
+}
+
 const MACHO_MAGICS = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xbebafeca];
 
 /** The executable format `head` starts with, if any (ELF, PE, Mach-O, wasm, #! script). */
@@ -49,9 +65,16 @@ export function detectExecutable(head: Buffer, text: TextEvidence): ExecutableKi
   // 0xcafebabe is also a Java class file: bytecode, so rejecting it as executable is right too.
   if (head.length >= 4 && MACHO_MAGICS.includes(head.readUInt32BE(0))) return 'mach-o';
   if (head.length >= 4 && head.readUInt32BE(0) === 0x0061736d) return 'wasm';
-  if (head[0] === 0x23 && head[1] === 0x21) return 'script';
+  if (head[0] === 0x23 && head[1] === 0x21 && !isAmrAudio(head, text)) return 'script';
   if (head[0] === 0x4d && head[1] === 0x5a && isPortableExecutable(head, text)) return 'pe';
   return undefined;
+}
+
+// AMR audio starts "#!AMR\n" or "#!AMR-WB\n" and then frames that are not text; a text file
+// starting so is still a script for whatever runs "AMR".
+function isAmrAudio(head: Buffer, text: TextEvidence): boolean {
+  const start = head.subarray(0, 9).toString('latin1');
+  return (start.startsWith('#!AMR\n') || start.startsWith('#!AMR-WB\n')) && (!text.validUtf8 || text.hasNul);
 }
 
 // "MZ" alone is two printable letters (a Markdown file can start with them). It is a PE when

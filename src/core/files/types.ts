@@ -52,8 +52,28 @@ export interface ReadPassResult {
   hasNul: boolean;
 }
 
-/** Executable formats recognised by magic bytes. */
-export type ExecutableKind = 'elf' | 'pe' | 'mach-o' | 'wasm' | 'script' | 'java' | 'android';
+/** Executable formats recognised by magic bytes (or, for an installer, by its compound-file directory). */
+export type ExecutableKind = 'elf' | 'pe' | 'mach-o' | 'wasm' | 'script' | 'java' | 'android' | 'msi';
+
+/** What a zip's central directory or a compound file's directory says, read by structure. */
+export interface ContainerFacts {
+  kind: 'zip' | 'cfb';
+  /** The format the directory proves (docx, docm, xlsx, odt, epub, doc, xls, ppt, msg, msi, …); 'zip'/'cfb' when none. */
+  format: string;
+  mime: string;
+  /** A VBA project or document scripts inside: active content. */
+  macros: boolean;
+  /** Entry names with a `..` segment, or absolute or drive paths (the first few). */
+  unsafeNames: string[];
+  /** Sum of the declared uncompressed sizes (zip; 0 for a compound file). */
+  declaredBytes: number;
+  /** Sum of the declared compressed sizes (zip; 0 for a compound file). */
+  storedBytes: number;
+  /** More entries than any document has: reported as a bomb, not walked. */
+  tooManyEntries: boolean;
+  /** Why the directory could not be read, or which document part is missing. */
+  problem?: string;
+}
 
 /** Root element of markup found at the start of a text file, or markup embedded in XML. */
 export type MarkupKind = 'svg' | 'html' | 'embedded';
@@ -72,6 +92,8 @@ export interface ContentFacts {
   markup: MarkupKind | undefined;
   /** True when the sniff window held the whole file (a zip seen whole is not a .docx). */
   headIsWholeFile: boolean;
+  /** The container's directory, for zip and compound files (read past the head when needed). */
+  container?: ContainerFacts | undefined;
 }
 
 /** The facts about a file that validation rules judge. */

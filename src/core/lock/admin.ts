@@ -81,7 +81,7 @@ export async function listLocks(dir: string, now: number, options: JudgeOptions 
 // Leftovers of a crash between rename-aside and unlink, or a refresh's temp file.
 async function removeDebris(dir: string): Promise<void> {
   for (const name of await readNames(dir)) {
-    if (!/\.lock(\.guard)?\.stale\.|\.tmp$/.test(name)) continue;
+    if (!/\.lock(\.guard)?\.stale\.|\.lock\.guard\.break\.|\.tmp$/.test(name)) continue;
     const file = path.join(locksDirOf(dir), name);
     const stat = await fs.stat(file).catch(() => undefined);
     if (stat && Date.now() - stat.mtimeMs > DEBRIS_AGE_MS) await fs.unlink(file).catch(() => undefined);

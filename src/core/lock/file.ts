@@ -20,6 +20,12 @@ export interface LockOwner {
   nonce: string;
   /** Linux boot id: a pid from a previous boot says nothing about liveness. */
   boot_id?: string;
+  /**
+   * Fencing token: grows with every acquisition of this key (a takeover takes the stale
+   * holder's plus one). Recorded on the catalog row a holder claims, so a holder that stalled
+   * past its lease cannot write over the work of the one that took its place.
+   */
+  generation: number;
 }
 
 /** One read of a lockfile: raw text, parsed owner (undefined when garbage), mtime. */
@@ -70,14 +76,15 @@ export function readBootId(): string | undefined {
   return bootIdCache ?? undefined;
 }
 
-function isOwner(value: unknown): value is LockOwner {
+function isOwner(value: unknown): value is Omit<LockOwner, 'generation'> & { generation?: number } {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
     Number.isSafeInteger(v.pid) && (v.pid as number) > 0 &&
     typeof v.hostname === 'string' && typeof v.user === 'string' && typeof v.command === 'string' &&
     typeof v.started === 'string' && typeof v.nonce === 'string' && Number.isFinite(v.lease_expires_at) &&
-    (v.boot_id === undefined || typeof v.boot_id === 'string')
+    (v.boot_id === undefined || typeof v.boot_id === 'string') &&
+    (v.generation === undefined || Number.isSafeInteger(v.generation))
   );
 }
 
@@ -85,7 +92,8 @@ function isOwner(value: unknown): value is LockOwner {
 export function parseOwner(raw: string): LockOwner | undefined {
   try {
     const value: unknown = JSON.parse(raw);
-    return isOwner(value) ? value : undefined;
+    // Lockfiles written before fencing tokens carry none: generation 0, older than any new one.
+    return isOwner(value) ? { ...value, generation: value.generation ?? 0 } : undefined;
   } catch {
     return undefined;
   }
@@ -108,24 +116,37 @@ export async function readLock(file: string): Promise<LockRead | undefined> {
   }
 }
 
-/** Create `file` only if nothing is there (O_EXCL). False when it already exists. */
+/**
+ * Create `file` with `content` only if nothing is there. False when it already exists.
+ * The content is written to a temp file first and linked into place (link(2) fails on an
+ * existing name, like O_EXCL), so nobody ever sees the file empty or half written — a crash
+ * between create and write can no longer leave an empty lockfile that blocks for a lease.
+ */
 export async function createExclusive(file: string, content: string): Promise<boolean> {
-  let handle: fs.FileHandle;
+  const temp = `${file}.${makeNonce()}.tmp`;
+  await fs.writeFile(temp, content, { mode: 0o600, flag: 'wx' });
   try {
-    handle = await fs.open(file, 'wx', 0o600);
+    await fs.link(temp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A filesystem without hard links: O_EXCL with the content in a single write instead.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createExclusiveOpen(file, content);
+    throw err;
+  } finally {
+    await fs.unlink(temp).catch(() => undefined);
+  }
+}
+
+async function createExclusiveOpen(file: string, content: string): Promise<boolean> {
+  try {
+    await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
-  try {
-    await handle.writeFile(content);
-  } catch (err) {
-    await handle.close();
-    await fs.unlink(file).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  return true;
 }
 
 /** Replace `file` atomically (temp in the same dir, then rename over it). */

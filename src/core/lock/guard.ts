@@ -10,16 +10,25 @@
  * So the file a takeover renames aside is always the one it just judged stale.
  *
  * The guard is held for microseconds. A guard left by a crashed process is broken when its
- * pid is gone (same host) or it is older than GUARD_STALE_MS. Breaking a guard uses the
- * rename-compare-put-back dance; its residual race needs a crash inside that microsecond
- * window AND two breakers at once, which we accept.
+ * pid is gone (same host), its host rebooted, or (another host) it is older than
+ * GUARD_STALE_MS. A live pid on this host is never broken by age alone (a stopped process
+ * still holds it) unless the guard is so old that the pid must have been reused.
+ *
+ * Breaking is atomic: a breaker first creates `<guard>.break.<guard nonce>` (O_EXCL, one per
+ * guard instance), then re-reads the guard and unlinks it only if it is still that instance.
+ * A slow breaker that judged an older guard finds the marker taken, or the guard changed, and
+ * touches nothing — no rename aside, no put-back that can fail.
  */
 import fs from 'node:fs/promises';
 import { createExclusive, makeNonce } from './file.js';
 import { isPidAlive } from './stale.js';
 
-/** A guard older than this (by mtime) is abandoned. */
+/** A guard older than this (by mtime) is abandoned, unless its pid lives on this host. */
 export const GUARD_STALE_MS = 10_000;
+/** A guard whose pid still lives on this host is broken only after this long (pid reused). */
+const GUARD_PID_REUSED_MS = 300_000;
+/** A break marker left by a crash inside a break is removed after this long. */
+const MARKER_STALE_MS = 60_000;
 
 /** Who is asking for the guard. */
 export interface GuardEnv {
@@ -38,34 +47,67 @@ interface GuardContent {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isGuardStale(raw: string, mtimeMs: number, env: GuardEnv): boolean {
-  if (Date.now() - mtimeMs > GUARD_STALE_MS) return true;
+  const age = Date.now() - mtimeMs;
+  const g = parseGuard(raw);
+  if (!g || g.hostname !== env.hostname || typeof g.pid !== 'number') return age > GUARD_STALE_MS;
+  if (g.boot_id !== undefined && env.bootId !== undefined && g.boot_id !== env.bootId) return true;
+  return !isPidAlive(g.pid) || age > GUARD_PID_REUSED_MS;
+}
+
+function parseGuard(raw: string): Partial<GuardContent> | undefined {
   try {
-    const g = JSON.parse(raw) as Partial<GuardContent>;
-    if (g.hostname !== env.hostname || typeof g.pid !== 'number') return false;
-    if (g.boot_id !== undefined && env.bootId !== undefined && g.boot_id !== env.bootId) return true;
-    return !isPidAlive(g.pid);
+    const value = JSON.parse(raw) as unknown;
+    return typeof value === 'object' && value !== null ? (value) : undefined;
   } catch {
-    return false; // being written right now; the mtime rule catches a truly abandoned one
+    return undefined;
   }
 }
 
-async function breakGuard(guard: string, judgedRaw: string): Promise<void> {
-  const aside = `${guard}.stale.${makeNonce()}`;
-  try {
-    await fs.rename(guard, aside);
-  } catch {
-    return; // someone else broke or released it
+/** One identity per guard instance: its nonce, or its inode and mtime when it has none. */
+function instanceOf(raw: string, ino: number, mtimeMs: number): string {
+  const nonce = parseGuard(raw)?.nonce;
+  return typeof nonce === 'string' && /^[0-9a-f]{1,64}$/.test(nonce) ? nonce : `i${ino}-${Math.floor(mtimeMs)}`;
+}
+
+async function breakGuard(guard: string, judged: { raw: string; ino: number; mtimeMs: number }): Promise<void> {
+  const marker = `${guard}.break.${instanceOf(judged.raw, judged.ino, judged.mtimeMs)}`;
+  if (!(await createExclusive(marker, String(process.pid)))) {
+    await dropStaleMarker(marker);
+    return; // another breaker has this instance
   }
-  const moved = await fs.readFile(aside, 'utf8').catch(() => judgedRaw);
-  // We moved a different (live) guard: put it back unless the path was taken meanwhile.
-  if (moved !== judgedRaw) await fs.link(aside, guard).catch(() => undefined);
-  await fs.unlink(aside).catch(() => undefined);
+  try {
+    // Only the marker holder may remove this instance, so it is still there or already gone.
+    const now = await readGuard(guard);
+    if (now?.raw === judged.raw && now.ino === judged.ino) await fs.unlink(guard);
+  } catch {
+    // gone already
+  } finally {
+    await fs.unlink(marker).catch(() => undefined);
+  }
+}
+
+/** Content, inode and mtime from one open handle, so they describe the same instance. */
+async function readGuard(guard: string): Promise<{ raw: string; ino: number; mtimeMs: number } | undefined> {
+  const handle = await fs.open(guard, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const stat = await handle.stat();
+    return { raw: await handle.readFile('utf8'), ino: stat.ino, mtimeMs: stat.mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Only a crash inside a break leaves a marker behind; after a minute it is debris. */
+async function dropStaleMarker(marker: string): Promise<void> {
+  const stat = await fs.stat(marker).catch(() => undefined);
+  if (stat && Date.now() - stat.mtimeMs > MARKER_STALE_MS) await fs.unlink(marker).catch(() => undefined);
 }
 
 async function tryBreakStaleGuard(guard: string, env: GuardEnv): Promise<void> {
   try {
-    const [raw, stat] = [await fs.readFile(guard, 'utf8'), await fs.stat(guard)];
-    if (isGuardStale(raw, stat.mtimeMs, env)) await breakGuard(guard, raw);
+    const seen = await readGuard(guard);
+    if (seen && isGuardStale(seen.raw, seen.mtimeMs, env)) await breakGuard(guard, seen);
   } catch {
     // gone already: just retry
   }

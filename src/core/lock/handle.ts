@@ -13,12 +13,14 @@ export interface LockHandle {
   readonly owner: LockOwner;
   /** True once the lockfile was found gone or someone else's: stop and don't commit. */
   readonly lost: boolean;
+  /** The fencing token of this acquisition (the lockfile's `generation`). */
+  readonly generation: number;
   /** True when acquiring took over a stale lock on the way. */
   readonly tookOver: boolean;
   /** How long acquiring waited, in clock ms. */
   readonly waitedMs: number;
-  /** Throw LOCK_LOST if the lock is known lost. */
-  assertHeld(): void;
+  /** Throw LOCK_LOST unless the lockfile, read again now, is still this acquisition's. */
+  assertHeld(): Promise<void>;
   /** Refresh the lease now (the timer does it every leaseMs/3); marks `lost` when not ours. */
   refresh(): Promise<void>;
   /** Remove the lockfile if it is still ours; safe to call twice. */
@@ -49,7 +51,8 @@ class HeldLock implements LockHandle {
 
   constructor(private readonly input: HandleInput) {
     this.owner = input.owner;
-    const every = Math.max(10, Math.floor(input.opts.leaseMs / 3));
+    // A third of the lease, always: two refreshes may fail before the lease runs out.
+    const every = Math.max(1, Math.floor(input.opts.leaseMs / 3));
     this.timer = setInterval(() => void this.refresh(), every);
     this.timer.unref();
   }
@@ -60,6 +63,9 @@ class HeldLock implements LockHandle {
   get path(): string {
     return this.input.path;
   }
+  get generation(): number {
+    return this.owner.generation;
+  }
   get tookOver(): boolean {
     return this.input.tookOver;
   }
@@ -67,8 +73,13 @@ class HeldLock implements LockHandle {
     return this.input.waitedMs;
   }
 
-  assertHeld(): void {
-    if (!this.lost) return;
+  async assertHeld(): Promise<void> {
+    // A cached "held" flag is what a stalled holder would trust: read the file itself.
+    if (!this.lost && !this.released) {
+      const seen = await readLock(this.path).catch(() => undefined);
+      if (seen?.owner?.nonce === this.owner.nonce) return;
+      this.markLost();
+    }
     throw new ExaiError('LOCK_LOST', `lost the lock on ${this.key.slice(0, 12)}: another process took it over`, {
       hint: 'this process stalled past its lease; run the command again',
       path: this.path,

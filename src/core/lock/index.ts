@@ -2,7 +2,8 @@
  * Lockfiles per content key (DESIGN.md §6): `<dir>/locks/<key>.lock`, created with O_EXCL,
  * holding owner metadata and a lease the holder refreshes every lease/3. Stale locks (lease
  * expired, pid dead on this host, host rebooted, abandoned garbage) are taken over under the
- * break guard (see lock-guard.ts), so two processes never take over the same lock.
+ * break guard (see guard.ts), so two processes never take over the same lock. Every
+ * acquisition carries a fencing token (`generation`, larger than the one it took over).
  * Limits: local disks only (O_EXCL is unreliable on NFS); a holder whose event loop stalls
  * for more than 2/3 of a lease can be judged stale while it still runs (it then finds its
  * handle `lost` at the next refresh — check `assertHeld()` before committing work).
@@ -62,7 +63,16 @@ interface Attempt {
   judgeEnv: () => JudgeEnv;
 }
 
-function makeOwner(a: Attempt): LockOwner {
+/**
+ * A fencing token above `floor` (one more than any generation seen for this key) and above
+ * every earlier fresh acquisition: wall-clock microseconds, so a key whose lockfile was
+ * released (and so forgotten) still gets a larger number next time.
+ */
+function nextGeneration(floor: number): number {
+  return Math.max(floor, Date.now() * 1000 + Math.floor(Math.random() * 1000));
+}
+
+function makeOwner(a: Attempt, floor: number): LockOwner {
   const now = a.clock.now();
   const owner: LockOwner = {
     pid: a.env.pid,
@@ -72,6 +82,7 @@ function makeOwner(a: Attempt): LockOwner {
     started: new Date(now).toISOString(),
     lease_expires_at: now + a.opts.leaseMs,
     nonce: makeNonce(),
+    generation: nextGeneration(floor),
   };
   if (a.env.bootId !== undefined) owner.boot_id = a.env.bootId;
   return owner;
@@ -117,13 +128,15 @@ async function acquireLoop(a: Attempt): Promise<LockHandle> {
   let delay = 25;
   let waited = false;
   let tookOver = false;
+  let floor = 0;
   for (;;) {
-    const owner = makeOwner(a);
+    const owner = makeOwner(a, floor);
     if (await createExclusive(a.path, JSON.stringify(owner))) {
       return startHandle({ ...a, owner, tookOver, waitedMs: a.clock.now() - started });
     }
     const seen = await readLock(a.path);
     if (!seen) continue; // released between our create and read
+    if (seen.owner) floor = Math.max(floor, seen.owner.generation + 1);
     const takeover = judgeLock(seen, a.judgeEnv()).stale ? await takeOver(a) : 'wait';
     if (takeover !== 'wait') {
       tookOver ||= takeover === 'removed';

@@ -11,7 +11,7 @@ export interface JudgeEnv {
   now: number;
   /** Real wall-clock ms, compared with file mtimes (which the filesystem sets). */
   wallNow: number;
-  /** How long an unreadable lockfile may sit untouched before it counts as abandoned. */
+  /** Upper bound on how long an unreadable lockfile may sit untouched before it is abandoned. */
   leaseMs: number;
   hostname: string;
   bootId: string | undefined;
@@ -58,12 +58,18 @@ function judgeOwner(owner: LockOwner, env: JudgeEnv): LockVerdict {
   return { stale: false, reason: `held by pid ${owner.pid} on ${owner.hostname}, lease still valid` };
 }
 
+/**
+ * Lockfiles are linked into place with their content (file.ts createExclusive), so an
+ * unreadable one is never a lock being written: only debris (a crash of an older exai, a
+ * full disk). It gets a short grace for the rare reader that raced an older writer.
+ */
+const UNREADABLE_GRACE_MS = 2_000;
+
 /** Judge one read of a lockfile. */
 export function judgeLock(read: LockRead, env: JudgeEnv): LockVerdict {
   if (read.owner) return judgeOwner(read.owner, env);
   const age = env.wallNow - read.mtimeMs;
-  // A young unreadable file is most likely a lock being written right now (open, then write).
-  if (age > env.leaseMs) return { stale: true, reason: `unreadable lockfile untouched for ${formatDuration(age)}` };
+  if (age > Math.min(env.leaseMs, UNREADABLE_GRACE_MS)) return { stale: true, reason: `unreadable lockfile untouched for ${formatDuration(age)}` };
   return { stale: false, reason: 'unreadable lockfile, recently written' };
 }
 

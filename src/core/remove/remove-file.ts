@@ -31,6 +31,8 @@ export interface RemoveOptions {
   reason: DeletionReason;
   /** Run every check, stop before the first change (no lock taken, nothing deleted). */
   dryRun: boolean;
+  /** Who holds the lock, as `exai unlock` shows it (default "rm"). */
+  command?: string | undefined;
 }
 
 /** What happened to one row. */
@@ -48,13 +50,14 @@ export async function removeFile(record: FileRecord, opts: RemoveOptions, deps: 
   assertNotUploading(record, deps.clock.now());
   if (record.providerFileId !== null) await assertDeletable(record, deps);
   if (opts.dryRun) return { record, alreadyGone: false, bytesFreed: heldBytes(record), dryRun: true };
-  const lock = await lockRow(record, deps);
+  const lock = await lockRow(record, deps, opts.command ?? 'rm');
   try {
     const current = await reread(record, deps);
     if (current === undefined) return { record, alreadyGone: true, bytesFreed: 0, dryRun: false };
     assertNotUploading(current, deps.clock.now());
+    await lock?.assertHeld();
     const alreadyGone = await deleteRemote(current, deps);
-    lock?.assertHeld();
+    await lock?.assertHeld();
     const deleted = await deps.catalog.markDeleted(current.id, opts.reason, deps.clock.now());
     await removeArchiveCopy(current, deps);
     return { record: deleted, alreadyGone, bytesFreed: heldBytes(current), dryRun: false };
@@ -88,14 +91,14 @@ async function assertDeletable(record: FileRecord, deps: RemoveDeps): Promise<vo
  * interleaves with an upload that would reuse the same stored bytes. A row whose hash is
  * still pending never got a provider file, and no upload can want its content by hash.
  */
-async function lockRow(record: FileRecord, deps: RemoveDeps): Promise<LockHandle | undefined> {
+async function lockRow(record: FileRecord, deps: RemoveDeps, command: string): Promise<LockHandle | undefined> {
   if (!/^[0-9a-f]{64}$/.test(record.sha256)) return undefined;
   return acquireLock({
     dir: deps.config.dirs.state,
     key: record.sha256,
     timeoutMs: deps.config.lockTimeoutMs,
     leaseMs: deps.config.leaseMs,
-    owner: { command: 'rm' },
+    owner: { command },
     clock: deps.clock,
     onWait: (holder) => deps.onLockWait?.(record, holder),
   });
@@ -124,7 +127,7 @@ async function deleteRemote(record: FileRecord, deps: RemoveDeps): Promise<boole
   if (fileId === null) return true;
   const provider = deps.registry.get(record.provider);
   const { withRetry } = await import('../resilience.js');
-  const result = await withRetry(() => provider.delete(fileId, deps.signal), {
+  const result = await withRetry((_attempt, signal) => provider.delete(fileId, signal), {
     retry: deps.config.retry,
     clock: deps.clock,
     signal: deps.signal,

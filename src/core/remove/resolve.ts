@@ -54,10 +54,11 @@ function pickRows(ref: string, rows: FileRecord[], byPath: boolean): FileRecord[
   const chosen = exact.length > 0 ? exact : rows;
   const distinct = new Set(chosen.map((r) => (exact.length > 0 ? r.id : r.sha256)));
   if (distinct.size === 1) return chosen;
-  const list = chosen.map((r) => `  ${r.sha256.slice(0, 12)}  ${describeRecord(r)}`).join('\n');
-  throw new ExaiError('AMBIGUOUS_REFERENCE', `"${ref}" matches ${chosen.length} files:\n${list}`, {
+  // One line per candidate in details.lines: a name's own line break stays inside its line.
+  const lines = [`"${ref}" matches ${chosen.length} files:`, ...chosen.map((r) => `  ${r.sha256.slice(0, 12)}  ${describeRecord(r)}`)];
+  throw new ExaiError('AMBIGUOUS_REFERENCE', lines.join('\n'), {
     hint: 'use a provider file id or a longer sha256 prefix',
-    details: { candidates: chosen.map((r) => ({ id: r.id, provider: r.provider, file_id: r.providerFileId, sha256: r.sha256 })) },
+    details: { candidates: chosen.map((r) => ({ id: r.id, provider: r.provider, file_id: r.providerFileId, sha256: r.sha256 })), lines },
   });
 }
 

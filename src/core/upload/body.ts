@@ -1,8 +1,9 @@
 /**
  * The upload body: every attempt re-opens the file through safeOpen (containment, no
  * symlinks, regular file) and proves it is still the file that was validated and hashed —
- * same device, inode, size, mtime and ctime — before a byte is sent. After the last byte the
- * handle is checked once more, so a file rewritten in place during the upload fails the
+ * same device, inode, size, mtime and ctime — before a byte is sent. Before the last chunk
+ * goes out the handle is checked once more, and the bytes read are hashed and compared with
+ * what was validated, so a file rewritten in place (even with its stat unchanged) fails the
  * request instead of landing at the provider under the old hash.
  */
 import { createHash } from 'node:crypto';
@@ -18,20 +19,28 @@ import type { ValidatedFile } from './types.js';
 // buffer reuse relies on (core/upload/chunks.ts).
 const READ_CHUNK = 1024 * 1024;
 
-/** An upload body that also hashes what it reads when the file's hash is not known yet. */
+/**
+ * An upload body that hashes every byte it reads — the bytes that are sent — and checks them
+ * against the validated facts: the validated hash when there is one (a full read, or a
+ * hash-cache hit: the cache is only a hint, this is the proof), else the validated head.
+ */
 export interface VerifiedBody extends UploadBody {
-  /** SHA-256 of the last read that reached the end and passed the end check. */
+  /** SHA-256 of the current attempt's read, once it reached the end and passed every check. */
   completedSha256(): string | undefined;
 }
 
 /** A replayable body for `file`: each open() re-verifies it and reads exactly `size` bytes. */
 export function createUploadBody(file: ValidatedFile, policy: PathPolicy): VerifiedBody {
-  let completed: string | undefined = file.sha256;
+  let completed: string | undefined;
   return {
     size: file.facts.size,
     filename: baseName(file.displayPath),
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
-    open: () => openVerified(file, policy, (sha256) => (completed = sha256)),
+    open: () => {
+      // Per attempt: a hash from an earlier read proves nothing about this one.
+      completed = undefined;
+      return openVerified(file, policy, (sha256) => (completed = sha256));
+    },
     completedSha256: () => completed,
   };
 }
@@ -60,15 +69,8 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete:
   }
   return {
     async *[Symbol.asyncIterator]() {
-      // Hashed only while the hash is unknown (a big file whose hash waited for its upload).
-      const hash = file.sha256 === undefined ? createHash('sha256') : undefined;
       try {
-        for await (const chunk of readChunks(opened.handle, file.facts.size, READ_CHUNK, (expected, got) => shrankError(file, expected, got))) {
-          hash?.update(chunk);
-          yield chunk;
-        }
-        await assertUnchangedAtEnd(file, opened);
-        if (hash) onComplete(hash.digest('hex'));
+        yield* verifiedChunks(file, opened, onComplete);
       } finally {
         await close();
       }
@@ -78,7 +80,51 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete:
 }
 
 /**
- * After the last byte, fstat the handle again: a file rewritten in place (same size) during
+ * The file's chunks, hashed as they go (one read pass). The checks run before a chunk is
+ * handed on: the head before the first, the end checks before the last — so a file whose
+ * bytes changed without a trace in its stat (a write through a shared mmap) fails before
+ * the provider has the whole body, and a small file's changed bytes are never sent at all.
+ */
+async function* verifiedChunks(file: ValidatedFile, opened: OpenedFile, onComplete: OnComplete): AsyncGenerator<Buffer, void, undefined> {
+  const hash = createHash('sha256');
+  const size = file.facts.size;
+  let position = 0;
+  for await (const chunk of readChunks(opened.handle, size, READ_CHUNK, (expected, got) => shrankError(file, expected, got))) {
+    if (position === 0) assertSameHead(file, chunk);
+    hash.update(chunk);
+    position += chunk.length;
+    if (position === size) await finish(file, opened, hash.digest('hex'), onComplete);
+    yield chunk;
+  }
+  // An empty file has no last chunk to check before.
+  if (size === 0) await finish(file, opened, hash.digest('hex'), onComplete);
+}
+
+async function finish(file: ValidatedFile, opened: OpenedFile, sha256: string, onComplete: OnComplete): Promise<void> {
+  await assertUnchangedAtEnd(file, opened);
+  if (file.sha256 !== undefined && sha256 !== file.sha256) throw changedError(file, `its SHA-256 is now ${sha256.slice(0, 12)}…, validated ${file.sha256.slice(0, 12)}…`);
+  onComplete(sha256);
+}
+
+/**
+ * A file validated from its head alone (hash-later.ts) keeps that head: what is sent must
+ * start with exactly those bytes, or the type, text and executable checks judged other content.
+ */
+function assertSameHead(file: ValidatedFile, first: Buffer): void {
+  const head = file.facts.read.head;
+  if (file.sha256 !== undefined || head.length === 0) return;
+  if (first.length < head.length || !first.subarray(0, head.length).equals(head)) throw changedError(file, 'its first bytes differ from the ones validated');
+}
+
+function changedError(file: ValidatedFile, why: string): ExaiError {
+  return new ExaiError('FILE_CHANGED', `${file.displayPath}: the file changed after it was validated (${why})`, {
+    path: file.displayPath,
+    hint: 'make sure nothing writes to the file (a program that has it mapped in memory can change it without touching its timestamps), then run it again',
+  });
+}
+
+/**
+ * Before the last chunk, fstat the handle again: a file rewritten in place (same size) during
  * the upload fails the request instead of landing at the provider under the old hash.
  */
 async function assertUnchangedAtEnd(file: ValidatedFile, opened: OpenedFile): Promise<void> {

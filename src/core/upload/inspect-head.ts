@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import { createPassState, HEAD_BYTES } from '../files/pass-state.js';
+import { sourceFromHandle } from '../files/random-source.js';
 import { safeOpen } from '../files/safe-open.js';
 import type { OpenedFile, ReadPassResult } from '../files/types.js';
 import { inspectFile, validateFacts, type FileInspection, type InspectOptions } from '../validate/index.js';
@@ -70,7 +71,8 @@ async function judgeHead(opened: OpenedFile, head: ReadPassResult, opts: Inspect
   const size = Number(opened.identity.size);
   // The rest of the file is read (and counted, and checked for change) as it is uploaded.
   const read: ReadPassResult = { ...head, bytesRead: size, truncated: false, sha256: undefined };
-  const content = await analyseContent(read);
+  // The head alone can't prove a container: its directory is read from the same handle.
+  const content = await analyseContent(read, sourceFromHandle(opened.handle, size));
   if (content.sniffedExt === undefined) return undefined;
   const facts = buildFacts(opened, content, read);
   const errors = validateFacts(facts, opts.rules);

@@ -9,7 +9,7 @@ import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker } from '../resilience.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
-import { attemptProvider } from './attempt.js';
+import { attemptProvider, countDedupHit } from './attempt.js';
 import { failAbandoned, lockContent } from './content-lock.js';
 import { abandonedPending, HashNeeded, hashFirst, lockKeyFor, mayHashWhileUploading } from './hash-later.js';
 import type { UploadDeps, UploadOptions, UploadOutcome, ValidatedFile } from './types.js';
@@ -46,7 +46,10 @@ async function uploadOrThrow(given: ValidatedFile, opts: UploadOptions, deps: Up
 /** Dedup hit, dry-run plan, or lock and upload (the lock is on the hash, or the size while it is unknown). */
 async function uploadSelected(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
   const hit = file.sha256 === undefined ? undefined : await findUploaded(file.sha256, candidates, opts, deps);
-  if (hit) return fromRecord(file, hit, 'deduplicated');
+  if (hit) {
+    countDedupHit(deps, hit.provider);
+    return fromRecord(file, hit, 'deduplicated');
+  }
   if (opts.dryRun) return planDryRun(file, candidates, opts, deps);
   const lock = await lockContent(lockKeyFor(file), file, deps);
   try {
@@ -66,7 +69,7 @@ async function hashUnlessItCanWait(file: ValidatedFile, opts: UploadOptions, dep
 
 /** Under the size lock, a pending claim of that size was left by a run that lost the lock: fail it. */
 async function failAbandonedPending(file: ValidatedFile, lock: LockHandle, deps: UploadDeps): Promise<void> {
-  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) await failAbandoned(row.id, file, lock, deps);
+  for (const row of abandonedPending(await deps.catalog.liveOfSize(deps.userId, file.facts.size))) await failAbandoned(row, file, lock, deps);
 }
 
 /** A dedup hit: an `active` row for any candidate, preferred first. Costs no request. */

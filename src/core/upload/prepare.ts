@@ -38,14 +38,15 @@ export async function prepareFiles(inputs: readonly string[], opts: PrepareOptio
     opts.onInspected?.(++done, expanded.files.length);
     return inspection;
   });
-  const reports = [...inspections.map(toValidationReport), ...expanded.errors.map(reportUnreadable)];
+  const reports = [...inspections.map((inspection) => toValidationReport(inspection)), ...expanded.errors.map(reportUnreadable)];
   const valid: ValidatedFile[] = [];
   for (const inspection of inspections) {
     const { facts, identity } = inspection;
     const sha256 = facts?.read.sha256;
-    // Drop the sniffed head (up to 64 KiB a file): upload never needs it, and a batch of
-    // thousands of files would otherwise keep every one of them alive until the end.
-    const light = facts ? { ...facts, read: { ...facts.read, head: EMPTY } } : undefined;
+    // Drop the sniffed head (up to 64 KiB a file), or a batch of thousands of files would keep
+    // every one alive until the end. Kept only when validation saw nothing but the head (a big
+    // file, no hash yet): the upload proves it sends those very bytes (body.ts).
+    const light = facts && sha256 !== undefined ? { ...facts, read: { ...facts.read, head: EMPTY } } : facts;
     // No hash yet: a big binary file checked from its head, hashed later (hash-later.ts).
     if (inspection.valid && light && identity) valid.push({ displayPath: inspection.displayPath, facts: light, identity, sha256 });
   }

@@ -8,6 +8,7 @@ import type { FileFacts, FileIdentity, PathPolicy } from '../files/types.js';
 import type { LockOwner } from '../lock/index.js';
 import type { BreakerStore, RetryClock, RetryInfo } from '../resilience.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
+import type { MetricsSink } from '../metrics/recorder.js';
 
 /** A file that passed validation: what upload needs to know about it. */
 export interface ValidatedFile {
@@ -27,11 +28,13 @@ export interface UploadEvents {
   onLockWait?(file: ValidatedFile, holder: LockOwner): void;
   onFallback?(file: ValidatedFile, from: ProviderName, error: ExaiError): void;
   onReconciled?(file: ValidatedFile, rowId: string): void;
+  /** A crashed run's upload was found at the provider and recorded instead of sending again. */
+  onAdopted?(file: ValidatedFile, providerFileId: string): void;
 }
 
 /** Everything the pipeline uses from outside: injected, so tests run it in-process. */
 export interface UploadDeps {
-  config: Pick<Config, 'retry' | 'leaseMs' | 'lockTimeoutMs' | 'quotaBytes' | 'dirs'>;
+  config: Pick<Config, 'retry' | 'http' | 'leaseMs' | 'lockTimeoutMs' | 'quotaBytes' | 'dirs'>;
   catalog: Catalog;
   registry: ProviderRegistry;
   breaker: BreakerStore;
@@ -46,6 +49,8 @@ export interface UploadDeps {
   hashCache?: HashCache | undefined;
   /** Shared backend: a copy of each uploaded file is kept here (core/archive.ts). */
   archive?: Archive | undefined;
+  /** Where attempts, bytes, durations and lock waits are counted; optional. */
+  metrics?: MetricsSink | undefined;
 }
 
 /** What the user asked for. */

@@ -15,7 +15,12 @@ const TEXT_TYPES = [...new Set(Object.values(TEXT_MIME_BY_EXT))].filter(
   (mime) => mime !== 'text/x-shellscript' && mime !== 'text/html' && mime !== 'image/svg+xml' && mime !== 'application/xhtml+xml',
 );
 
-/** MIME types accepted by default: documents, images, text and code, JSONL, video and audio. */
+/**
+ * MIME types accepted by default: documents, images, text and code, JSONL, video and audio.
+ * Of the text formats file-type names, iCalendar, vCard and WebVTT are text an LLM reads
+ * (they come in through TEXT_TYPES); PostScript/EPS are programs, PGP messages are opaque
+ * ciphertext and STL is a 3D mesh, so those stay off until a user allows them.
+ */
 export const DEFAULT_ALLOWED_MIME_TYPES: readonly string[] = [
   'application/pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -25,6 +30,8 @@ export const DEFAULT_ALLOWED_MIME_TYPES: readonly string[] = [
   'application/vnd.openxmlformats-officedocument.presentationml.presentation',
   'application/vnd.ms-powerpoint',
   'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
   'application/epub+zip',
   'image/png',
   'image/jpeg',

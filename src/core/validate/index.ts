@@ -3,3 +3,4 @@ export { inspectFile, validateFacts, type FileInspection, type InspectOptions } 
 export { RULES, isMimeAllowed, type Rule, type RuleConfig } from './rules.js';
 export { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS } from './defaults.js';
 export { reportUnreadable, toValidationReport, type ValidationReport } from './report.js';
+export { chooseAllowlist, rulesFor, type AllowlistChoice, type AllowlistInput } from './allowlist.js';

@@ -6,6 +6,7 @@
 import { isExaiError, type ExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import type { HashCache, HashCacheEntry } from '../files/hash-cache.js';
+import { sourceFromFd, sourceFromHandle, type RandomSource } from '../files/random-source.js';
 import { readPass } from '../files/read-pass.js';
 import { SYNC_BUFFER_BYTES, readPassSync } from '../files/read-pass-sync.js';
 import { safeOpen } from '../files/safe-open.js';
@@ -75,21 +76,17 @@ async function yieldIfDue(): Promise<void> {
 }
 
 async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileInspection> {
-  let cached: HashCacheEntry | undefined;
-  let read: ReadPassResult | undefined;
+  // The fd stays open until the content is analysed: a zip's directory or a tag past the
+  // head is read through it, never through the path again.
   try {
-    cached = lookUp(opts.hashCache, file.identity);
-    if (cached === undefined) read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
+    const cached = lookUp(opts.hashCache, file.identity);
+    if (cached !== undefined) return judge(file, factsFromCache(file, cached), opts);
+    const read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
+    return judge(file, await factsFromRead(file, read, opts, () => sourceFromFd(file.fd, read.bytesRead)), opts);
   } catch (error) {
     return failed(file.displayPath, error, file.identity);
   } finally {
     closeSmallFile(file);
-  }
-  try {
-    const facts = read === undefined ? factsFromCache(file, cached as HashCacheEntry) : await factsFromRead(file, read, opts);
-    return judge(file, facts, opts);
-  } catch (error) {
-    return failed(file.displayPath, error, file.identity);
   }
 }
 
@@ -128,11 +125,13 @@ async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<Fi
   const cached = lookUp(opts.hashCache, opened.identity);
   if (cached !== undefined) return factsFromCache(opened, cached);
   const read = await readPass(opened, { maxBytes: opts.rules.maxFileSize, hash: true });
-  return factsFromRead(opened, read, opts);
+  return factsFromRead(opened, read, opts, () => sourceFromHandle(opened.handle, read.bytesRead));
 }
 
-async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions): Promise<FileFacts> {
-  const content = await analyseContent(read);
+// Random reads only when the head did not hold the whole file (and never past the size cap).
+async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: () => RandomSource): Promise<FileFacts> {
+  const further = !read.truncated && read.bytesRead > read.head.length;
+  const content = await analyseContent(read, further ? source() : undefined);
   if (content.sha256 !== undefined) remember(opts.hashCache, file.identity, { ...content, sha256: content.sha256 });
   return buildFacts(file, content, read);
 }

@@ -15,10 +15,12 @@ export interface ValidationReport {
     extension: string | null;
     sha256: string | null;
   };
+  /** Which MIME allowlist judged the file ("kimi:file-extract", "default", "config"); absent for path errors. */
+  allowlist?: string;
 }
 
 /** Shape an inspection as `{path, valid, errors, metadata}`; unknown values are null. */
-export function toValidationReport(inspection: FileInspection): ValidationReport {
+export function toValidationReport(inspection: FileInspection, allowlist?: string): ValidationReport {
   const facts = inspection.facts;
   const extension = facts?.extension ?? finalExtension(path.basename(inspection.displayPath));
   return {
@@ -31,6 +33,7 @@ export function toValidationReport(inspection: FileInspection): ValidationReport
       extension: extension === '' ? null : extension,
       sha256: facts?.read.sha256 ?? null,
     },
+    ...(allowlist === undefined ? {} : { allowlist }),
   };
 }
 

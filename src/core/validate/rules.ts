@@ -4,12 +4,14 @@
  * Where two rules would report one root cause twice (an ELF is also "not an allowed
  * MIME type"), the more specific rule wins.
  */
-import { ExaiError } from '../errors.js';
+import type { ExaiError } from '../errors.js';
 import { sniffMatchesExtension } from '../files/facts.js';
 import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT } from '../files/mime-table.js';
 import { allExtensions } from '../files/names.js';
 import type { ExecutableKind, FileFacts } from '../files/types.js';
 import { formatBytes } from '../units.js';
+import { checkArchiveBomb, checkArchiveEntryNames } from './archive-rules.js';
+import { fail } from './rule-error.js';
 
 /** The settings the rules judge against (config keys of the same names). */
 export interface RuleConfig {
@@ -20,14 +22,20 @@ export interface RuleConfig {
   /** Lower-case with a leading dot: ".exe". */
   blockedExtensions: readonly string[];
   allowActiveContent: boolean;
+  /** Types refused even when the allowlist has them (same patterns as allowedMimeTypes). */
+  blockedMimeTypes?: readonly string[] | undefined;
+  /** The destination whose documented list this is ("kimi:image"), for messages. */
+  allowlistName?: string | undefined;
+  /** Types the user allowed by name for this run: active content of these types passes. */
+  explicitMimeTypes?: readonly string[] | undefined;
+  /** Bytes a zip may declare unpacked in total (default DEFAULT_MAX_UNPACKED_SIZE). */
+  maxUnpackedSize?: number | undefined;
 }
+
 
 /** One rule: an error when the file breaks it, else undefined. */
 export type Rule = (facts: FileFacts, cfg: RuleConfig) => ExaiError | undefined;
 
-function fail(facts: FileFacts, name: ConstructorParameters<typeof ExaiError>[0], message: string, hint: string): ExaiError {
-  return new ExaiError(name, `${JSON.stringify(facts.displayPath)}: ${message}`, { path: facts.displayPath, hint });
-}
 
 /** Size is what was actually read, never what stat claimed (a /proc file says 0). */
 export const checkSize: Rule = (facts, cfg) => {
@@ -68,6 +76,7 @@ const EXECUTABLE_NAMES: Readonly<Record<ExecutableKind, string>> = {
   script: 'a #! script',
   java: 'a Java archive or class',
   android: 'an Android package',
+  msi: 'a Windows Installer package (it runs code when opened)',
 };
 
 /** Executables are refused whatever they are called. */
@@ -78,19 +87,35 @@ export const checkNotExecutable: Rule = (facts) => {
   return fail(facts, 'EXECUTABLE_CONTENT', `the content is ${what}.`, 'executables are never uploaded; send the source or a document instead');
 };
 
-/** SVG and HTML can run script wherever they are rendered. */
+/** SVG and HTML can run script wherever they are rendered; macros run when a document opens. */
 export const checkActiveContent: Rule = (facts, cfg) => {
-  if (!facts.activeContent || cfg.allowActiveContent) return undefined;
-  return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or set allowActiveContent in the config');
+  if (!facts.activeContent || activeAllowed(facts, cfg)) return undefined;
+  if (facts.content.container?.macros === true) {
+    return fail(facts, 'ACTIVE_CONTENT', 'the document carries macros (a VBA project or scripts), which run when it is opened.', 'save it without macros (e.g. as .docx, .xlsx, .pptx), or allow its type by name with --allow-mime');
+  }
+  return fail(facts, 'ACTIVE_CONTENT', 'SVG/HTML content can carry scripts and is not accepted.', 'convert it (e.g. to PNG or PDF), or allow its type by name with --allow-mime (or allowActiveContent in the config)');
 };
+
+// Active content passes only when allowed wholesale, or when the user named its type.
+function activeAllowed(facts: FileFacts, cfg: RuleConfig): boolean {
+  if (cfg.allowActiveContent) return true;
+  const explicit = cfg.explicitMimeTypes;
+  return explicit !== undefined && explicit.length > 0 && facts.mimeType !== undefined && isMimeAllowed(facts.mimeType, explicit);
+}
 
 /** The reported MIME type must be on the allowlist. */
 export const checkMimeAllowed: Rule = (facts, cfg) => {
   const mime = facts.mimeType;
   if (mime === undefined || facts.executable) return undefined;
+  if (cfg.blockedMimeTypes !== undefined && cfg.blockedMimeTypes.length > 0 && isMimeAllowed(mime, cfg.blockedMimeTypes)) {
+    return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is on the blocked list.`, 'remove it from EXAI_BLOCKED_MIME_TYPES if it should be accepted');
+  }
   // Blocked active content is ACTIVE_CONTENT's to report; allowed, its own types are fine.
-  if (facts.activeContent && (!cfg.allowActiveContent || ACTIVE_MIMES.has(mime))) return undefined;
+  if (facts.activeContent && (!activeAllowed(facts, cfg) || ACTIVE_MIMES.has(mime))) return undefined;
   if (isMimeAllowed(mime, cfg.allowedMimeTypes)) return undefined;
+  if (cfg.allowlistName !== undefined) {
+    return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the ${cfg.allowlistName} list.`, `${cfg.allowlistName} does not document it; pass --allow-mime ${mime} if it takes it anyway`);
+  }
   return fail(facts, 'MIME_NOT_ALLOWED', `the type ${mime} is not on the allowed list.`, 'add it to EXAI_ALLOWED_MIME_TYPES if it should be accepted');
 };
 
@@ -127,7 +152,9 @@ export const checkExtensionMatches: Rule = (facts) => {
   const binaryExt = SNIFF_EXTS_BY_EXT[ext] !== undefined;
   const textExt = TEXT_MIME_BY_EXT[ext] !== undefined;
   if (facts.kind === 'binary' && (binaryExt || textExt) && !sniffMatchesExtension(facts.content, ext)) {
-    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'}).`, 'rename the file to match its content');
+    const problem = facts.content.container?.problem;
+    const why = problem === undefined ? '' : `: ${problem}`;
+    return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'})${why}.`, 'rename the file to match its content');
   }
   if (facts.kind === 'text' && binaryExt && !textExt) {
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is plain text.`, 'rename the file to match its content');
@@ -152,6 +179,8 @@ export const RULES: readonly { name: string; check: Rule }[] = [
   { name: 'blocked-extension', check: checkBlockedExtension },
   { name: 'not-executable', check: checkNotExecutable },
   { name: 'active-content', check: checkActiveContent },
+  { name: 'archive-bomb', check: checkArchiveBomb },
+  { name: 'archive-entry-names', check: checkArchiveEntryNames },
   { name: 'mime-allowed', check: checkMimeAllowed },
   { name: 'extension-matches', check: checkExtensionMatches },
   { name: 'text-or-known', check: checkTextOrKnown },

@@ -35,7 +35,7 @@ let catalog: Catalog;
 
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exai-catalog-'));
-  catalog = await openSqliteCatalog({ dir: path.join(dir, 'data') });
+  catalog = await openSqliteCatalog({ dir: path.join(dir, 'data'), now: () => T0 });
 });
 
 afterEach(async () => {

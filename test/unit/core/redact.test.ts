@@ -45,3 +45,27 @@ describe('redactSecrets', () => {
     expect(redact('x abcdefgh y')).toBe('x <redacted> y');
   });
 });
+
+describe('clipText', () => {
+  it('never ends in part of a token-shaped run, whatever the cut', async () => {
+    const { clipText } = await import('../../../src/core/redact.js');
+    const token = 'AbCdEf0123456789-_.xyz';
+    for (let offset = 0; offset < 40; offset++) {
+      const text = `${'w '.repeat(offset)}${token} tail`;
+      for (const max of [10, 20, 30, 50]) {
+        const clipped = clipText(text, max);
+        expect(clipped.length).toBeLessThanOrEqual(max + 1);
+        // Either the whole token is there, or none of it is.
+        if (!clipped.includes(token)) expect(clipped).not.toMatch(/[A-Za-z0-9._-]{4,}…$/);
+      }
+    }
+    expect(clipText('short', 300)).toBe('short');
+  });
+
+  it('masks user:password in any URL spelling it can see, and leaves user@host alone', () => {
+    expect(redactSecrets('GET http://user:pa55@host/v1 failed')).toBe('GET http://<redacted>@host/v1 failed');
+    expect(redactSecrets('http:user:pw@h and http:\\\\u:p@h')).toBe('http:<redacted>@h and http:\\\\<redacted>@h');
+    expect(redactSecrets('https://u:p%40w@h/x')).toBe('https://<redacted>@h/x');
+    expect(redactSecrets('ssh://git@github.com at 13:27:01')).toBe('ssh://git@github.com at 13:27:01');
+  });
+});

@@ -81,6 +81,28 @@ describe('withRetry', () => {
     await expect(withRetry(fn, { retry: RETRY, clock, signal: controller.signal })).rejects.toMatchObject({ name: 'PROVIDER_UNAVAILABLE' });
     expect(clock.sleeps).toEqual([]);
   });
+
+  it('ends an attempt still in flight when the budget is spent: PROVIDER_TIMEOUT, not retried', async () => {
+    const calls: number[] = [];
+    // An attempt that never ends on its own: only the signal it is given can stop it.
+    const stalled = (attempt: number, signal: AbortSignal) => {
+      calls.push(attempt);
+      return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(new ExaiError('PROVIDER_UNAVAILABLE', 'cut', { retryable: true }))));
+    };
+    const error = await withRetry(stalled, { retry: RETRY, budgetMs: 50, clock: createFakeClock() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PROVIDER_TIMEOUT', retryable: false, details: { deadline_ms: 50 } });
+    expect(calls).toEqual([1]);
+  });
+
+  it('a user abort during an attempt stays INTERRUPTED-shaped, not a timeout', async () => {
+    const controller = new AbortController();
+    const stalled = (_attempt: number, signal: AbortSignal) => {
+      setImmediate(() => controller.abort());
+      return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(new ExaiError('INTERRUPTED', 'stopped'))));
+    };
+    const error = await withRetry(stalled, { retry: RETRY, clock: createFakeClock(), signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'INTERRUPTED' });
+  });
 });
 
 describe('circuit breaker', () => {

@@ -175,6 +175,15 @@ describe('loadConfig environment values', () => {
     expect(config.dirs.data).toBe(data);
   });
 
+  it('reads the request deadline and the minimum rate, from the environment and the file', async () => {
+    expect((await load()).config.http).toMatchObject({ requestDeadlineMs: 300_000, minRateBytesPerSec: 32 * 1024 });
+    const fromEnv = await load({ EXAI_REQUEST_DEADLINE: '90', EXAI_MIN_RATE: '64KiB' });
+    expect(fromEnv.config.http).toMatchObject({ requestDeadlineMs: 90_000, minRateBytesPerSec: 64 * 1024 });
+    expect(fromEnv.sources['http.requestDeadline']).toEqual({ kind: 'env', name: 'EXAI_REQUEST_DEADLINE' });
+    await writeConfig({ http: { requestDeadline: '2m', minRate: '1MB' } });
+    expect((await load()).config.http).toMatchObject({ requestDeadlineMs: 120_000, minRateBytesPerSec: 1_000_000 });
+  });
+
   it('reads secrets and their aliases from the environment, canonical name first', async () => {
     const loaded = await load({
       KIMI_API_KEY: 'sk-kimi-alias-000000000',
@@ -206,6 +215,12 @@ describe('loadConfig validation', () => {
     [{ EXAI_KIMI_BASE_URL: 'ftp://example.com' }, 'invalid kimi.baseUrl "ftp://example.com" from EXAI_KIMI_BASE_URL: must be an http(s) URL'],
     [{ EXAI_ALLOWED_PATHS: 'relative/dir' }, 'invalid allowedPaths "relative/dir" from EXAI_ALLOWED_PATHS: "relative/dir" is not an absolute path'],
     [{ EXAI_LOCK_TIMEOUT: 'soon' }, 'invalid lockTimeout "soon" from EXAI_LOCK_TIMEOUT: not a duration'],
+    // Renewed every third of it: a lease must leave each renewal a couple of seconds.
+    [{ EXAI_LEASE: '1' }, 'invalid lease "1" from EXAI_LEASE: must be at least 6000ms'],
+    [{ EXAI_LEASE: '5999ms' }, 'invalid lease "5999ms" from EXAI_LEASE: must be at least 6000ms'],
+    [{ EXAI_REQUEST_DEADLINE: 'never' }, 'invalid http.requestDeadline "never" from EXAI_REQUEST_DEADLINE: not a duration'],
+    [{ EXAI_REQUEST_DEADLINE: '50ms' }, 'invalid http.requestDeadline "50ms" from EXAI_REQUEST_DEADLINE: must be at least 100ms'],
+    [{ EXAI_MIN_RATE: '0' }, 'invalid http.minRate "0" from EXAI_MIN_RATE'],
     [{ EXAI_CONFIG_DIR: 'rel/config' }, 'invalid dirs.config "rel/config" from EXAI_CONFIG_DIR: directories must be absolute paths'],
   ])('%j → CONFIG_INVALID naming key, value and source', async (env, expected) => {
     const error = await loadError(env);

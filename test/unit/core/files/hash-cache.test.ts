@@ -97,6 +97,20 @@ describe('hash cache', () => {
     expect(linked.errors.map((e) => e.name)).toEqual(['SYMLINK_REJECTED']);
   });
 
+  it('misses on an entry from before containers were read by directory, and keeps container facts', async () => {
+    await writeFixture(policy.cwd, 'old.docx', Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'latin1'));
+    const identity = await identityOf('old.docx');
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(stateDir, HASH_CACHE_FILE));
+    const old = { sha256: FAKE_SHA, sniffedExt: 'zip', sniffedMime: 'application/zip', validUtf8: false, hasNul: true, headIsWholeFile: false };
+    db.prepare('INSERT OR REPLACE INTO hash_cache VALUES (?, ?, ?, ?, ?, ?, ?)').run(...[identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String), JSON.stringify(old), Date.now());
+    db.close();
+    expect(cache.get(identity)).toBeUndefined();
+    const container = { kind: 'zip' as const, format: 'docx', mime: 'x', macros: true, unsafeNames: [], declaredBytes: 1, storedBytes: 1, tooManyEntries: false };
+    cache.set(identity, { ...old, executable: undefined, markup: undefined, container });
+    expect(cache.get(identity)?.container).toEqual(container);
+  });
+
   it('persists across reopening', async () => {
     await writeFixture(policy.cwd, 'd.txt', 'persist\n');
     await inspectFile('d.txt', { policy, rules, hashCache: cache });

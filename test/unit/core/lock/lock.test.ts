@@ -30,7 +30,7 @@ async function plantLock(owner: Partial<LockOwner>, key = KEY): Promise<void> {
   await fs.mkdir(path.join(dir, 'locks'), { recursive: true });
   const full: LockOwner = {
     pid: process.pid, hostname: os.hostname(), user: 'someone', command: 'exai upload',
-    started: new Date().toISOString(), lease_expires_at: Date.now() + 600_000, nonce: 'planted', ...owner,
+    started: new Date().toISOString(), lease_expires_at: Date.now() + 600_000, nonce: 'planted', generation: 1, ...owner,
   };
   await fs.writeFile(lockFile(key), JSON.stringify(full));
 }
@@ -130,7 +130,7 @@ describe('acquireLock', () => {
     await plantLock({ nonce: 'someone-else' });
     await holder.refresh();
     expect(holder.lost).toBe(true);
-    expect(() => holder.assertHeld()).toThrow(expect.objectContaining({ name: 'LOCK_LOST' }) as Error);
+    await expect(holder.assertHeld()).rejects.toMatchObject({ name: 'LOCK_LOST' });
     await holder.release();
     expect(JSON.parse(await fs.readFile(lockFile(), 'utf8'))).toMatchObject({ nonce: 'someone-else' });
   });

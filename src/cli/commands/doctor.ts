@@ -1,0 +1,54 @@
+/** `exai doctor [--json]`: config, dirs, file modes, providers, breakers, catalog, locks, Node. */
+import { EXIT } from '../../core/errors.js';
+import type { CheckRun, DoctorCheck } from '../../core/doctor/index.js';
+import type { Context } from '../context.js';
+import type { BaseOptions, CommandSpec } from '../spec.js';
+
+export type DoctorOptions = BaseOptions;
+
+export const doctorSpec: CommandSpec<DoctorOptions> = {
+  name: 'doctor',
+  summary: 'check config, dirs, providers, breakers, catalog and locks',
+  help: 'Each check prints ok, warn or fail with a hint. Exit 0 when nothing fails, 1 otherwise. Never prints a secret.\n\nExamples:\n  exai doctor\n  exai doctor --json',
+  options: [],
+  load: async () => ({ run: runDoctorCommand }),
+};
+
+/** Run the checks, print them, exit 1 when any failed. */
+export async function runDoctorCommand(_opts: DoctorOptions, ctx: Context): Promise<number> {
+  const { runDoctor, anyFailed } = await import('../../core/doctor/index.js');
+  const { createBreakerStore } = await import('../../core/resilience.js');
+  const checks = await runDoctor({
+    loaded: ctx.loaded,
+    registry: await ctx.providers(),
+    breakers: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
+    now: ctx.clock.now(),
+    nodeVersion: process.versions.node,
+    extraChecks: supabaseChecks(ctx),
+  });
+  const failed = anyFailed(checks);
+  if (ctx.output.json) ctx.output.jsonDocument({ ok: !failed, checks: checks.map(toJson) });
+  else print(ctx, checks);
+  return failed ? EXIT.failure : EXIT.ok;
+}
+
+/** Hook for the Supabase catalog's own checks (reachable, session valid) once it is part of the build. */
+function supabaseChecks(ctx: Context): CheckRun[] {
+  if (ctx.config.supabaseUrl === undefined) return [];
+  return [() => Promise.resolve([{ name: 'supabase', status: 'warn', message: 'SUPABASE_URL is set, but this build has no Supabase checks yet', hint: 'the embedded SQLite catalog is in use' }])];
+}
+
+function toJson(c: DoctorCheck): Record<string, unknown> {
+  return { name: c.name, status: c.status, message: c.message, ...(c.hint === undefined ? {} : { hint: c.hint }) };
+}
+
+function print(ctx: Context, checks: readonly DoctorCheck[]): void {
+  const { chalk } = ctx.output;
+  const mark = { ok: chalk.green('ok  '), warn: chalk.yellow('warn'), fail: chalk.red('FAIL') } as const;
+  for (const c of checks) {
+    ctx.output.line(`${mark[c.status]}  ${c.name}: ${c.message}`);
+    if (c.hint !== undefined && c.status !== 'ok') ctx.output.line(`      hint: ${c.hint}`);
+  }
+  const count = (s: DoctorCheck['status']) => checks.filter((c) => c.status === s).length;
+  ctx.output.info(`${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failed`);
+}

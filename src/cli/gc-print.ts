@@ -1,0 +1,110 @@
+/** gc's printing: the ora spinner while planning, a count while deleting, candidates and totals, --json. */
+import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan } from '../core/lifecycle/index.js';
+import { formatBytes } from '../core/units.js';
+import type { Output } from './output.js';
+
+/** A spinner on stderr while gc plans; nothing at all off a TTY, with --json or -q. */
+export async function startPlanningSpinner(output: Output, text: string): Promise<{ stop(): void }> {
+  if (!output.interactive) return { stop: () => undefined };
+  const { default: ora } = await import('ora');
+  // discardStdin off: gc may ask a question on stdin right after planning.
+  const spinner = ora({ text, stream: output.streams.stderr, discardStdin: false, isEnabled: true }).start();
+  return { stop: () => void spinner.stop() };
+}
+
+/**
+ * The --json document, exactly: delete, keep_count, bytes_freed, orphans, errors. Written in
+ * pieces of ~64 KB rather than built as one string: a plan of 70,000 deletions is ~11 MB of
+ * JSON, and one string of it (plus its pretty-printing and redaction copies) cost ~50 MB.
+ */
+export function writeGcJson(output: Output, deleted: readonly GcCandidate[], keepCount: number, bytesFreed: number, plan: GcPlan, errors: readonly GcError[]): void {
+  const out = chunker(output);
+  out.push('{\n');
+  writeArray(out, 'delete', deleted, candidateJson);
+  out.push(`  "keep_count": ${keepCount},\n  "bytes_freed": ${bytesFreed},\n`);
+  writeArray(out, 'orphans', plan.orphans, orphanJson);
+  out.push('  "errors": [');
+  out.push(errors.map((e) => `\n    ${JSON.stringify({ id: e.id, provider: e.provider, file_id: e.fileId, error: e.error.toJSON() })}`).join(','));
+  out.push(errors.length > 0 ? '\n  ]\n}\n' : ']\n}\n');
+  out.flush();
+}
+
+function writeArray<T>(out: ReturnType<typeof chunker>, key: string, items: readonly T[], toJson: (item: T) => unknown): void {
+  out.push(`  "${key}": [`);
+  items.forEach((item, i) => out.push(`${i === 0 ? '' : ','}\n    ${JSON.stringify(toJson(item))}`));
+  out.push(items.length > 0 ? '\n  ],\n' : '],\n');
+}
+
+/** Collect text and hand it to Output.jsonText in ~64 KB pieces (each piece is redacted there; an item never spans two). */
+function chunker(output: Output): { push(text: string): void; flush(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (parts.length > 0) output.jsonText(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    push: (text) => {
+      parts.push(text);
+      size += text.length;
+      // Pieces end between JSON tokens, so the newline line() adds is only whitespace.
+      if (size >= 65_536) flush();
+    },
+    flush,
+  };
+}
+
+function candidateJson(c: GcCandidate): Record<string, unknown> {
+  return { id: c.record?.id ?? null, provider: c.provider, file_id: c.fileId, reason: c.reason, age_days: days(c.ageMs), size: c.size };
+}
+
+function orphanJson(o: GcOrphan): Record<string, unknown> {
+  return { id: o.record?.id ?? null, provider: o.provider, file_id: o.fileId, reason: 'orphan', kind: o.kind, name: o.name, age_days: days(o.ageMs), size: o.size };
+}
+
+function days(ms: number): number {
+  return Math.round((ms / 86_400_000) * 100) / 100;
+}
+
+const ACTION_WORDS: Record<GcCandidate['action'], string> = {
+  'delete-row': 'past retention',
+  'purge-failed': 'failed upload, purged from the catalog',
+  'delete-remote': 'orphan: no catalog row references it',
+  'mark-missing': 'orphan: the provider no longer has it',
+};
+
+/** "kimi cabc123 (notes.txt, 4 KiB) — past retention, 40.2 days old" */
+export function describeCandidate(c: GcCandidate | GcOrphan): string {
+  const why = 'action' in c ? ACTION_WORDS[c.action] : c.kind === 'provider-only' ? 'no catalog row references it' : 'the provider no longer has it';
+  const id = c.fileId === null ? `(no provider id, ${c.record?.status ?? 'unknown'})` : printable(c.fileId);
+  return `${c.provider} ${id} (${printable(c.name)}, ${formatBytes(c.size)}) — ${why}, ${days(c.ageMs)} days old`;
+}
+
+/** Names and ids from a provider listing are the provider's text: no escape sequences reach the terminal. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** The human report of a plan (dry run) or of what a run did. */
+export function printGcReport(output: Output, plan: GcPlan, result: { outcome?: GcOutcome; usedBytes: number; orphansActed: boolean }): void {
+  const { outcome } = result;
+  const deleted = outcome?.deleted ?? plan.delete;
+  const verb = outcome ? 'deleted' : 'would delete';
+  for (const c of deleted) output.line(`${verb} ${describeCandidate(c)}`);
+  for (const s of outcome?.skipped ?? []) output.info(`kept ${describeCandidate(s.candidate)}: ${s.why}`);
+  const unacted = result.orphansActed ? [] : plan.orphans;
+  for (const o of unacted) output.line(`orphan ${describeCandidate(o)} (pass --orphans to act on it)`);
+  for (const e of outcome?.errors ?? plan.errors) {
+    output.error(`${output.chalk.red('error:')} ${e.provider}${e.fileId ? ` ${e.fileId}` : ''}: ${e.error.message}`);
+    if (e.error.hint) output.error(`${output.chalk.dim('hint:')} ${e.error.hint}`);
+  }
+  if (outcome && outcome.reconciled.length > 0) output.info(`${outcome.reconciled.length} interrupted uploads marked failed`);
+  if (outcome && outcome.locksRemoved > 0) output.info(`${outcome.locksRemoved} stale locks removed`);
+  const freed = outcome?.bytesFreed ?? plan.bytesFreed;
+  const quotaAfter = Math.max(0, result.usedBytes - (outcome?.quotaFreed ?? plan.quotaFreed));
+  const noun = deleted.length === 1 ? 'file' : 'files';
+  const tail = outcome ? '' : '; nothing changed';
+  output.info(`${verb} ${deleted.length} ${noun}, ${formatBytes(freed)} freed, quota after: ${formatBytes(quotaAfter)} used${tail}`);
+}
