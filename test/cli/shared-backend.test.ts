@@ -123,4 +123,20 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     expect((await machine.run(['rm', local!.file_id, '--yes'])).code).toBe(0);
     expect((await objects()).some((o) => o.name === key)).toBe(false);
   });
+
+  it('doctor reports the session and the catalog as ok, and a missing session as a failure with the login hint', async () => {
+    await world.server.addUser('doc@example.com', 'pw-of-doc@example.com');
+    const machine = await loggedIn('doc@example.com');
+    const report = JSON.parse((await machine.run(['doctor', '--json'])).stdout) as { checks: Array<{ name: string; status: string; hint?: string }> };
+    expect(report.checks.filter((c) => c.name.startsWith('supabase')).map((c) => [c.name, c.status])).toEqual([
+      ['supabase session', 'ok'],
+      ['supabase catalog', 'ok'],
+    ]);
+    await machine.run(['logout']);
+    const after = await machine.run(['doctor', '--json']);
+    expect(after.code).toBe(1);
+    const failed = (JSON.parse(after.stdout) as { checks: Array<{ name: string; status: string; hint?: string }> }).checks.find((c) => c.name === 'supabase session');
+    expect(failed).toMatchObject({ status: 'fail' });
+    expect(failed?.hint).toContain('exai login');
+  });
 });
