@@ -139,4 +139,18 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     expect(failed).toMatchObject({ status: 'fail' });
     expect(failed?.hint).toContain('exai login');
   });
+
+  it("gc --orphans run by one user never deletes another user's provider file, even with a service key set", async () => {
+    await world.server.addUser('gc-a@example.com', 'pw-of-gc-a@example.com');
+    await world.server.addUser('gc-b@example.com', 'pw-of-gc-b@example.com');
+    const a = await loggedIn('gc-a@example.com');
+    const b = await loggedIn('gc-b@example.com');
+    await write(b, 'bees.txt', 'b content\n');
+    const [row] = JSON.parse((await b.run(['upload', 'bees.txt', '--provider', 'kimi', '--no-archive', '--json'])).stdout) as Array<{ file_id: string }>;
+    // Old enough that gc's one-hour grace for fresh provider files does not protect it.
+    kimi.files.get(row!.file_id)!.created_at -= 7 * 24 * 3600;
+    const gc = await a.run(['gc', '--orphans', '--yes', '--json'], { env: { SUPABASE_SERVICE_ROLE_KEY: world.server.serviceRoleKey } });
+    expect(gc.code).toBe(0);
+    expect(kimi.files.has(row!.file_id)).toBe(true);
+  });
 });

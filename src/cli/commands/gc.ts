@@ -89,12 +89,13 @@ async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<Gc
 
 /**
  * Whose rows gc covers. Embedded: this user's, and it sees every row. Shared (Supabase): the
- * service role covers every user; a user session covers its own rows only and cannot see
- * other users', so it calls no provider file an orphan.
+ * catalog this build opens is the signed-in user's session (RLS shows their rows only), so it
+ * calls no provider file an orphan — other users' files share the provider account. That holds
+ * with SUPABASE_SERVICE_ROLE_KEY set too: an all-users view needs the operator catalog over the
+ * exai_admin_* functions (src/auth/operator.ts opens its client), which is not built yet.
  */
 function gcScope(ctx: Context): { userId: string | undefined; partialView: boolean } {
-  if (ctx.config.supabaseUrl === undefined) return { userId: ctx.userId, partialView: false };
-  if (ctx.config.supabaseServiceRoleKey !== undefined) return { userId: undefined, partialView: false };
+  if (!ctx.shared) return { userId: ctx.userId, partialView: false };
   return { userId: ctx.userId, partialView: true };
 }
 
