@@ -153,4 +153,19 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     expect(gc.code).toBe(0);
     expect(kimi.files.has(row!.file_id)).toBe(true);
   });
+
+  it('gc past retention deletes the row, the provider file and the archive copy', async () => {
+    const user = await world.server.addUser('gc-r@example.com', 'pw-of-gc-r@example.com');
+    const machine = await loggedIn('gc-r@example.com');
+    await write(machine, 'old.txt', 'kept too long\n');
+    const [row] = JSON.parse((await machine.run(['upload', 'old.txt', '--provider', 'kimi', '--json'])).stdout) as Array<{ file_id: string; sha256: string }>;
+    const key = `${user.id}/${row!.sha256}`;
+    expect((await objects()).some((o) => o.name === key)).toBe(true);
+    await world.admin.query("update public.files set created_at = now() - interval '40 days' where user_id = $1", [user.id]);
+    const gc = await machine.run(['gc', '--yes', '--json']);
+    expect(gc.code).toBe(0);
+    expect(kimi.files.has(row!.file_id)).toBe(false);
+    expect((await objects()).some((o) => o.name === key)).toBe(false);
+    expect(JSON.parse((await machine.run(['ls', '--json'])).stdout)).toEqual([]);
+  });
 });

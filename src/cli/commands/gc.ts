@@ -104,7 +104,7 @@ async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOu
   const { createProgressLine } = await import('../progress.js');
   const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
   try {
-    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), clock: ctx.clock, userId: gcScope(ctx).userId, signal: ctx.signal, metrics: ctx.metrics };
+    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), archive: await ctx.archive(), clock: ctx.clock, userId: gcScope(ctx).userId, signal: ctx.signal, metrics: ctx.metrics };
     return await applyGcPlan(plan, policy, { ...deps, onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.stop();
