@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { Archive, ArchiveInput } from '../core/archive.js';
 import { ExaiError } from '../core/errors.js';
 import type { UserAuth } from '../auth/session.js';
-import type { ProjectSettings } from '../auth/client.js';
+import type { ProjectSettings, SupabaseClient } from '../auth/client.js';
 import { storageError, storageStatus } from './supabase-errors.js';
 import { tusUpload } from './supabase-tus.js';
 
@@ -79,4 +79,15 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
       });
     }
   }
+}
+
+/** The operator's archive (service role): gc removes any user's copy; it stores nothing. */
+export function createOperatorArchive(client: SupabaseClient): Archive {
+  return {
+    put: () => Promise.reject(new ExaiError('AUTH_REFUSED', 'the service role does not upload archive copies; uploads belong to a signed-in user')),
+    remove: async (storagePath) => {
+      const { error } = await client.storage.from(ARCHIVE_BUCKET).remove([storagePath]);
+      if (error) throw storageError(error, storagePath);
+    },
+  };
 }

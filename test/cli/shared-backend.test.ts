@@ -140,7 +140,7 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     expect(failed?.hint).toContain('exai login');
   });
 
-  it("gc --orphans run by one user never deletes another user's provider file, even with a service key set", async () => {
+  it("gc --orphans never deletes another user's provider file: not as a user, not as the operator", async () => {
     await world.server.addUser('gc-a@example.com', 'pw-of-gc-a@example.com');
     await world.server.addUser('gc-b@example.com', 'pw-of-gc-b@example.com');
     const a = await loggedIn('gc-a@example.com');
@@ -149,8 +149,9 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     const [row] = JSON.parse((await b.run(['upload', 'bees.txt', '--provider', 'kimi', '--no-archive', '--json'])).stdout) as Array<{ file_id: string }>;
     // Old enough that gc's one-hour grace for fresh provider files does not protect it.
     kimi.files.get(row!.file_id)!.created_at -= 7 * 24 * 3600;
-    const gc = await a.run(['gc', '--orphans', '--yes', '--json'], { env: { SUPABASE_SERVICE_ROLE_KEY: world.server.serviceRoleKey } });
-    expect(gc.code).toBe(0);
+    expect((await a.run(['gc', '--orphans', '--yes', '--json'])).code).toBe(0);
+    expect(kimi.files.has(row!.file_id)).toBe(true);
+    expect((await a.run(['gc', '--orphans', '--yes', '--json'], { env: { SUPABASE_SERVICE_ROLE_KEY: world.server.serviceRoleKey } })).code).toBe(0);
     expect(kimi.files.has(row!.file_id)).toBe(true);
   });
 
@@ -167,5 +168,28 @@ describe.skipIf(skip !== undefined)(`shared backend end to end${skip ? ` (skippe
     expect(kimi.files.has(row!.file_id)).toBe(false);
     expect((await objects()).some((o) => o.name === key)).toBe(false);
     expect(JSON.parse((await machine.run(['ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it("the operator's gc (service key) deletes every user's expired rows, provider files and archive copies", async () => {
+    const one = await world.server.addUser('op-1@example.com', 'pw-of-op-1@example.com');
+    const two = await world.server.addUser('op-2@example.com', 'pw-of-op-2@example.com');
+    const m1 = await loggedIn('op-1@example.com');
+    const m2 = await loggedIn('op-2@example.com');
+    await write(m1, 'one.txt', 'first user\n');
+    await write(m2, 'two.txt', 'second user\n');
+    const [r1] = JSON.parse((await m1.run(['upload', 'one.txt', '--provider', 'kimi', '--json'])).stdout) as Array<{ file_id: string; sha256: string }>;
+    const [r2] = JSON.parse((await m2.run(['upload', 'two.txt', '--provider', 'kimi', '--json'])).stdout) as Array<{ file_id: string; sha256: string }>;
+    await world.admin.query("update public.files set created_at = now() - interval '40 days' where user_id = any($1::uuid[])", [[one.id, two.id]]);
+    const operator = await makeMachine(world.server);
+    machines.push(operator);
+    const gc = await operator.run(['gc', '--yes', '--json'], { env: { MOONSHOT_API_KEY: KIMI_KEY, EXAI_KIMI_BASE_URL: kimi.url, SUPABASE_SERVICE_ROLE_KEY: world.server.serviceRoleKey } });
+    expect(gc.stderr).toBe('');
+    expect(gc.code).toBe(0);
+    expect(kimi.files.has(r1!.file_id) || kimi.files.has(r2!.file_id)).toBe(false);
+    const names = (await objects()).map((o) => o.name);
+    expect(names).not.toContain(`${one.id}/${r1!.sha256}`);
+    expect(names).not.toContain(`${two.id}/${r2!.sha256}`);
+    const live = await world.admin.query("select 1 from public.files where user_id = any($1::uuid[]) and status <> 'deleted'", [[one.id, two.id]]);
+    expect(live.rowCount).toBe(0);
   });
 });

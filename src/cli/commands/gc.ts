@@ -1,6 +1,8 @@
 /** `exai gc`: delete what retention and orphan rules say should go, safely and on a schedule. */
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy } from '../../core/lifecycle/index.js';
+import type { Catalog } from '../../catalog/types.js';
+import type { Archive } from '../../core/archive.js';
 import { formatBytes, parseDuration } from '../../core/units.js';
 import type { Context } from '../context.js';
 import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
@@ -56,7 +58,9 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
   }
   const policy = lifecycle.resolveGcPolicy({ olderThanMs: opts.olderThan, retentionDays: ctx.config.retentionDays, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
   const plan = await makePlan(ctx, policy, now);
-  const usedBytes = (await (await ctx.catalog()).usage(ctx.userId)).usedBytes;
+  const backend = await gcBackend(ctx);
+  // The operator's view (no user id) totals every user's live bytes.
+  const usedBytes = (await backend.catalog.usage(backend.userId ?? '')).usedBytes;
   try {
     lifecycle.checkDeleteLimit(plan, opts.maxDelete);
   } catch (error) {
@@ -80,7 +84,8 @@ async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<Gc
   const { gatherGcInputs, planGc } = await import('../../core/lifecycle/index.js');
   const spinner = await startPlanningSpinner(ctx.output, 'planning gc: reading the catalog and provider file lists…');
   try {
-    const deps = { catalog: await ctx.catalog(), registry: await ctx.providers(), ...gcScope(ctx), signal: ctx.signal };
+    const { catalog, userId, partialView } = await gcBackend(ctx);
+    const deps = { catalog, registry: await ctx.providers(), userId, partialView, signal: ctx.signal };
     return planGc(await gatherGcInputs(deps, policy, now));
   } finally {
     spinner.stop();
@@ -88,15 +93,39 @@ async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<Gc
 }
 
 /**
- * Whose rows gc covers. Embedded: this user's, and it sees every row. Shared (Supabase): the
- * catalog this build opens is the signed-in user's session (RLS shows their rows only), so it
- * calls no provider file an orphan — other users' files share the provider account. That holds
- * with SUPABASE_SERVICE_ROLE_KEY set too: an all-users view needs the operator catalog over the
- * exai_admin_* functions (src/auth/operator.ts opens its client), which is not built yet.
+ * Whose rows gc covers, and through what. Embedded: this user's, and it sees every row.
+ * Shared (Supabase) with SUPABASE_SERVICE_ROLE_KEY: the operator catalog (exai_admin_*) sees
+ * every user's rows. Shared with a user session: RLS shows that user's rows only, and other
+ * users' files share the provider account, so no provider file is called an orphan.
  */
-function gcScope(ctx: Context): { userId: string | undefined; partialView: boolean } {
-  if (!ctx.shared) return { userId: ctx.userId, partialView: false };
-  return { userId: ctx.userId, partialView: true };
+interface GcBackend {
+  catalog: Catalog;
+  archive: Archive | undefined;
+  userId: string | undefined;
+  partialView: boolean;
+}
+
+const backends = new WeakMap<Context, Promise<GcBackend>>();
+
+function gcBackend(ctx: Context): Promise<GcBackend> {
+  let backend = backends.get(ctx);
+  if (backend === undefined) {
+    backend = openGcBackend(ctx);
+    backends.set(ctx, backend);
+  }
+  return backend;
+}
+
+async function openGcBackend(ctx: Context): Promise<GcBackend> {
+  if (!ctx.shared) return { catalog: await ctx.catalog(), archive: undefined, userId: ctx.userId, partialView: false };
+  if (ctx.config.supabaseServiceRoleKey !== undefined && ctx.config.supabaseServiceRoleKey !== '') {
+    const { openOperatorClient } = await import('../../auth/operator.js');
+    const { SupabaseAdminCatalog } = await import('../../catalog/supabase-admin.js');
+    const { createOperatorArchive } = await import('../../catalog/supabase-archive.js');
+    const client = openOperatorClient(ctx.config);
+    return { catalog: new SupabaseAdminCatalog(client), archive: createOperatorArchive(client), userId: undefined, partialView: false };
+  }
+  return { catalog: await ctx.catalog(), archive: await ctx.archive(), userId: ctx.userId, partialView: true };
 }
 
 async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOutcome> {
@@ -104,7 +133,8 @@ async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOu
   const { createProgressLine } = await import('../progress.js');
   const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
   try {
-    const deps = { config: ctx.config, catalog: await ctx.catalog(), registry: await ctx.providers(), archive: await ctx.archive(), clock: ctx.clock, userId: gcScope(ctx).userId, signal: ctx.signal, metrics: ctx.metrics };
+    const { catalog, archive, userId } = await gcBackend(ctx);
+    const deps = { config: ctx.config, catalog, registry: await ctx.providers(), archive, clock: ctx.clock, userId, signal: ctx.signal, metrics: ctx.metrics };
     return await applyGcPlan(plan, policy, { ...deps, onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.stop();
