@@ -4,6 +4,7 @@
  */
 import { createRuntime, type Clock, type Runtime, type RuntimeOverrides } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
+import { ExaiError } from '../core/errors.js';
 import type { Output } from './output.js';
 
 export { systemClock, type Clock } from '../core/runtime.js';
@@ -40,25 +41,37 @@ export function buildContext(input: BuildInput): Context {
   return {
     ...runtime,
     output: input.output,
-    confirm: input.overrides.confirm ?? ((q) => askOnTty(input.output, q)),
-    readStdin: input.overrides.readStdin ?? readProcessStdin,
+    confirm: input.overrides.confirm ?? ((q) => askOnTty(input.output, q, input.signal)),
+    readStdin: input.overrides.readStdin ?? (() => readAll(input.output.streams.stdin ?? process.stdin)),
     reloadConfig: input.reloadConfig,
   };
 }
 
-async function readProcessStdin(): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function askOnTty(output: Output, question: string): Promise<boolean> {
+/**
+ * The one prompt: y/yes confirms, anything else declines. Ctrl-C or Ctrl-D (readline closes,
+ * the question rejects) and SIGINT become INTERRUPTED (exit 130, printed quietly), so every
+ * prompt cancels the same way and the command changes nothing.
+ */
+async function askOnTty(output: Output, question: string, signal: AbortSignal): Promise<boolean> {
   if (!output.streams.stdinIsTTY || !output.streams.stderrIsTTY) return false;
   const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: output.streams.stderr });
+  const input = output.streams.stdin ?? process.stdin;
+  const rl = createInterface({ input, output: output.streams.stderr, terminal: true });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    // A closed stdin ends readline without settling the question: treat it as Ctrl-D.
+    const closed = new Promise<never>((_, reject) => rl.once('close', () => reject(new Error('stdin closed'))));
+    const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal }), closed]);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    // End the prompt's line, so what follows (a shell prompt, a JSON error) starts clean.
+    output.streams.stderr.write('\n');
+    throw new ExaiError('INTERRUPTED', 'cancelled at the prompt; nothing was changed', { cause: error, details: { prompt: true } });
   } finally {
     rl.close();
   }

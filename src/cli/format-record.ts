@@ -1,4 +1,5 @@
 /** Catalog rows as people and scripts see them: one JSON shape and one table layout. */
+import path from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { formatBytes } from '../core/units.js';
 
@@ -21,8 +22,20 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   );
 }
 
-/** The `exai ls` table: provider, file id, size, purpose, status, created, name. */
-export function formatRecordTable(records: readonly FileRecord[]): string[] {
+/**
+ * A stored name as people in `cwd` should see it: uploads store the absolute path, shown
+ * relative when it is under cwd (or near it), absolute when it is far away. Old rows stored
+ * the path as typed, which is shown unchanged.
+ */
+export function displayName(stored: string, cwd: string): string {
+  if (!path.isAbsolute(stored)) return stored;
+  const relative = path.relative(cwd, stored);
+  if (relative === '') return '.';
+  return relative.split(path.sep).filter((p) => p === '..').length > 2 ? stored : relative;
+}
+
+/** The `exai ls` table: provider, file id, size, purpose, status, created, name (relative to cwd). */
+export function formatRecordTable(records: readonly FileRecord[], cwd: string): string[] {
   const header = ['PROVIDER', 'FILE ID', 'SIZE', 'PURPOSE', 'STATUS', 'CREATED', 'NAME'];
   const rows = records.map((r) => [
     r.provider,
@@ -31,7 +44,7 @@ export function formatRecordTable(records: readonly FileRecord[]): string[] {
     r.purpose,
     r.status,
     formatTimestamp(r.createdAt),
-    r.originalName,
+    displayName(r.originalName, cwd),
   ]);
   return formatTable(header, rows);
 }

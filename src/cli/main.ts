@@ -1,17 +1,17 @@
 /**
- * The CLI entry: parse argv with commander, build the Context, run the command, and map
- * whatever comes out to an exit code. The only place that knows about exit codes.
+ * The CLI entry: parse argv with commander (program.ts), build the Context, run the command,
+ * and map whatever comes out to an exit code. The only place that knows about exit codes.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { isatty } from 'node:tty';
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError } from 'commander';
 import { EXIT, isExaiError, ExaiError, messageLines } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { buildContext, systemClock, type Clock, type Context, type ContextOverrides } from './context.js';
-import { Output, shouldUseColor, type OutputStreams } from './output.js';
+import { Output, decideColor, type OutputStreams } from './output.js';
 import { COMMANDS } from './commands/index.js';
-import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+import { buildProgram } from './program.js';
 
 /** Everything main needs from the outside world; tests pass their own. */
 export interface MainDeps {
@@ -59,6 +59,7 @@ function processStreams(): OutputStreams {
     get stderr() {
       return stderr();
     },
+    stdoutIsTTY: isatty(1),
     stderrIsTTY: isatty(2),
     stdinIsTTY: isatty(0),
   };
@@ -79,15 +80,25 @@ function surviveClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
 
 /** Run exai in-process with the given argv and dependencies; resolves to the exit code. */
 export async function main(argv: string[], deps: MainDeps): Promise<number> {
-  const wantsJson = argv.includes('--json');
   const output = new Output(deps.streams, {
-    json: wantsJson,
+    json: argv.includes('--json'),
     quiet: argv.includes('-q') || argv.includes('--quiet'),
-    color: !argv.includes('--no-color') && shouldUseColor(deps.env, deps.streams.stderrIsTTY),
+    color: decideColor({
+      env: deps.env,
+      noColorFlag: argv.includes('--no-color'),
+      stdoutIsTTY: deps.streams.stdoutIsTTY ?? false,
+      stderrIsTTY: deps.streams.stderrIsTTY,
+    }),
     redact: makeRedactor(deps.env),
   });
   const state: { code: number; ctx?: Context } = { code: EXIT.ok };
-  const program = buildProgram(output, deps, state);
+  const program = buildProgram(COMMANDS, output, VERSION, async (spec, opts) => {
+    output.configure({ json: opts['json'] === true, quiet: opts['quiet'] === true, color: opts['color'] !== false });
+    const ctx = await createContext(output, deps);
+    state.ctx = ctx;
+    const body = await spec.load!();
+    state.code = await body.run(opts, ctx);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.code;
@@ -96,65 +107,6 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   } finally {
     await state.ctx?.close();
   }
-}
-
-function buildProgram(output: Output, deps: MainDeps, state: { code: number; ctx?: Context }): Command {
-  const program = new Command('exai')
-    .description('Get local files safely into LLM providers\' file APIs and keep track of them.')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput(parserOutput(output));
-  for (const spec of COMMANDS) addCommand(program, spec, output, deps, state);
-  return program;
-}
-
-function addCommand(
-  parent: Command,
-  spec: CommandSpec,
-  output: Output,
-  deps: MainDeps,
-  state: { code: number; ctx?: Context },
-): void {
-  const command = parent.command(spec.name).summary(spec.summary).description(spec.help ?? spec.summary);
-  command.exitOverride().configureOutput(parserOutput(output));
-  if (spec.subcommands) {
-    for (const sub of spec.subcommands) addCommand(command, sub, output, deps, state);
-    return;
-  }
-  if (spec.args) command.arguments(spec.args);
-  for (const option of [...spec.options, ...GLOBAL_OPTIONS]) command.addOption(toCommanderOption(option));
-  command.action(async (...actionArgs: unknown[]) => {
-    const self = actionArgs.at(-1) as Command;
-    const opts: Record<string, unknown> = { ...self.opts(), args: self.args };
-    output.configure({ json: opts['json'] === true, quiet: opts['quiet'] === true, color: opts['color'] !== false });
-    const ctx = await createContext(output, deps);
-    state.ctx = ctx;
-    const body = await spec.load!();
-    state.code = await body.run(opts, ctx);
-  });
-}
-
-/**
- * Commander's own text (help, `argument '…' is invalid`, `unknown option '…'`) echoes what
- * was typed, so it leaves through Output like every other byte: redacted, then escaped.
- */
-function parserOutput(output: Output): { writeOut: (s: string) => void; writeErr: (s: string) => void } {
-  return { writeOut: (s) => output.parserText('stdout', s), writeErr: (s) => output.parserText('stderr', s) };
-}
-
-function toCommanderOption(spec: OptionSpec): Option {
-  const option = new Option(spec.flags, spec.description);
-  if (spec.choices) option.choices(spec.choices);
-  if (spec.repeatable) {
-    option.argParser((value: string, previous: unknown) => [
-      ...((previous as unknown[] | undefined) ?? []),
-      spec.parse ? spec.parse(value) : value,
-    ]);
-  } else if (spec.parse) {
-    option.argParser((value: string) => spec.parse!(value));
-  }
-  return option;
 }
 
 async function createContext(output: Output, deps: MainDeps): Promise<Context> {
@@ -173,14 +125,13 @@ async function createContext(output: Output, deps: MainDeps): Promise<Context> {
   });
 }
 
-/** Map anything thrown to a message on stderr and an exit code. */
+/** Map anything thrown to a message on stderr (one JSON object under --json) and an exit code. */
 export function reportError(error: unknown, output: Output): number {
-  if (error instanceof CommanderError) {
-    if (error.exitCode === 0) return EXIT.ok;
-    return EXIT.usage;
-  }
+  if (error instanceof CommanderError) return reportCommanderError(error, output);
   if (isExaiError(error)) {
     if (output.json) output.errorJson({ error: error.toJSON() });
+    // Ctrl-C or Ctrl-D at a prompt: the user knows, and the prompt's line is already ended.
+    else if (error.name === 'INTERRUPTED' && error.details?.['prompt'] === true) return error.exitCode;
     else {
       const [first, ...more] = messageLines(error);
       output.error(`${output.chalk.red('error:')} ${first}`);
@@ -191,11 +142,23 @@ export function reportError(error: unknown, output: Output): number {
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (output.json) output.errorJson({ error: { code: 9001, name: 'INTERNAL', message: String(error), http_status: 500 } });
-  const [first, ...frames] = stack.split('\n');
-  output.error(`${output.chalk.red('internal error:')} ${first}`);
-  for (const frame of frames) output.error(frame);
-  output.error('This is a bug in exai; please report it with the command you ran.');
+  else {
+    const [first, ...frames] = stack.split('\n');
+    output.error(`${output.chalk.red('internal error:')} ${first}`);
+    for (const frame of frames) output.error(frame);
+    output.error('This is a bug in exai; please report it with the command you ran.');
+  }
   return EXIT.failure;
+}
+
+/** Commander already printed its text (unless --json): here only the JSON object and the code. */
+function reportCommanderError(error: CommanderError, output: Output): number {
+  if (error.exitCode === 0) return EXIT.ok;
+  if (output.json) {
+    const message = error.code === 'commander.help' ? 'no command given; see exai --help' : output.render('stderr', error.message.replace(/^error: /, ''));
+    output.errorJson({ error: new ExaiError('USAGE', message, { hint: 'run with --help for usage' }).toJSON() });
+  }
+  return EXIT.usage;
 }
 
 /** Every line we print is scrubbed of the secrets this process can see, and of token-shaped strings. */

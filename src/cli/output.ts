@@ -1,24 +1,31 @@
 /**
- * stdout for data, stderr for people. One place decides colour, TTY-ness, quiet and --json,
- * and every line that leaves the process passes through the redactor first.
+ * stdout for data, stderr for people. One place decides colour (per stream), TTY-ness,
+ * quiet and --json, and every byte that leaves the process passes through the redactor and,
+ * on the human path, through the terminal sanitiser first.
  */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from './terminal-text.js';
 
 export interface OutputStreams {
   stdout: Writable;
   stderr: Writable;
-  /** Is stderr a terminal? Spinners and progress bars only then. */
+  /** Is stdout a terminal? Only then is stdout coloured. */
+  stdoutIsTTY?: boolean;
+  /** Is stderr a terminal? Spinners, progress bars and stderr colour only then. */
   stderrIsTTY: boolean;
   /** Is stdin a terminal? Prompts only then. */
   stdinIsTTY: boolean;
+  /** Where prompts read answers from (process.stdin when absent). */
+  stdin?: Readable;
 }
 
 export interface OutputOptions {
   json: boolean;
   quiet: boolean;
-  color: boolean;
+  /** Colour per stream, as decideColor() decides it (a boolean: both streams alike). */
+  color: boolean | { stdout: boolean; stderr: boolean };
   /** Scrubs secrets out of any text before it is written. */
   redact: (text: string) => string;
 }
@@ -29,17 +36,23 @@ export interface Progress {
   stop(): void;
 }
 
+type Stream = 'stdout' | 'stderr';
+
 /** The output half of the Context. */
 export class Output {
+  /** Colours text for either stream; write time drops it on a stream that is not coloured. */
   readonly chalk: ChalkInstance;
   json: boolean;
   quiet: boolean;
+  private color: { stdout: boolean; stderr: boolean };
 
   constructor(
     readonly streams: OutputStreams,
     private readonly options: OutputOptions,
   ) {
-    this.chalk = new Chalk({ level: options.color ? 1 : 0 });
+    const color = options.color;
+    this.color = typeof color === 'boolean' ? { stdout: color, stderr: color } : { ...color };
+    this.chalk = new Chalk({ level: this.color.stdout || this.color.stderr ? 1 : 0 });
     this.json = options.json;
     this.quiet = options.quiet;
   }
@@ -53,22 +66,31 @@ export class Output {
   configure(mode: { json?: boolean; quiet?: boolean; color?: boolean }): void {
     if (mode.json !== undefined) this.json = mode.json;
     if (mode.quiet !== undefined) this.quiet = mode.quiet;
-    if (mode.color === false) this.chalk.level = 0;
+    if (mode.color === false) {
+      this.color = { stdout: false, stderr: false };
+      this.chalk.level = 0;
+    }
   }
 
-  /** A line of data on stdout. */
+  /** A line of data on stdout: what the command exists to print (shown with -q). */
   line(text: string): void {
     this.write('stdout', text);
   }
 
-  /** A multi-line document on stdout whose line breaks are ours (JUnit XML). */
+  /** A per-item success line on stdout ("✓ a.pdf uploaded"): dropped by -q. */
+  success(text: string): void {
+    if (this.quiet) return;
+    this.write('stdout', text);
+  }
+
+  /** A multi-line document on stdout whose line breaks are ours (JUnit XML, metrics text). */
   document(text: string): void {
     this.parserText('stdout', `${text}\n`);
   }
 
   /** Text whose line breaks are ours (the argument parser's help and usage errors): each line redacted and escaped. */
-  parserText(to: 'stdout' | 'stderr', text: string): void {
-    this.streams[to].write(escapeTerminalLines(this.options.redact(text), this.chalk.level > 0));
+  parserText(to: Stream, text: string): void {
+    this.streams[to].write(escapeTerminalLines(this.uncolored(to, this.options.redact(text)), this.color[to]));
   }
 
   /** Exactly one JSON document on stdout. */
@@ -87,10 +109,11 @@ export class Output {
     this.write('stderr', text);
   }
 
-  /** A warning on stderr (suppressed by -q only). */
+  /** A warning on stderr (suppressed by -q; one JSON object per line with --json). */
   warn(text: string): void {
     if (this.quiet) return;
-    this.write('stderr', `${this.chalk.yellow('warning:')} ${text}`);
+    if (this.json) this.errorJson({ warning: { message: stripVTControlCharacters(text) } });
+    else this.write('stderr', `${this.chalk.yellow('warning:')} ${text}`);
   }
 
   /** An error on stderr: always shown. */
@@ -128,23 +151,59 @@ export class Output {
     };
   }
 
-  // The one sanitising step on the human path: secrets out first, then every control and
-  // bidi character made visible (terminal-text.ts; our own colour sequences pass while
-  // colour is on), so nothing from outside reaches the terminal raw. A line break inside
-  // `text` is shown as \n: a line is one line.
-  private paint(_stream: 'stdout' | 'stderr', text: string): string {
-    return escapeTerminalText(this.options.redact(text), this.chalk.level > 0);
+  /** Text as it would be written to `stream` (redacted, escaped, colour only if that stream has it), for writers like ora. */
+  render(stream: Stream, text: string): string {
+    return this.paint(stream, text);
   }
 
-  private write(stream: 'stdout' | 'stderr', text: string): void {
+  // The one sanitising step on the human path: secrets out first, chalk's codes dropped on a
+  // stream that is not coloured, then every control and bidi character made visible
+  // (terminal-text.ts; our own colour sequences pass while that stream is coloured), so
+  // nothing from outside reaches the terminal raw. A line break inside `text` shows as \n.
+  private paint(stream: Stream, text: string): string {
+    return escapeTerminalText(this.uncolored(stream, this.options.redact(text)), this.color[stream]);
+  }
+
+  private uncolored(stream: Stream, text: string): string {
+    return this.color[stream] ? text : stripAnsi(text);
+  }
+
+  private write(stream: Stream, text: string): void {
     this.streams[stream].write(`${this.paint(stream, text)}\n`);
   }
 }
 
-/** Colour is on only for a TTY, and never with NO_COLOR, TERM=dumb or --no-color. */
-export function shouldUseColor(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+// Only SGR colour codes are chalk's; anything else in the text is left to the sanitiser.
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point: these are SGR codes
+  return text.includes('\x1b[') ? text.replace(/\x1b\[[0-9;]*m/g, '') : text;
+}
+
+/** The colour switches a run can see; decideColor() turns them into a per-stream answer. */
+export interface ColorInputs {
+  env: Record<string, string | undefined>;
+  /** --no-color was given. */
+  noColorFlag: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+/**
+ * Colour per stream: --no-color and NO_COLOR (non-empty) turn it off, FORCE_COLOR (non-empty,
+ * not 0/false) turns it on for both, TERM=dumb off; otherwise a stream is coloured only when
+ * it is a TTY, so `exai validate f | cat` never sends codes into the pipe.
+ */
+export function decideColor(inputs: ColorInputs): { stdout: boolean; stderr: boolean } {
+  const forced = forcedColor(inputs);
+  if (forced !== undefined) return { stdout: forced, stderr: forced };
+  return { stdout: inputs.stdoutIsTTY, stderr: inputs.stderrIsTTY };
+}
+
+function forcedColor({ env, noColorFlag }: ColorInputs): boolean | undefined {
+  if (noColorFlag) return false;
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
   if (env['TERM'] === 'dumb') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
-  return isTTY;
+  return undefined;
 }

@@ -3,7 +3,7 @@
  * interface serves every question of a command and keeps the terminal in raw mode between
  * them; lines typed (or pasted) ahead of their prompt are queued, not lost, and stay hidden
  * once a question has been answered — a pasted "email⏎password⏎" never shows the password.
- * Ctrl+D or Ctrl+C at a prompt is a usage error, not a crash.
+ * Ctrl+D or Ctrl+C at a prompt cancels like every exai prompt: INTERRUPTED (exit 130), quietly.
  */
 import { Writable } from 'node:stream';
 import { ExaiError } from '../core/errors.js';
@@ -31,10 +31,10 @@ export async function openPrompter(output: Output): Promise<Prompter> {
       done();
     },
   });
-  const rl = createInterface({ input: process.stdin, output: echo, terminal: true });
+  const rl = createInterface({ input: output.streams.stdin ?? process.stdin, output: echo, terminal: true });
   const queued: string[] = [];
   let waiter: Waiter | undefined;
-  const cancel = () => waiter?.reject(new ExaiError('USAGE', 'cancelled at the prompt'));
+  const cancel = () => waiter?.reject(new ExaiError('INTERRUPTED', 'cancelled at the prompt; nothing was changed', { details: { prompt: true } }));
   // Synchronous on purpose: the rest of a pasted chunk is processed before any promise settles,
   // and must already be muted and queued.
   rl.on('line', (line: string) => {

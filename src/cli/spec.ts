@@ -1,4 +1,4 @@
-/** Commands declare their flags as data; main.ts turns the data into commander commands. */
+/** Commands declare their flags as data; program.ts turns the data into commander commands. */
 import type { Context } from './context.js';
 
 export interface OptionSpec {
@@ -7,31 +7,47 @@ export interface OptionSpec {
   description: string;
   /** Repeatable options collect into an array. */
   repeatable?: boolean;
-  /** Parse the text value (commander's argParser); throw ExaiError('USAGE') on bad input. */
+  /**
+   * Parse the text value (commander's argParser); throw ExaiError('USAGE') on bad input.
+   * Every flag that takes a value has `parse` or `choices`, or says `anyText` (contract test).
+   */
   parse?: (value: string) => unknown;
   /** Allowed values, shown in help and checked by commander. */
   choices?: readonly string[];
+  /** The value is free text checked later (e.g. --purpose, per provider) or by nothing. */
+  anyText?: boolean;
+  /** What happens without the flag, shown in help as "(default: …)"; never set as a value. */
+  defaultText?: string;
 }
 
 export interface CommandSpec<Opts = Record<string, unknown>> {
   name: string;
   /** e.g. "<paths...>", "[key]" */
   args?: string;
+  /** One line, lower case, no final full stop (a contract test checks the style). */
   summary: string;
-  /** Longer help text with examples. */
+  /** Longer help text shown above the options. */
   help?: string;
+  /** Example command lines shown under "Examples:" in the command's help. */
+  examples?: readonly string[];
   options: readonly OptionSpec[];
   /** Sub-verbs like `config list`, each with its own spec. */
   subcommands?: readonly CommandSpec[];
+  /**
+   * The command serves a protocol on stdin/stdout (`exai mcp`: JSON-RPC): stdout carries that
+   * protocol, not exai's output, so the output rules (--json, -q, colour) do not apply to it;
+   * its own tests check that stdout holds nothing but protocol messages.
+   */
+  servesProtocol?: string;
   /** Load the command body lazily so `exai --version` stays fast. */
   load?: () => Promise<{ run: (opts: Opts, ctx: Context) => Promise<number> }>;
 }
 
 /** The options every command accepts. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--json', description: 'print one JSON document on stdout' },
-  { flags: '-q, --quiet', description: 'print only errors on stderr' },
-  { flags: '--no-color', description: 'disable colour (NO_COLOR and TERM=dumb also do)' },
+  { flags: '--json', description: 'print one JSON document on stdout (errors: one JSON object on stderr)' },
+  { flags: '-q, --quiet', description: 'no progress, summaries or success lines; errors and data still print' },
+  { flags: '--no-color', description: 'disable colour (NO_COLOR and TERM=dumb also do; FORCE_COLOR forces it)' },
 ];
 
 /** Options every command sees after parsing: args first, then flags. */
@@ -40,4 +56,12 @@ export interface BaseOptions {
   json?: boolean;
   quiet?: boolean;
   color?: boolean;
+}
+
+/** Every runnable command as `[path, spec]`, subcommands as "config set": what contract tests iterate. */
+export function listCommands(commands: readonly CommandSpec[], prefix = ''): Array<[string, CommandSpec]> {
+  return commands.flatMap((spec): Array<[string, CommandSpec]> => {
+    const name = prefix === '' ? spec.name : `${prefix} ${spec.name}`;
+    return spec.subcommands ? listCommands(spec.subcommands, name) : [[name, spec]];
+  });
 }

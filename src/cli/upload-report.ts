@@ -7,6 +7,7 @@ import { createProgressLine } from './progress.js';
 import { outcomeRow, rejectedRow } from '../core/ops/results.js';
 
 export { outcomeRow } from '../core/ops/results.js';
+import { startSpinner, type Spinner } from './spinner.js';
 
 /** Validation failed: say which files and why; nothing was sent. */
 export function printRejected(reports: readonly ValidationReport[], output: Output): void {
@@ -16,10 +17,17 @@ export function printRejected(reports: readonly ValidationReport[], output: Outp
   }
   for (const report of reports.filter((r) => !r.valid)) {
     const why = report.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
-    output.line(`${output.chalk.red('✗')} ${report.path}  ${why}`);
+    printRejection(output, `${output.chalk.red('✗')} ${report.path}  ${why}`, report);
   }
   const rejected = reports.filter((r) => !r.valid).length;
   output.info(`${rejected} of ${reports.length} files rejected by validation: nothing was uploaded`);
+}
+
+/** A rejected file's line, then each distinct hint on its own line: what to do about it. */
+export function printRejection(output: Output, line: string, report: ValidationReport): void {
+  output.line(line);
+  const hints = new Set(report.errors.map((e) => e.hint).filter((h): h is string => h !== undefined));
+  for (const hint of hints) output.line(`  ${output.chalk.dim('hint:')} ${hint}`);
 }
 
 /** The result of each file, as lines or one JSON array. */
@@ -28,12 +36,23 @@ export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output
     output.jsonDocument(outcomes.map(outcomeRow));
     return;
   }
-  for (const outcome of outcomes) output.line(describeOutcome(outcome, output));
+  for (const outcome of outcomes) printOutcome(outcome, output);
   const count = (status: UploadOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   const summary = dryRun
     ? `${count('would-upload')} would be uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed`
     : `${count('uploaded')} uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`;
   output.info(summary);
+}
+
+/**
+ * Failures and a dry run's plan are data (shown with -q); a file that got there is a success
+ * line, which -q replaces by its bare file id — the one thing a script wants back.
+ */
+function printOutcome(o: UploadOutcome, output: Output): void {
+  const done = o.status === 'uploaded' || o.status === 'deduplicated';
+  if (!done) output.line(describeOutcome(o, output));
+  else if (output.quiet) output.line(o.fileId ?? '');
+  else output.success(describeOutcome(o, output));
 }
 
 function describeOutcome(o: UploadOutcome, output: Output): string {
@@ -60,27 +79,35 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
   const total = files.reduce((sum, f) => sum + f.facts.size, 0);
   const progress = createProgressLine(output, { unit: 'bytes', verb: 'uploading' });
   const sent = new Map<string, number>();
-  const waiting = new Set<string>();
+  const waiting = new Map<string, Spinner>();
   let sum = 0;
   const handlers: UploadEvents = {
     onProgress: (file, bytes) => {
+      waiting.get(file.displayPath)?.stop();
       sum += bytes - (sent.get(file.displayPath) ?? 0);
       sent.set(file.displayPath, bytes);
       progress.update(sum, total);
     },
     onRetry: (file, provider, info) =>
       output.info(`${file.displayPath}: ${provider} attempt ${info.attempt} failed (${messageOf(info.error)}); retrying in ${formatDuration(info.delayMs)}`),
-    // Called on every wait round: say it once per file.
+    // Called on every wait round: say it once per file. A spinner only when this is the one
+    // file: with several, the byte bar of the others shares the line.
     onLockWait: (file, holder) => {
       if (waiting.has(file.displayPath)) return;
-      waiting.add(file.displayPath);
-      output.info(`${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname}, ${holder.command})`);
+      const text = `${file.displayPath}: waiting for another upload of the same content (pid ${holder.pid} on ${holder.hostname}, ${holder.command})`;
+      waiting.set(file.displayPath, files.length === 1 ? startSpinner(output, text) : (output.info(text), { stop: () => undefined }));
     },
     onFallback: (file, from, error) => output.info(`${file.displayPath}: ${from} failed (${error.message}); trying the next provider`),
     onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
     onArchiveFailed: (file, error) => output.warn(`${file.displayPath}: uploaded, but the archive copy failed (${error.message})`),
   };
-  return { handlers, stop: () => progress.stop() };
+  return {
+    handlers,
+    stop: () => {
+      for (const spinner of waiting.values()) spinner.stop();
+      progress.stop();
+    },
+  };
 }
 
 function messageOf(error: unknown): string {

@@ -11,6 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError, isExaiError } from '../core/errors.js';
+import { GLM_PURPOSES } from './glm.js';
+import { KIMI_PURPOSES } from './kimi.js';
 import { checkSizeLimit } from './purposes.js';
 import type { DeleteResult, ListOptions, Provider, PurposeLimit, RemoteFile, UploadRequest } from './types.js';
 
@@ -36,8 +38,11 @@ const ID_PATTERN = /^local-[0-9a-f]{24}$/;
 /** The largest text `content()` hands back whole (Kimi and GLM bodies are read up to 4 MiB too). */
 const LOCAL_CONTENT_MAX_BYTES = 4 * 1024 * 1024;
 
-/** A purpose is any short printable label: it names a use, the folder does not care which. */
-const PURPOSE_PATTERN = /^[\x21-\x7e]{1,64}$/;
+/**
+ * The purposes the real providers take, so that a run against `local` (no key yet) refuses
+ * exactly what a run with a key would refuse: `--purpose bogus` fails now, not on day two.
+ */
+export const LOCAL_PURPOSES: readonly string[] = [...new Set([...Object.keys(KIMI_PURPOSES), ...Object.keys(GLM_PURPOSES)])];
 
 /**
  * The id of a local file: `local-` and 24 hex digits of SHA-256(content SHA-256, purpose).
@@ -57,12 +62,9 @@ export class LocalProvider implements Provider {
 
   constructor(options: LocalProviderOptions) {
     this.dir = path.join(options.dataDir, 'blobs');
-    this.purposes = Object.freeze({ '*': { maxBytes: options.maxBytes, source: 'config maxFileSize (any purpose)' } });
+    const limit = { maxBytes: options.maxBytes, source: 'config maxFileSize (local keeps any size up to it)' };
+    this.purposes = Object.freeze(Object.fromEntries(LOCAL_PURPOSES.map((p) => [p, limit])));
     this.now = options.now ?? Date.now;
-  }
-
-  limitFor(purpose: string): PurposeLimit | undefined {
-    return PURPOSE_PATTERN.test(purpose) ? this.purposes['*'] : undefined;
   }
 
   isConfigured(): boolean {

@@ -43,8 +43,5 @@ export function describeTooLarge(provider: Provider, purpose: string, size: numb
 }
 
 function listPurposes(provider: Provider): string {
-  const names = Object.keys(provider.purposes);
-  // `local` keeps one wildcard row: say what it means instead of printing "*".
-  if (names.length === 1 && names[0] === '*') return 'any name of 1-64 printable ASCII characters without spaces';
-  return names.join(', ');
+  return Object.keys(provider.purposes).join(', ');
 }

@@ -1,9 +1,10 @@
 /** Shared by the ls/rm/quota/unlock CLI tests: a temp home, main() with captured streams, catalog seeding. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll } from 'vitest';
 import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
 import type { FileRecord } from '../../src/catalog/types.js';
 import type { ProviderName } from '../../src/core/config/types.js';
@@ -24,9 +25,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Make config/data/state dirs and a cwd under a fresh temp dir. */
+// Every sandbox this test file made, removed after its last test (registered at import).
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
+/** Make config/data/state dirs and a cwd under a fresh temp dir (removed after the test file). */
 export async function makeSandbox(extraEnv: Record<string, string> = {}): Promise<Sandbox> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'exai-cli-'));
+  made.push(root);
   const dirs = ['config', 'data', 'state', 'work'].map((d) => path.join(root, d));
   await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
   const env = {

@@ -164,12 +164,12 @@ describe('credentials in a base URL never reach any output', () => {
     expect(r.stdout + r.stderr, what).not.toContain(SECRET.slice(2));
   };
 
-  it('config set refuses each spelling with exit 9 naming the key', async () => {
+  it('config set refuses each spelling as a usage error (exit 2) naming the key', async () => {
     const sb = await sandbox();
     for (const url of URLS) {
       for (const key of ['kimi.baseUrl', 'glm.baseUrl', 'supabaseUrl']) {
         const r = await runCli(sb, ['config', 'set', key, url]);
-        expect(r.code, url).toBe(9);
+        expect(r.code, url).toBe(2);
         expect(r.stderr, url).toContain(`invalid ${key}`);
         noSecret(r, `config set ${key} ${url}`);
         noSecret(await runCli(sb, ['config', 'set', key, url, '--json']), `--json ${url}`);

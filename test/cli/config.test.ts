@@ -48,9 +48,9 @@ describe('exai config (in-process)', () => {
     expect(rows.find((row) => row.key === 'kimi.apiKey')).toMatchObject({ secret: true });
   });
 
-  it('rejects an invalid value with exit 9 and an unknown key with exit 2', async () => {
+  it('rejects an invalid value typed on the command line with exit 2 (usage) and an unknown key with exit 2', async () => {
     const bad = await exai(['config', 'set', 'maxFileSize', '-5']);
-    expect(bad.code).toBe(9);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('maxFileSize');
     expect((await exai(['config', 'get', 'nope'])).code).toBe(2);
     expect((await exai(['config', 'frobnicate'])).code).toBe(2);

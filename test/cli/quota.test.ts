@@ -46,7 +46,7 @@ describe('exai quota', () => {
       const dead = await seed(sb, { size: 500_000, leaseMs: 1_000, createdAt: Date.now() - 10_000 });
       const quota = JSON.parse((await runCli(sb, ['quota', '--json'])).stdout) as Record<string, number>;
       expect(quota).toMatchObject({ used_bytes: 300_000, remaining_bytes: 700_000, files: 1, uploading: 0 });
-      const listed = JSON.parse((await runCli(sb, ['ls', '--json'])).stdout) as Array<{ id: string; status: string }>;
+      const listed = JSON.parse((await runCli(sb, ['ls', '--all', '--json'])).stdout) as Array<{ id: string; status: string }>;
       expect(listed.find((r) => r.id === dead.id)?.status).toBe('failed');
     } finally {
       await rm(sb.root, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 /** What one in-process run printed and returned. */
@@ -30,9 +31,16 @@ export interface Workspace {
   env: { EXAI_CONFIG_DIR: string; EXAI_DATA_DIR: string; EXAI_STATE_DIR: string; NO_COLOR: string };
 }
 
-/** A temp workspace: `cwd` for the files, and config/data/state dirs beside it. */
+// Every workspace this test file made, removed after its last test (registered at import).
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((root) => fs.rm(root, { recursive: true, force: true })));
+});
+
+/** A temp workspace: `cwd` for the files, and config/data/state dirs beside it (removed after the test file). */
 export async function makeWorkspace(): Promise<Workspace> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'exai-cli-'));
+  made.push(root);
   const cwd = path.join(root, 'work');
   await fs.mkdir(cwd);
   const env = {

@@ -115,7 +115,7 @@ describe('exai validate (in-process)', () => {
     const r = await exai(['validate', '--max-size', '1KB', '--json', 'big.txt']);
     expect(r.code).toBe(3);
     expect((JSON.parse(r.stdout) as JsonReport[])[0]?.errors.map((e) => e.name)).toContain('FILE_TOO_LARGE');
-    expect((await exai(['validate', '--max-size', 'lots', 'big.txt'])).code).toBe(9);
+    expect((await exai(['validate', '--max-size', 'lots', 'big.txt'])).code).toBe(2);
   });
 
   it('shows and clears a progress line only when stderr is a TTY and output is not JSON', async () => {

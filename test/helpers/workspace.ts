@@ -4,12 +4,13 @@
  * ways to run exai in it — in-process through main(), or as a real child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { openSqliteCatalog } from '../../src/catalog/sqlite.js';
 import type { FileRecord } from '../../src/catalog/types.js';
+import { afterAll } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Clock } from '../../src/cli/context.js';
 
@@ -37,9 +38,17 @@ export interface Workspace {
   spawn(args: string[], opts?: { env?: Record<string, string> }): { child: ChildProcess; done: Promise<RunResult> };
 }
 
-/** Create a fresh workspace under the OS temp dir. */
+// Every workspace this test file made, removed when the file's tests are done (registered
+// at import, so it runs once per test file; vitest isolates modules per file).
+const created: string[] = [];
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
+/** Create a fresh workspace under the OS temp dir; it is removed after the test file's last test. */
 export async function createWorkspace(): Promise<Workspace> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'exai-ws-'));
+  created.push(root);
   const cwd = path.join(root, 'work');
   const dirs = { config: path.join(root, 'config'), data: path.join(root, 'data'), state: path.join(root, 'state') };
   await mkdir(cwd);

@@ -13,6 +13,7 @@ export interface LsOptions extends BaseOptions {
   /** Already parsed: a duration back from now, or an absolute time (epoch ms). */
   since?: SinceValue;
   limit?: number;
+  all?: boolean;
 }
 
 /** --since as parsed: "7d" is relative to the run's clock, "2025-03-01" is absolute. */
@@ -23,10 +24,12 @@ const STATUSES: readonly FileStatus[] = ['uploading', 'active', 'failed', 'delet
 export const lsSpec: CommandSpec<LsOptions> = {
   name: 'ls',
   summary: 'list uploaded files from the catalog',
-  help: 'List uploaded files from the catalog, newest first (deleted ones only with --status deleted).\n\nExamples:\n  exai ls --since 7d\n  exai ls --provider kimi --json',
+  help: 'List uploaded files from the catalog, newest first. By default only files that are there or on their way (active, uploading); --status picks one status, --all shows every row (failed and deleted too).\n\nNames are shown relative to the current directory.',
+  examples: ['exai ls', 'exai ls --since 7d', 'exai ls --status failed', 'exai ls --all --provider kimi --json'],
   options: [
     { flags: '--provider <name>', description: 'only this provider', choices: ['kimi', 'glm', 'local'] },
-    { flags: '--status <status>', description: 'only rows with this status', parse: parseStatus },
+    { flags: '--status <status>', description: `only rows with this status (${STATUSES.join(', ')})`, parse: parseStatus, defaultText: 'active and uploading' },
+    { flags: '--all', description: 'every row, whatever its status' },
     { flags: '--since <when>', description: 'only files created within this long (7d, 12h) or since a date (2025-03-01)', parse: parseSince },
     { flags: '--limit <n>', description: 'show at most n rows', parse: parsePositiveInt('--limit', 1_000_000) },
   ],
@@ -50,18 +53,22 @@ export function parseSince(value: string): SinceValue {
   throw new ExaiError('USAGE', `--since must be a duration like 7d or 12h, or a date like 2025-03-01, got "${value}"`);
 }
 
+/** What ls shows without --status or --all: files that are there, or on their way. */
+const DEFAULT_STATUSES: ReadonlySet<FileStatus> = new Set(['active', 'uploading']);
+
 /** List rows; an empty list is not an error. */
 export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   const { formatRecordTable, recordToJson } = await import('../format-record.js');
+  if (opts.all === true && opts.status !== undefined) throw new ExaiError('USAGE', '--all and --status ask for different rows; pick one.');
   const catalog = await ctx.catalog();
   const filter: ListFilter = { userId: ctx.userId, provider: opts.provider, status: opts.status };
   if (opts.since) filter.since = opts.since.kind === 'ago' ? ctx.clock.now() - opts.since.ms : opts.since.ms;
-  // Without --status, deleted rows are hidden, so the limit must apply after that filter.
-  const rows = opts.status === undefined
-    ? (await catalog.list(filter)).filter((r) => r.status !== 'deleted').slice(0, opts.limit)
+  // The default hides rows by status after the query, so the limit must apply after that filter.
+  const rows = opts.status === undefined && opts.all !== true
+    ? (await catalog.list(filter)).filter((r) => DEFAULT_STATUSES.has(r.status)).slice(0, opts.limit)
     : await catalog.list({ ...filter, limit: opts.limit });
   if (ctx.output.json) ctx.output.jsonDocument(rows.map(recordToJson));
   else if (rows.length === 0) ctx.output.info('no files');
-  else for (const line of formatRecordTable(rows)) ctx.output.line(line);
+  else for (const line of formatRecordTable(rows, ctx.cwd)) ctx.output.line(line);
   return EXIT.ok;
 }

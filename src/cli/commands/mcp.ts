@@ -21,6 +21,7 @@ export const mcpSpec: CommandSpec<McpOptions> = {
     '  EXAI_ALLOWED_PATHS=$HOME/docs exai mcp --allow-remove',
   ].join('\n'),
   options: [{ flags: '--allow-remove', description: 'let clients delete files with remove_files' }],
+  servesProtocol: 'MCP (JSON-RPC over stdio)',
   load: async () => ({ run: runMcpCommand }),
 };
 
@@ -37,6 +38,8 @@ export async function runMcpCommand(opts: McpOptions, ctx: Context): Promise<num
     redact: (text) => ctx.output.redact(text),
     log: (line) => ctx.output.streams.stderr.write(`${ctx.output.redact(line)}\n`),
     version: VERSION,
+    stdin: ctx.output.streams.stdin,
+    stdout: ctx.output.streams.stdout,
   });
   return EXIT.ok;
 }

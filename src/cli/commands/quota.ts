@@ -7,6 +7,7 @@ import type { BaseOptions, CommandSpec } from '../spec.js';
 export const quotaSpec: CommandSpec<BaseOptions> = {
   name: 'quota',
   summary: 'show quota used, remaining and the largest file accepted',
+  examples: ['exai quota', 'exai quota --json'],
   options: [],
   load: async () => ({ run: runQuota }),
 };

@@ -4,8 +4,9 @@ import { EXIT, ExaiError, exitCodeForBatch, isExaiError, messageLines, type Erro
 import { formatBytes } from '../../core/units.js';
 import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
-import { describeRecord } from '../format-record.js';
+import { describeRecord as describeStored, displayName } from '../format-record.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
+import type { Spinner } from '../spinner.js';
 
 export interface RmOptions extends BaseOptions {
   yes?: boolean;
@@ -28,7 +29,8 @@ export const rmSpec: CommandSpec<RmOptions> = {
   name: 'rm',
   args: '<refs...>',
   summary: 'delete uploaded files at the provider and in the catalog',
-  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path.\nAsks on a terminal; needs --yes otherwise.\n\nExamples:\n  exai rm cabc123def --yes\n  exai rm report.pdf --dry-run',
+  help: 'Delete files by provider file id, sha256 prefix (6+ hex digits) or local path (matched by the content of the file there first, then by the path it was uploaded from).\n\nAsks on a terminal (Ctrl-C/Ctrl-D cancels: exit 130; no: exit 1); needs --yes otherwise.',
+  examples: ['exai rm cabc123def --yes', 'exai rm report.pdf --dry-run', 'exai rm 3f2a9c --json --yes'],
   options: [
     { flags: '-y, --yes', description: 'do not ask for confirmation' },
     { flags: '-n, --dry-run', description: 'show what would be deleted; change nothing' },
@@ -54,11 +56,12 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
     ctx.output.info('nothing deleted');
     return EXIT.failure;
   }
-  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog);
+  const waits = new Map<string, Spinner>();
+  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog, waits);
   let freed = 0;
   for (const target of targets) {
     try {
-      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!);
+      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!).finally(() => waits.get(target.record.id)?.stop());
       results.push({ ...baseResult(target.ref, target.record, dryRun), deleted: !dryRun, already_gone: outcome.alreadyGone && !dryRun });
       freed += outcome.bytesFreed;
       reportSuccess(ctx, target.record, dryRun, outcome.alreadyGone && !dryRun);
@@ -75,7 +78,8 @@ export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
   return exitCodeForBatch(done, failures);
 }
 
-async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
+async function removeDeps(ctx: Context, catalog: Catalog, waits: Map<string, Spinner>): Promise<RemoveDeps> {
+  const { startSpinner } = await import('../spinner.js');
   return {
     config: ctx.config,
     catalog,
@@ -85,8 +89,16 @@ async function removeDeps(ctx: Context, catalog: Catalog): Promise<RemoveDeps> {
     userId: ctx.userId,
     signal: ctx.signal,
     onRetry: (record, info) => ctx.output.info(`retrying delete of ${record.providerFileId} in ${Math.ceil(info.delayMs / 1000)}s`),
-    onLockWait: (record) => ctx.output.info(`waiting for an upload of ${record.originalName} to finish`),
+    // Called every wait round: one spinner per row, stopped when its removal ends.
+    onLockWait: (record) => {
+      if (!waits.has(record.id)) waits.set(record.id, startSpinner(ctx.output, `waiting for an upload of ${displayName(record.originalName, ctx.cwd)} to finish`));
+    },
   };
+}
+
+/** A row as people in the current directory should see it (stored names are absolute). */
+function describeFor(ctx: Context, record: FileRecord): string {
+  return describeStored({ ...record, originalName: displayName(record.originalName, ctx.cwd) });
 }
 
 function baseResult(ref: string, record: FileRecord | undefined, dryRun: boolean): RmResult {
@@ -110,14 +122,17 @@ async function confirmDeletion(ctx: Context, targets: RemovalTarget[]): Promise<
       hint: 'pass --yes to delete without asking (or --dry-run to see what would go)',
     });
   }
-  for (const t of targets) ctx.output.info(`  ${describeRecord(t.record)}`);
+  for (const t of targets) ctx.output.info(`  ${describeFor(ctx, t.record)}`);
   return ctx.confirm(`Delete ${targets.length} ${noun} (${formatBytes(bytes)})?`);
 }
 
 function reportSuccess(ctx: Context, record: FileRecord, dryRun: boolean, alreadyGone: boolean): void {
   if (ctx.output.json) return;
   const gone = alreadyGone ? ' — already gone at provider' : '';
-  ctx.output.line(`${dryRun ? 'would delete' : 'deleted'} ${describeRecord(record)}${gone}`);
+  const text = `${dryRun ? 'would delete' : 'deleted'} ${describeFor(ctx, record)}${gone}`;
+  // A dry run's list is the data it exists to print; a done deletion is a success line.
+  if (dryRun) ctx.output.line(text);
+  else ctx.output.success(text);
 }
 
 function reportFailure(ctx: Context, ref: string, error: ExaiError): void {

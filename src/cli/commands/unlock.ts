@@ -16,6 +16,7 @@ export const unlockSpec: CommandSpec<UnlockOptions> = {
   args: '[keys...]',
   summary: 'remove stale locks (and with --all, live ones too)',
   help: 'Remove lockfiles whose lease expired or whose process is gone on this host, and mark uploads interrupted by a crash as failed (their quota is released).\n\nGive sha256 keys to look at only those locks. --all also removes live locks: use it only when you know their holders are gone (it asks on a terminal and needs --yes otherwise).',
+  examples: ['exai unlock', 'exai unlock --dry-run', 'exai unlock 3f2a9c0e1d2b4a5f --all --yes'],
   options: [
     { flags: '--all', description: 'remove live locks too, not only stale ones' },
     { flags: '-y, --yes', description: 'do not ask before removing live locks' },
@@ -126,11 +127,13 @@ interface Report {
 
 function report(ctx: Context, r: Report): void {
   const verb = r.dryRun ? 'would remove' : 'removed';
-  for (const e of r.removed) ctx.output.line(`${verb} ${describeLock(e, r.now)}`);
+  // A dry run's list is its data; a done removal is a success line (dropped by -q).
+  const print = (text: string) => (r.dryRun ? ctx.output.line(text) : ctx.output.success(text));
+  for (const e of r.removed) print(`${verb} ${describeLock(e, r.now)}`);
   for (const e of r.kept) ctx.output.info(`kept ${describeLock(e, r.now)}${r.dryRun ? '' : ' (use --all to remove it)'}`);
   for (const k of r.missing) ctx.output.warn(`no lock for ${k}`);
   const rows = r.reconciled.map((row) => `${row.originalName} (${row.sha256.slice(0, 12)}, ${row.provider})`);
-  for (const row of rows) ctx.output.line(`${r.dryRun ? 'would mark' : 'marked'} interrupted upload failed: ${row}`);
+  for (const row of rows) print(`${r.dryRun ? 'would mark' : 'marked'} interrupted upload failed: ${row}`);
   const locks = r.removed.length === 1 ? 'lock' : 'locks';
   ctx.output.info(`${r.removed.length} ${locks} ${verb}, ${r.reconciled.length} interrupted uploads ${r.dryRun ? 'to reconcile' : 'reconciled'}`);
 }

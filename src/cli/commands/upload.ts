@@ -2,6 +2,8 @@
 import type { ProviderName } from '../../core/config/types.js';
 import { EXIT, exitCodeForBatch, type ExaiError } from '../../core/errors.js';
 import type { UploadDeps, UploadOutcome } from '../../core/upload/index.js';
+import { GLM_PURPOSES } from '../../providers/glm.js';
+import { KIMI_PURPOSES } from '../../providers/kimi.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { RuleConfig } from '../../core/validate/rules.js';
 import type { Context } from '../context.js';
@@ -24,18 +26,19 @@ export const uploadSpec: CommandSpec<UploadCommandOptions> = {
   args: '<paths...>',
   summary: 'validate files and upload each one once (deduplicated, tracked in the catalog)',
   help: [
-    'Validate every file first (same rules as `exai validate`); upload only when all pass.',
-    'A file already uploaded with the same content, provider and purpose is not sent again.',
-    '',
-    'Examples:',
-    '  exai upload report.pdf',
-    '  exai upload docs/ --provider glm --purpose file-extract --json',
-    "  exai upload 'dist/**/*.pdf' --dry-run",
-  ].join('\n'),
+    'Validate every file first (same rules as `exai validate`); upload only when all pass. A file already uploaded with the same content, provider and purpose is not sent again.',
+    'With no MOONSHOT_API_KEY or ZAI_API_KEY set, files go to the local provider (no key needed). With -q only the file ids are printed, one per line (and errors).',
+  ].join('\n\n'),
+  examples: ['exai upload report.pdf', 'exai upload docs/ --provider glm --purpose file-extract --json', "exai upload 'dist/**/*.pdf' --dry-run", 'id=$(exai upload -q report.pdf)'],
   options: [
-    { flags: '--provider <name>', description: 'upload only to this provider (no fallback)', choices: ['kimi', 'glm', 'local'] },
-    { flags: '--purpose <purpose>', description: "the provider's file purpose (default: file-extract)" },
-    { flags: '--concurrency <n>', description: 'files uploaded at once', parse: parsePositiveInt('--concurrency', 64) },
+    { flags: '--provider <name>', description: 'upload only to this provider (no fallback)', choices: ['kimi', 'glm', 'local'], defaultText: 'config provider, else kimi, glm, then local' },
+    {
+      flags: '--purpose <purpose>',
+      description: `the provider's file purpose — kimi: ${Object.keys(KIMI_PURPOSES).join(', ')}; glm: ${Object.keys(GLM_PURPOSES).join(', ')}; local: any of these`,
+      anyText: true,
+      defaultText: 'file-extract',
+    },
+    { flags: '--concurrency <n>', description: 'files uploaded at once (1-64)', parse: parsePositiveInt('--concurrency', 64), defaultText: 'config concurrency, 4' },
     { flags: '-n, --dry-run', description: 'validate, hash and plan, but send nothing and record nothing' },
     { flags: '--fail-fast', description: 'stop starting new uploads after the first failure' },
     { flags: '--no-archive', description: "shared backend: don't keep an archive copy in Supabase Storage" },

@@ -1,11 +1,14 @@
 /** `exai validate <paths…>`: the safe read path and the rule list, reported for every file. */
 import { EXIT, ExaiError } from '../../core/errors.js';
+import { formatBytes } from '../../core/units.js';
 import type { Config } from '../../core/config/types.js';
 import type { HashCache } from '../../core/files/hash-cache.js';
 import type { AllowlistChoice } from '../../core/validate/allowlist.js';
 import type { ValidationReport } from '../../core/validate/report.js';
 import type { Context } from '../context.js';
+import { parseConfigFlag } from '../parse.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
+import { printRejection } from '../upload-report.js';
 
 /** How the results are written: lines for people, one JSON array, or JUnit XML for CI. */
 export type Reporter = 'human' | 'json' | 'junit';
@@ -23,21 +26,15 @@ export const validateSpec: CommandSpec<ValidateOptions> = {
   name: 'validate',
   args: '<paths...>',
   summary: 'check files against the path policy and the validation rules',
-  help: [
-    'check files against the path policy and the validation rules',
-    '',
-    'Examples:',
-    '  exai validate report.pdf notes/',
-    "  exai validate 'dist/**/*.pdf' --json",
-    '  exai validate docs --reporter junit > validate.xml',
-  ].join('\n'),
+  help: 'Check files against the path policy and the validation rules; nothing is sent anywhere.\n\nAn argument that matches no file (an empty directory, a glob with no match) is a usage error.',
+  examples: ['exai validate report.pdf notes/', "exai validate 'dist/**/*.pdf' --json", 'exai validate docs --reporter junit > validate.xml', 'exai validate big.bin --max-size 1GiB'],
   options: [
-    { flags: '--max-size <size>', description: 'largest file allowed for this run (e.g. 100MB)' },
-    { flags: '--allow-mime <type>', description: 'allow a MIME type for this run (repeatable)', repeatable: true },
-    { flags: '--block-ext <ext>', description: 'block an extension for this run (repeatable)', repeatable: true },
-    { flags: '--block-mime <type>', description: 'refuse a MIME type for this run (repeatable)', repeatable: true },
-    { flags: '--for <provider:purpose>', description: "judge against what this destination accepts (e.g. kimi:file-extract)" },
-    { flags: '--reporter <name>', description: 'output format (--json is --reporter json)', choices: ['human', 'json', 'junit'] },
+    { flags: '--max-size <size>', description: 'largest file allowed for this run (100MB, 512MiB, bytes)', parse: parseConfigFlag('maxFileSize', '--max-size'), defaultText: 'config maxFileSize, 512 MiB' },
+    { flags: '--allow-mime <type>', description: 'allow a MIME type for this run (repeatable)', repeatable: true, parse: parseConfigFlag('allowedMimeTypes', '--allow-mime') },
+    { flags: '--block-ext <ext>', description: 'block an extension for this run (repeatable)', repeatable: true, parse: parseConfigFlag('blockedExtensions', '--block-ext') },
+    { flags: '--block-mime <type>', description: 'refuse a MIME type for this run (repeatable)', repeatable: true, parse: parseConfigFlag('blockedMimeTypes', '--block-mime') },
+    { flags: '--for <provider:purpose>', description: 'judge against what this destination accepts (e.g. kimi:file-extract)', anyText: true },
+    { flags: '--reporter <name>', description: 'output format (--json is --reporter json)', choices: ['human', 'json', 'junit'], defaultText: 'human' },
   ],
   load: async () => ({ run: runValidate }),
 };
@@ -55,7 +52,11 @@ export async function runValidate(opts: ValidateOptions, ctx: Context): Promise<
   const allowlist = await chooseRunAllowlist(opts, ctx);
   const cachePromise = openCacheQuietly(ctx, config.dirs.state);
   const { expandInputs } = await import('../../core/files/expand.js');
-  const expanded = await expandInputs(opts.args, ctx.cwd);
+  const { pathPolicyFor } = await import('../../core/files/policy.js');
+  const expanded = await expandInputs(opts.args, ctx.cwd, pathPolicyFor(config, ctx.cwd)).catch(async (error: unknown) => {
+    (await cachePromise)?.close();
+    throw error;
+  });
   const cache = await cachePromise;
   let timed: TimedReports;
   try {
@@ -157,12 +158,16 @@ async function inspectAll(files: readonly string[], run: RunSettings, ctx: Conte
   }
 }
 
+// Valid files are success lines (dropped by -q); rejected ones are what -q is for.
 function writeHuman(ctx: Context, reports: readonly ValidationReport[]): void {
   const { chalk } = ctx.output;
   for (const r of reports) {
     const mark = r.valid ? chalk.green('✓') : chalk.red('✗');
     const why = r.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
-    ctx.output.line(`${mark} ${r.path}  ${r.metadata.size ?? '-'} B  ${r.metadata.mime_type ?? '-'}${why ? `  ${why}` : ''}`);
+    const size = r.metadata.size === null || r.metadata.size === undefined ? '-' : formatBytes(r.metadata.size);
+    const text = `${mark} ${r.path}  ${size}  ${r.metadata.mime_type ?? '-'}${why ? `  ${why}` : ''}`;
+    if (r.valid) ctx.output.success(text);
+    else printRejection(ctx.output, text, r);
   }
 }
 

@@ -55,7 +55,9 @@ export async function setConfigValue(filePath: string, key: string, text: string
   const spec = requireSettableKey(key);
   const parsed = spec.parse(text, { home: options.home });
   if (!parsed.ok) {
-    throw new ExaiError('CONFIG_INVALID', `invalid ${spec.key} ${showConfigValue(spec, text)}: ${parsed.error}`, {
+    // A value typed on the command line: a usage error (2) like a bad flag value; exit 9 is
+    // for a bad value already in the config file or the environment.
+    throw new ExaiError('USAGE', `invalid ${spec.key} ${showConfigValue(spec, text)}: ${parsed.error}`, {
       hint: spec.description,
     });
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ExaiError } from '../errors.js';
 
 /** Hint for every "outside the allowed directories" error. */
-export const ROOTS_HINT = 'set EXAI_ALLOWED_PATHS or run from the directory that contains it';
+export const ROOTS_HINT = 'add its directory to EXAI_ALLOWED_PATHS (":"-separated), run from a directory that contains it, or set EXAI_ALLOW_EXTERNAL_PATHS=true';
 
 // C0 controls, DEL, C1 controls, and the bidi overrides/isolates that make a name display
 // differently from what is opened (U+202A-U+202E, U+2066-U+2069).

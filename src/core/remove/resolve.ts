@@ -40,6 +40,8 @@ async function resolveRef(ref: string, input: ResolveInput): Promise<FileRecord[
   const rows = await input.catalog.findByRef(input.userId, ref);
   if (rows.length > 0) return pickRows(ref, rows, false);
   if (await exists(path.resolve(input.cwd, ref))) return pickRows(ref, await findByPath(ref, input), true);
+  const stored = await findByStoredPath(ref, input);
+  if (stored.length > 0) return pickRows(ref, stored, true);
   throw notFound(ref);
 }
 
@@ -67,9 +69,26 @@ function notFound(ref: string, byPath = false): ExaiError {
   return new ExaiError('NOT_IN_CATALOG', what, { hint: 'see `exai ls` for file ids (a sha256 prefix needs at least 6 hex digits)' });
 }
 
+/**
+ * A path means the file's content first (the same bytes uploaded from anywhere), then the path
+ * it was uploaded from (uploads store it absolute): so a file that was moved, edited or
+ * deleted since can still be named by where it was.
+ */
 async function findByPath(ref: string, input: ResolveInput): Promise<FileRecord[]> {
-  const sha256 = await hashPath(ref, input);
-  return input.catalog.findByRef(input.userId, sha256);
+  let byContent: FileRecord[] = [];
+  try {
+    byContent = await input.catalog.findByRef(input.userId, await hashPath(ref, input));
+  } catch (error) {
+    if (!isExaiError(error) || error.name !== 'PATH_NOT_FOUND') throw error;
+  }
+  return byContent.length > 0 ? byContent : findByStoredPath(ref, input);
+}
+
+// Reads no file: it compares names the catalog already holds, so it probes nothing on disk.
+async function findByStoredPath(ref: string, input: ResolveInput): Promise<FileRecord[]> {
+  const absolute = path.resolve(input.cwd, ref);
+  const rows = await input.catalog.list({ userId: input.userId });
+  return rows.filter((r) => r.status !== 'deleted' && r.originalName === absolute);
 }
 
 /** Hash a file through safeOpen + readPass: same roots, symlink and identity checks as upload. */

@@ -4,6 +4,7 @@
  * the row — or fail it, which gives the reserved bytes back.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimResult, type FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
@@ -78,7 +79,8 @@ async function claimRow(file: ValidatedFile, provider: Provider, purpose: string
     sha256,
     sizeBytes: file.facts.size,
     mimeType: file.facts.mimeType ?? 'application/octet-stream',
-    originalName: file.displayPath,
+    // Absolute, so `ls` and `rm PATH` mean the same file from any directory.
+    originalName: path.resolve(deps.policy.cwd, file.displayPath),
     leaseMs: deps.config.leaseMs,
     quotaBytes: deps.config.quotaBytes,
     now: deps.clock.now(),

@@ -7,6 +7,7 @@ import type { FileRecord } from '../../catalog/types.js';
 import { ExaiError, isExaiError } from '../errors.js';
 import type { LockHandle } from '../lock/index.js';
 import { countsAgainstBreaker } from '../resilience.js';
+import { formatBytes } from '../units.js';
 import { resolvePurpose, selectProviders } from '../../providers/registry.js';
 import type { Provider } from '../../providers/types.js';
 import { attemptProvider, countDedupHit } from './attempt.js';
@@ -118,8 +119,10 @@ async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: Upl
   const quotaBytes = usage.quotaBytes ?? deps.config.quotaBytes;
   const outcome: UploadOutcome = { ...baseOutcome(file), provider: provider.name, purpose: resolvePurpose(provider, opts.purpose), status: 'would-upload' };
   if (usage.usedBytes + file.facts.size <= quotaBytes) return outcome;
-  const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: ${file.facts.size} bytes would exceed the quota (${usage.usedBytes} of ${quotaBytes} bytes used)`, {
+  const sizes = `${formatBytes(usage.usedBytes)} of ${formatBytes(quotaBytes)} used, this file needs ${formatBytes(file.facts.size)}`;
+  const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: would exceed the quota (${sizes})`, {
     path: file.displayPath,
+    details: { used_bytes: usage.usedBytes, limit_bytes: quotaBytes, needed_bytes: file.facts.size },
     hint: 'remove files with `exai rm`, or raise `quota` with `exai config set quota …`',
   });
   return { ...outcome, status: 'failed', error };

@@ -31,7 +31,7 @@ export interface PreparedBatch {
 
 /** Expand, inspect and validate `inputs`; no file is left open. */
 export async function prepareFiles(inputs: readonly string[], opts: PrepareOptions): Promise<PreparedBatch> {
-  const expanded = await expandInputs(inputs, opts.policy.cwd);
+  const expanded = await expandInputs(inputs, opts.policy.cwd, opts.policy);
   let done = 0;
   const inspections = await mapLimit(expanded.files, Math.max(4, opts.concurrency), async (input) => {
     const inspection = await inspectForUpload(input, { policy: opts.policy, rules: opts.rules, hashCache: opts.hashCache });

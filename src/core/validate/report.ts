@@ -8,7 +8,8 @@ import type { FileInspection } from './inspect.js';
 export interface ValidationReport {
   path: string;
   valid: boolean;
-  errors: { code: number; name: string; message: string }[];
+  /** `hint` (added later, optional): what to do about it, when there is something to do. */
+  errors: { code: number; name: string; message: string; hint?: string }[];
   metadata: {
     size: number | null;
     mime_type: string | null;
@@ -26,7 +27,7 @@ export function toValidationReport(inspection: FileInspection, allowlist?: strin
   return {
     path: inspection.displayPath,
     valid: inspection.valid,
-    errors: inspection.errors.map((error) => ({ code: error.code, name: error.name, message: error.message })),
+    errors: inspection.errors.map(reportError),
     metadata: {
       size: facts?.size ?? null,
       mime_type: facts?.mimeType ?? null,
@@ -42,7 +43,11 @@ export function reportUnreadable(error: ExaiError): ValidationReport {
   return {
     path: error.path ?? '',
     valid: false,
-    errors: [{ code: error.code, name: error.name, message: error.message }],
+    errors: [reportError(error)],
     metadata: { size: null, mime_type: null, extension: null, sha256: null },
   };
+}
+
+function reportError(error: ExaiError): ValidationReport['errors'][number] {
+  return { code: error.code, name: error.name, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) };
 }

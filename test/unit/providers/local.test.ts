@@ -88,11 +88,13 @@ describe('LocalProvider', () => {
     expect(await readdir(path.join(temp.dir, 'data', 'blobs'))).toEqual([]);
   });
 
-  it('accepts any purpose label but enforces the configured size limit', async () => {
-    expect(validatePurpose(provider, 'my-own-purpose').maxBytes).toBe(1024 * 1024);
+  it("takes the real providers' purposes (and no others) but enforces the configured size limit", async () => {
+    for (const purpose of ['file-extract', 'image', 'video', 'batch', 'agent', 'code-interpreter']) expect(validatePurpose(provider, purpose).maxBytes).toBe(1024 * 1024);
+    const refused = (() => validatePurpose(provider, 'bogus')) as () => unknown;
+    expect(refused).toThrow(expect.objectContaining({ name: 'INVALID_PURPOSE', message: expect.stringContaining('file-extract, image, video, batch, agent, code-interpreter') as unknown }) as unknown as Error);
     expect(() => validatePurpose(provider, '')).toThrow(expect.objectContaining({ name: 'INVALID_PURPOSE' }) as unknown as Error);
     const file = await makeTestFile(temp.dir, 'big.bin', patternBytes(1024 * 1024 + 1), 'application/octet-stream');
-    await expect(provider.upload(file.request('anything'))).rejects.toMatchObject({ name: 'PROVIDER_FILE_TOO_LARGE' });
+    await expect(provider.upload(file.request('batch'))).rejects.toMatchObject({ name: 'PROVIDER_FILE_TOO_LARGE' });
     expect(file.opens()).toBe(0);
   });
 

@@ -69,13 +69,25 @@ describe('expandInputs', () => {
     expect(files).toEqual(['dist/a.pdf', 'dist/linked.pdf', 'top.md']);
   });
 
-  it('reports a missing path and a glob with no matches as PATH_NOT_FOUND', async () => {
-    const { files, errors } = await expandInputs(['missing.pdf', 'dist/**/*.docx', 'top.md'], dir);
+  it('reports a missing path as PATH_NOT_FOUND', async () => {
+    const { files, errors } = await expandInputs(['missing.pdf', 'top.md'], dir);
     expect(files).toEqual(['top.md']);
-    expect(errors.map((e) => [e.name, e.path])).toEqual([
-      ['PATH_NOT_FOUND', 'missing.pdf'],
-      ['PATH_NOT_FOUND', 'dist/**/*.docx'],
-    ]);
+    expect(errors.map((e) => [e.name, e.path])).toEqual([['PATH_NOT_FOUND', 'missing.pdf']]);
+  });
+
+  it('refuses a glob with no match and an empty directory as NO_FILES naming both', async () => {
+    await fs.mkdir(path.join(dir, 'empty'), { recursive: true });
+    const error = await expandInputs(['dist/**/*.docx', 'top.md', 'empty'], dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'NO_FILES', exitCode: 2, message: 'no files match "dist/**/*.docx", "empty"' });
+  });
+
+  it('refuses a directory outside the roots once, without listing what is in it', async () => {
+    const policy = { roots: [path.join(dir, 'docs')], allowExternal: false, allowHardlinks: false, cwd: dir };
+    const { files, errors } = await expandInputs(['dist'], dir, policy);
+    expect(files).toEqual([]);
+    expect(errors.map((e) => [e.name, e.path])).toEqual([['PATH_OUTSIDE_ROOTS', 'dist']]);
+    expect(errors[0]?.hint).toMatch(/EXAI_ALLOWED_PATHS.*EXAI_ALLOW_EXTERNAL_PATHS/);
+    expect(JSON.stringify(errors)).not.toContain('a.pdf');
   });
 
   it('reports a path with a NUL byte without touching the disk', async () => {

@@ -1,19 +1,26 @@
 /** The upload body re-opens and re-verifies the validated file on every attempt. */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdtemp, open, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createUploadBody } from '../../../../src/core/upload/body.js';
 import type { ValidatedFile } from '../../../../src/core/upload/types.js';
 import type { BodyReader } from '../../../../src/providers/types.js';
 import { inspectFile } from '../../../../src/core/validate/index.js';
 import { DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS } from '../../../../src/core/validate/defaults.js';
 
+// Every temp dir this file makes, removed after its last test.
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 const RULES = { maxFileSize: 1 << 30, allowedMimeTypes: [...DEFAULT_ALLOWED_MIME_TYPES], blockedExtensions: [...DEFAULT_BLOCKED_EXTENSIONS], allowActiveContent: false };
 
 async function validated(content: string | Buffer): Promise<{ file: ValidatedFile; policy: { roots: string[]; allowExternal: boolean; allowHardlinks: boolean; cwd: string }; full: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'exai-body-'));
+  temps.push(dir);
   const full = path.join(dir, 'notes.txt');
   await writeFile(full, content);
   const policy = { roots: [dir], allowExternal: false, allowHardlinks: false, cwd: dir };

@@ -1,15 +1,22 @@
 /** readChunks: exact bytes in order from two reused buffers, short reads reported, early exits clean. */
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readChunks } from '../../../../src/core/upload/chunks.js';
+
+// Every temp dir this file makes, removed after its last test.
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 const shortRead = (expected: number, got: number): Error => new Error(`short: ${got}/${expected}`);
 
 async function fileWith(content: Buffer): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'exai-chunks-'));
+  temps.push(dir);
   const file = path.join(dir, 'data.bin');
   await writeFile(file, content);
   return file;

@@ -161,7 +161,7 @@ describe('toValidationReport', () => {
     expect(bad).toEqual({
       path: 'nope/gone.pdf',
       valid: false,
-      errors: [{ code: 2002, name: 'PATH_NOT_FOUND', message: expect.stringContaining('nope/gone.pdf') }],
+      errors: [{ code: 2002, name: 'PATH_NOT_FOUND', message: expect.stringContaining('nope/gone.pdf'), hint: expect.any(String) as unknown }],
       metadata: { size: null, mime_type: null, extension: '.pdf', sha256: null },
     });
   });
