@@ -22,7 +22,7 @@ export const loginSpec: CommandSpec<LoginOptions> = {
     '  printf %s "$TOKEN" | exai login --token-stdin',
   ].join('\n'),
   options: [
-    { flags: '--email <email>', description: 'the account email (asked on a terminal when missing)' },
+    { flags: '--email <email>', description: 'the account email (asked on a terminal when missing)', anyText: true },
     { flags: '--password-stdin', description: 'read the password from standard input' },
     { flags: '--token-stdin', description: 'read a user access token from standard input instead of a password' },
   ],

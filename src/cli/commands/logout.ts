@@ -6,6 +6,7 @@ import type { BaseOptions, CommandSpec } from '../spec.js';
 export const logoutSpec: CommandSpec<BaseOptions> = {
   name: 'logout',
   summary: 'sign out of the shared backend and delete the saved session',
+  help: 'Revokes the session at the auth server when it can be reached, and always deletes the saved session file.\n\nExamples:\n  exai logout\n  exai logout --json',
   options: [],
   load: async () => ({ run: runLogout }),
 };

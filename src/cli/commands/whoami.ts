@@ -6,6 +6,7 @@ import type { BaseOptions, CommandSpec } from '../spec.js';
 export const whoamiSpec: CommandSpec<BaseOptions> = {
   name: 'whoami',
   summary: 'show the signed-in user of the shared backend',
+  help: 'Asks the auth server who the saved session (or EXAI_ACCESS_TOKEN) belongs to; exit 4 with a hint when there is none.\n\nExamples:\n  exai whoami\n  exai whoami --json',
   options: [],
   load: async () => ({ run: runWhoami }),
 };
