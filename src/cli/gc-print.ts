@@ -1,5 +1,6 @@
 /** gc's printing: the ora spinner while planning, a count while deleting, candidates and totals, --json. */
 import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan } from '../core/lifecycle/index.js';
+import { candidateJson, errorJson, gcDays as days, orphanJson } from '../core/ops/gc.js';
 import { formatBytes } from '../core/units.js';
 import type { Output } from './output.js';
 
@@ -24,7 +25,7 @@ export function writeGcJson(output: Output, deleted: readonly GcCandidate[], kee
   out.push(`  "keep_count": ${keepCount},\n  "bytes_freed": ${bytesFreed},\n`);
   writeArray(out, 'orphans', plan.orphans, orphanJson);
   out.push('  "errors": [');
-  out.push(errors.map((e) => `\n    ${JSON.stringify({ id: e.id, provider: e.provider, file_id: e.fileId, error: e.error.toJSON() })}`).join(','));
+  out.push(errors.map((e) => `\n    ${JSON.stringify(errorJson(e))}`).join(','));
   out.push(errors.length > 0 ? '\n  ]\n}\n' : ']\n}\n');
   out.flush();
 }
@@ -55,17 +56,6 @@ function chunker(output: Output): { push(text: string): void; flush(): void } {
   };
 }
 
-function candidateJson(c: GcCandidate): Record<string, unknown> {
-  return { id: c.record?.id ?? null, provider: c.provider, file_id: c.fileId, reason: c.reason, age_days: days(c.ageMs), size: c.size };
-}
-
-function orphanJson(o: GcOrphan): Record<string, unknown> {
-  return { id: o.record?.id ?? null, provider: o.provider, file_id: o.fileId, reason: 'orphan', kind: o.kind, name: o.name, age_days: days(o.ageMs), size: o.size };
-}
-
-function days(ms: number): number {
-  return Math.round((ms / 86_400_000) * 100) / 100;
-}
 
 const ACTION_WORDS: Record<GcCandidate['action'], string> = {
   'delete-row': 'past retention',

@@ -2,12 +2,19 @@
 import { formatBytes, formatDuration } from '../core/units.js';
 import type { UploadEvents, UploadOutcome, ValidatedFile } from '../core/upload/index.js';
 import type { ValidationReport } from '../core/validate/index.js';
+import type { ExaiError } from '../core/errors.js';
 import type { Output } from './output.js';
 import { createProgressLine } from './progress.js';
 import { outcomeRow, rejectedRow } from '../core/ops/results.js';
 
 export { outcomeRow } from '../core/ops/results.js';
 import { startSpinner, type Spinner } from './spinner.js';
+
+/** Extracted text per file id (`upload --print-content`), and the reads that failed. */
+export interface UploadContents {
+  byFileId: Map<string, string>;
+  failures: ExaiError[];
+}
 
 /** Validation failed: say which files and why; nothing was sent. */
 export function printRejected(reports: readonly ValidationReport[], output: Output): void {
@@ -31,12 +38,17 @@ export function printRejection(output: Output, line: string, report: ValidationR
 }
 
 /** The result of each file, as lines or one JSON array. */
-export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output, dryRun: boolean): void {
+export function printOutcomes(outcomes: readonly UploadOutcome[], output: Output, dryRun: boolean, contents?: UploadContents): void {
+  const contentOf = (o: UploadOutcome) => (o.fileId === null ? undefined : contents?.byFileId.get(o.fileId));
   if (output.json) {
-    output.jsonDocument(outcomes.map(outcomeRow));
+    output.jsonDocument(outcomes.map((o) => ({ ...outcomeRow(o), ...(contents ? { content: contentOf(o) ?? null } : {}) })));
     return;
   }
-  for (const outcome of outcomes) printOutcome(outcome, output);
+  for (const outcome of outcomes) {
+    printOutcome(outcome, output);
+    // The text is data: line by line, since a line of human output shows its breaks as \n.
+    for (const line of contentOf(outcome)?.replace(/\n$/, '').split('\n') ?? []) output.line(line);
+  }
   const count = (status: UploadOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   const summary = dryRun
     ? `${count('would-upload')} would be uploaded, ${count('deduplicated')} already uploaded, ${count('failed')} failed`

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { FileStatus } from '../catalog/types.js';
 import type { Config, ProviderName } from '../core/config/types.js';
 import { createRuntime, systemClock, type Runtime, type RuntimeOverrides } from '../core/runtime.js';
+import type { GcJson } from '../core/ops/gc.js';
 import type { ContentJson, QuotaJson, RecordJson, RemoveRow, UploadRow, ValidationReport } from '../core/ops/results.js';
 import { uploadEventsFor, type ProgressListener } from './progress.js';
 
@@ -57,6 +58,19 @@ export interface RemoveCallOptions extends CallOptions {
   dryRun?: boolean;
 }
 
+export interface GcCallOptions extends CallOptions {
+  /** Default true: plan only. Deleting needs `dryRun: false` and `yes: true`, both said in code. */
+  dryRun?: boolean;
+  yes?: boolean;
+  /** Retention in ms (default: config retentionDays); 0 or less must be given here explicitly. */
+  olderThanMs?: number;
+  provider?: ProviderName;
+  onlyFailed?: boolean;
+  orphans?: boolean;
+  /** Refuse (DELETE_LIMIT_EXCEEDED) when more than this would be deleted. */
+  maxDelete?: number;
+}
+
 /** An exai instance: config loaded once, catalog and connections kept open until close(). */
 export interface Exai {
   readonly config: Config;
@@ -67,6 +81,8 @@ export interface Exai {
   list(filter?: ListFilter): Promise<RecordJson[]>;
   remove(refs: string | readonly string[], opts?: RemoveCallOptions): Promise<RemoveRow[]>;
   quota(): Promise<QuotaJson>;
+  /** gc as `exai gc --json` reports it: a plan by default, deletions only with `dryRun: false, yes: true`. */
+  gc(opts?: GcCallOptions): Promise<GcJson>;
   close(): Promise<void>;
 }
 
@@ -133,6 +149,16 @@ class LibraryExai implements Exai {
   async quota(): Promise<QuotaJson> {
     const { getQuota } = await import('../core/ops/catalog-ops.js');
     return getQuota(this.rt);
+  }
+
+  async gc(opts: GcCallOptions = {}): Promise<GcJson> {
+    const gc = await import('../core/ops/gc.js');
+    const { checkDeleteLimit } = await import('../core/lifecycle/index.js');
+    const rt = this.scoped(opts.signal);
+    const planned = await gc.planGarbage(rt, opts);
+    checkDeleteLimit(planned.plan, opts.maxDelete);
+    if (opts.dryRun !== false || opts.yes !== true) return gc.gcToJson(planned.plan);
+    return gc.gcToJson(planned.plan, await gc.applyGarbage(rt, planned));
   }
 
   close(): Promise<void> {

@@ -131,10 +131,28 @@ describe('content from a provider', () => {
     const [row] = await exai.upload('report.pdf', { provider: kind });
     const stored = fake.files.get(row!.file_id!)!;
     const first = await exai.content(row!.file_id!);
-    expect(first).toEqual({ provider: kind, file_id: row?.file_id, name: 'report.pdf', content: extractedText(stored), cached: false });
+    expect(first).toEqual({ provider: kind, file_id: row?.file_id, name: expect.stringMatching(/\/report\.pdf$/), content: extractedText(stored), cached: false });
     const requests = fake.requests.length;
     const again = await exai.content(row!.sha256!.slice(0, 12));
     expect(again).toMatchObject({ content: first.content, cached: true });
     expect(fake.requests.length).toBe(requests);
+  });
+});
+
+describe('gc through the library', () => {
+  it('plans by default and deletes only with dryRun: false and yes: true', async () => {
+    await ws.file('old.md', 'old\n');
+    exai = await open();
+    const [row] = await exai.upload('old.md');
+    const plan = await exai.gc({ olderThanMs: 0 });
+    expect(plan).toMatchObject({ delete: [{ file_id: row?.file_id, reason: 'retention' }], bytes_freed: 4, orphans: [], errors: [] });
+    expect(await exai.list()).toHaveLength(1);
+    expect(await exai.gc({ olderThanMs: 0, dryRun: false })).toMatchObject({ delete: [{ file_id: row?.file_id }] });
+    expect(await exai.list()).toHaveLength(1);
+    const limited = await exai.gc({ olderThanMs: 0, dryRun: false, yes: true, maxDelete: 0 }).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ name: 'DELETE_LIMIT_EXCEEDED' });
+    const done = await exai.gc({ olderThanMs: 0, dryRun: false, yes: true });
+    expect(done).toMatchObject({ delete: [{ file_id: row?.file_id }], bytes_freed: 4 });
+    expect(await exai.list()).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 /** `exai gc`: delete what retention and orphan rules say should go, safely and on a schedule. */
+import type { GcOptions as GcRequestOptions, GcPlanned } from '../../core/ops/gc.js';
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy } from '../../core/lifecycle/index.js';
-import type { Catalog } from '../../catalog/types.js';
-import type { Archive } from '../../core/archive.js';
 import { formatBytes, parseDuration } from '../../core/units.js';
 import type { Context } from '../context.js';
 import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
@@ -50,19 +49,16 @@ function parseMaxDelete(value: string): number {
 
 /** Plan, check the limits, confirm, apply, report. */
 export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
-  const lifecycle = await import('../../core/lifecycle/index.js');
-  const now = ctx.clock.now();
-  if (opts.ifDue && lifecycle.gcNotDue(await lifecycle.readLastGcRun(ctx.config.dirs.state), now, ctx.config.gcIntervalMs)) {
+  const gc = await import('../../core/ops/gc.js');
+  if (opts.ifDue && (await gc.gcNotDueYet(ctx))) {
     ctx.output.info('gc is not due yet (see gcInterval)');
     return EXIT.ok;
   }
-  const policy = lifecycle.resolveGcPolicy({ olderThanMs: opts.olderThan, retentionDays: ctx.config.retentionDays, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
-  const plan = await makePlan(ctx, policy, now);
-  const backend = await gcBackend(ctx);
-  // The operator's view (no user id) totals every user's live bytes.
-  const usedBytes = (await backend.catalog.usage(backend.userId ?? '')).usedBytes;
+  const planned = await makePlan(ctx, { olderThanMs: opts.olderThan, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
+  const { plan, policy, usedBytes } = planned;
   try {
-    lifecycle.checkDeleteLimit(plan, opts.maxDelete);
+    const { checkDeleteLimit } = await import('../../core/lifecycle/index.js');
+    checkDeleteLimit(plan, opts.maxDelete);
   } catch (error) {
     report(ctx, plan, undefined, usedBytes, policy);
     throw error;
@@ -75,69 +71,20 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
     ctx.output.info('nothing deleted');
     return EXIT.failure;
   }
-  const outcome = await apply(ctx, plan, policy);
+  const { createProgressLine } = await import('../progress.js');
+  const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
+  const outcome = await gc.applyGarbage(ctx, planned, (done, total) => progress.update(done, total)).finally(() => progress.stop());
   report(ctx, plan, outcome, usedBytes, policy);
   return exitCodeForBatch(outcome.deleted.length, outcome.errors.map((e) => e.error));
 }
 
-async function makePlan(ctx: Context, policy: GcPolicy, now: number): Promise<GcPlan> {
-  const { gatherGcInputs, planGc } = await import('../../core/lifecycle/index.js');
+async function makePlan(ctx: Context, request: GcRequestOptions): Promise<GcPlanned> {
+  const { planGarbage } = await import('../../core/ops/gc.js');
   const spinner = await startPlanningSpinner(ctx.output, 'planning gc: reading the catalog and provider file lists…');
   try {
-    const { catalog, userId, partialView } = await gcBackend(ctx);
-    const deps = { catalog, registry: await ctx.providers(), userId, partialView, signal: ctx.signal };
-    return planGc(await gatherGcInputs(deps, policy, now));
+    return await planGarbage(ctx, request);
   } finally {
     spinner.stop();
-  }
-}
-
-/**
- * Whose rows gc covers, and through what. Embedded: this user's, and it sees every row.
- * Shared (Supabase) with SUPABASE_SERVICE_ROLE_KEY: the operator catalog (exai_admin_*) sees
- * every user's rows. Shared with a user session: RLS shows that user's rows only, and other
- * users' files share the provider account, so no provider file is called an orphan.
- */
-interface GcBackend {
-  catalog: Catalog;
-  archive: Archive | undefined;
-  userId: string | undefined;
-  partialView: boolean;
-}
-
-const backends = new WeakMap<Context, Promise<GcBackend>>();
-
-function gcBackend(ctx: Context): Promise<GcBackend> {
-  let backend = backends.get(ctx);
-  if (backend === undefined) {
-    backend = openGcBackend(ctx);
-    backends.set(ctx, backend);
-  }
-  return backend;
-}
-
-async function openGcBackend(ctx: Context): Promise<GcBackend> {
-  if (!ctx.shared) return { catalog: await ctx.catalog(), archive: undefined, userId: ctx.userId, partialView: false };
-  if (ctx.config.supabaseServiceRoleKey !== undefined && ctx.config.supabaseServiceRoleKey !== '') {
-    const { openOperatorClient } = await import('../../auth/operator.js');
-    const { SupabaseAdminCatalog } = await import('../../catalog/supabase-admin.js');
-    const { createOperatorArchive } = await import('../../catalog/supabase-archive.js');
-    const client = openOperatorClient(ctx.config);
-    return { catalog: new SupabaseAdminCatalog(client), archive: createOperatorArchive(client), userId: undefined, partialView: false };
-  }
-  return { catalog: await ctx.catalog(), archive: await ctx.archive(), userId: ctx.userId, partialView: true };
-}
-
-async function apply(ctx: Context, plan: GcPlan, policy: GcPolicy): Promise<GcOutcome> {
-  const { applyGcPlan } = await import('../../core/lifecycle/index.js');
-  const { createProgressLine } = await import('../progress.js');
-  const progress = createProgressLine(ctx.output, { unit: 'files', verb: 'deleting' });
-  try {
-    const { catalog, archive, userId } = await gcBackend(ctx);
-    const deps = { config: ctx.config, catalog, registry: await ctx.providers(), archive, clock: ctx.clock, userId, signal: ctx.signal, metrics: ctx.metrics };
-    return await applyGcPlan(plan, policy, { ...deps, onProgress: (done, total) => progress.update(done, total) });
-  } finally {
-    progress.stop();
   }
 }
 

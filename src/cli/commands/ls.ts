@@ -1,5 +1,5 @@
 /** `exai ls`: the catalog rows of the current user, newest first. */
-import type { FileStatus, ListFilter } from '../../catalog/types.js';
+import type { FileStatus } from '../../catalog/types.js';
 import type { ProviderName } from '../../core/config/types.js';
 import { EXIT, ExaiError } from '../../core/errors.js';
 import { parseDuration } from '../../core/units.js';
@@ -53,20 +53,13 @@ export function parseSince(value: string): SinceValue {
   throw new ExaiError('USAGE', `--since must be a duration like 7d or 12h, or a date like 2025-03-01, got "${value}"`);
 }
 
-/** What ls shows without --status or --all: files that are there, or on their way. */
-const DEFAULT_STATUSES: ReadonlySet<FileStatus> = new Set(['active', 'uploading']);
 
 /** List rows; an empty list is not an error. */
 export async function runLs(opts: LsOptions, ctx: Context): Promise<number> {
   const { formatRecordTable, recordToJson } = await import('../format-record.js');
-  if (opts.all === true && opts.status !== undefined) throw new ExaiError('USAGE', '--all and --status ask for different rows; pick one.');
-  const catalog = await ctx.catalog();
-  const filter: ListFilter = { userId: ctx.userId, provider: opts.provider, status: opts.status };
-  if (opts.since) filter.since = opts.since.kind === 'ago' ? ctx.clock.now() - opts.since.ms : opts.since.ms;
-  // The default hides rows by status after the query, so the limit must apply after that filter.
-  const rows = opts.status === undefined && opts.all !== true
-    ? (await catalog.list(filter)).filter((r) => DEFAULT_STATUSES.has(r.status)).slice(0, opts.limit)
-    : await catalog.list({ ...filter, limit: opts.limit });
+  const { listFiles } = await import('../../core/ops/catalog-ops.js');
+  const since = opts.since === undefined ? undefined : opts.since.kind === 'ago' ? ctx.clock.now() - opts.since.ms : opts.since.ms;
+  const rows = await listFiles(ctx, { ...opts, since });
   if (ctx.output.json) ctx.output.jsonDocument(rows.map(recordToJson));
   else if (rows.length === 0) ctx.output.info('no files');
   else for (const line of formatRecordTable(rows, ctx.cwd)) ctx.output.line(line);

@@ -1,8 +1,9 @@
 /** `exai rm <file_id | sha256 prefix | path>…`: delete at the provider, soft-delete the row, give the quota back. */
-import type { Catalog, FileRecord } from '../../catalog/types.js';
-import { EXIT, ExaiError, exitCodeForBatch, isExaiError, messageLines, type ErrorJson } from '../../core/errors.js';
+import type { FileRecord } from '../../catalog/types.js';
+import { EXIT, ExaiError, exitCodeForBatch, messageLines } from '../../core/errors.js';
+import type { RemoveRow } from '../../core/ops/results.js';
 import { formatBytes } from '../../core/units.js';
-import type { RemovalTarget, RemoveDeps } from '../../core/remove/index.js';
+import type { RemovalTarget } from '../../core/remove/index.js';
 import type { Context } from '../context.js';
 import { describeRecord as describeStored, displayName } from '../format-record.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
@@ -14,16 +15,7 @@ export interface RmOptions extends BaseOptions {
 }
 
 /** One line of `exai rm --json`. */
-export interface RmResult {
-  ref: string;
-  id: string | null;
-  provider: string | null;
-  file_id: string | null;
-  deleted: boolean;
-  already_gone: boolean;
-  dry_run: boolean;
-  error?: ErrorJson;
-}
+export type RmResult = RemoveRow;
 
 export const rmSpec: CommandSpec<RmOptions> = {
   name: 'rm',
@@ -40,60 +32,32 @@ export const rmSpec: CommandSpec<RmOptions> = {
 
 /** Resolve, confirm, delete each file; continue past failures; exit 0, 8 (partial) or the common failure code. */
 export async function runRm(opts: RmOptions, ctx: Context): Promise<number> {
-  const { resolveTargets, removeFile } = await import('../../core/remove/index.js');
-  const catalog = await ctx.catalog();
-  const dryRun = opts.dryRun === true;
-  const { targets, unresolved } = await resolveTargets(opts.args, { catalog, config: ctx.config, userId: ctx.userId, cwd: ctx.cwd });
-  const results: RmResult[] = [];
-  const failures: ExaiError[] = [];
-  const fail = (ref: string, error: ExaiError, record?: FileRecord): void => {
-    failures.push(error);
-    results.push({ ...baseResult(ref, record, dryRun), error: error.toJSON() });
-    reportFailure(ctx, ref, error);
-  };
-  for (const u of unresolved) fail(u.ref, u.error);
-  if (targets.length > 0 && !dryRun && !opts.yes && !(await confirmDeletion(ctx, targets))) {
-    ctx.output.info('nothing deleted');
-    return EXIT.failure;
-  }
-  const waits = new Map<string, Spinner>();
-  const deps = targets.length === 0 ? undefined : await removeDeps(ctx, catalog, waits);
-  let freed = 0;
-  for (const target of targets) {
-    try {
-      const outcome = await removeFile(target.record, { reason: 'user', dryRun }, deps!).finally(() => waits.get(target.record.id)?.stop());
-      results.push({ ...baseResult(target.ref, target.record, dryRun), deleted: !dryRun, already_gone: outcome.alreadyGone && !dryRun });
-      freed += outcome.bytesFreed;
-      reportSuccess(ctx, target.record, dryRun, outcome.alreadyGone && !dryRun);
-    } catch (error) {
-      if (!isExaiError(error)) throw error;
-      fail(target.ref, error, target.record);
-    }
-  }
-  const done = results.length - failures.length;
-  // Report in the order the refs were given, whether a ref failed to resolve or to delete.
-  const order = (r: RmResult) => opts.args.indexOf(r.ref);
-  if (ctx.output.json) ctx.output.jsonDocument([...results].sort((a, b) => order(a) - order(b)));
-  else summarize(ctx, done, failures.length, freed, dryRun);
-  return exitCodeForBatch(done, failures);
-}
-
-async function removeDeps(ctx: Context, catalog: Catalog, waits: Map<string, Spinner>): Promise<RemoveDeps> {
+  const { removeFiles } = await import('../../core/ops/remove-files.js');
   const { startSpinner } = await import('../spinner.js');
-  return {
-    config: ctx.config,
-    catalog,
-    registry: await ctx.providers(),
-    archive: await ctx.archive(),
-    clock: ctx.clock,
-    userId: ctx.userId,
-    signal: ctx.signal,
+  const dryRun = opts.dryRun === true;
+  const waits = new Map<string, Spinner>();
+  const result = await removeFiles(ctx, opts.args, {
+    dryRun,
+    confirm: opts.yes === true ? undefined : (targets) => confirmDeletion(ctx, targets),
     onRetry: (record, info) => ctx.output.info(`retrying delete of ${record.providerFileId} in ${Math.ceil(info.delayMs / 1000)}s`),
     // Called every wait round: one spinner per row, stopped when its removal ends.
     onLockWait: (record) => {
       if (!waits.has(record.id)) waits.set(record.id, startSpinner(ctx.output, `waiting for an upload of ${displayName(record.originalName, ctx.cwd)} to finish`));
     },
-  };
+    onResult: (row, record, error) => {
+      if (record) waits.get(record.id)?.stop();
+      if (error) reportFailure(ctx, row.ref, error);
+      else if (record) reportSuccess(ctx, record, dryRun, row.already_gone);
+    },
+  });
+  if (!result.confirmed) {
+    ctx.output.info('nothing deleted');
+    return EXIT.failure;
+  }
+  const done = result.rows.length - result.failures.length;
+  if (ctx.output.json) ctx.output.jsonDocument(result.rows);
+  else summarize(ctx, done, result.failures.length, result.bytesFreed, dryRun);
+  return exitCodeForBatch(done, result.failures);
 }
 
 /** A row as people in the current directory should see it (stored names are absolute). */
@@ -101,19 +65,7 @@ function describeFor(ctx: Context, record: FileRecord): string {
   return describeStored({ ...record, originalName: displayName(record.originalName, ctx.cwd) });
 }
 
-function baseResult(ref: string, record: FileRecord | undefined, dryRun: boolean): RmResult {
-  return {
-    ref,
-    id: record?.id ?? null,
-    provider: record?.provider ?? null,
-    file_id: record?.providerFileId ?? null,
-    deleted: false,
-    already_gone: false,
-    dry_run: dryRun,
-  };
-}
-
-async function confirmDeletion(ctx: Context, targets: RemovalTarget[]): Promise<boolean> {
+async function confirmDeletion(ctx: Context, targets: readonly RemovalTarget[]): Promise<boolean> {
   const { heldBytes } = await import('../../core/remove/index.js');
   const bytes = targets.reduce((sum, t) => sum + heldBytes(t.record), 0);
   const noun = targets.length === 1 ? 'file' : 'files';

@@ -4,30 +4,31 @@ import type { ExaiError } from '../errors.js';
 import type { PathPolicy } from '../files/types.js';
 import type { Runtime } from '../runtime.js';
 import type { UploadDeps, UploadEvents, UploadOutcome, ValidatedFile } from '../upload/index.js';
+import type { RuleConfig } from '../validate/rules.js';
 import type { ValidationReport } from '../validate/report.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 
 export interface UploadFilesOptions {
-  /** Upload only to this provider (no fallback). */
+  /** Upload only to this provider (no fallback); its documented allowlist then applies. */
   provider?: ProviderName | undefined;
   /** The provider's file purpose; undefined → the configured one, else each provider's default. */
   purpose?: string | undefined;
   concurrency?: number | undefined;
   dryRun?: boolean | undefined;
   failFast?: boolean | undefined;
+  /** False: no archive copy in the shared backend's Storage (--no-archive). */
+  archive?: boolean | undefined;
   /** Progress of validation (files checked so far, total). */
   onValidated?: ((done: number, total: number) => void) | undefined;
   /** Called with the files that passed, before any upload starts (to size a progress bar). */
-  onStart?: ((files: readonly ValidatedFile[]) => void) | undefined;
+  onStart?: ((files: readonly ValidatedFile[]) => UploadEvents | undefined) | undefined;
   /** Plain notices for people (the local provider is in use). */
   onNotice?: ((message: string) => void) | undefined;
   events?: UploadEvents | undefined;
 }
 
 /** Either validation stopped the batch (nothing sent) or each file's outcome. */
-export type UploadFilesResult =
-  | { kind: 'rejected'; reports: ValidationReport[] }
-  | { kind: 'done'; outcomes: UploadOutcome[] };
+export type UploadFilesResult = { kind: 'rejected'; reports: ValidationReport[] } | { kind: 'done'; outcomes: UploadOutcome[] };
 
 /** Validate every file; upload only when all pass. A purpose nobody takes is a usage error. */
 export async function uploadFiles(rt: Runtime, paths: readonly string[], opts: UploadFilesOptions = {}): Promise<UploadFilesResult> {
@@ -38,42 +39,64 @@ export async function uploadFiles(rt: Runtime, paths: readonly string[], opts: U
   const policy = pathPolicyFor(config, rt.cwd);
   const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
   try {
-    const prepared = await prepareFiles(paths, { policy, rules: config, hashCache, concurrency: config.concurrency, onInspected: opts.onValidated });
-    if (prepared.rejected > 0) return { kind: 'rejected', reports: prepared.reports };
-    const deps = { ...(await buildUploadDeps(rt, policy)), hashCache, events: opts.events };
+    const rules = await uploadRules(rt, opts);
+    const prepared = await prepareFiles(paths, { policy, rules, hashCache, concurrency: config.concurrency, onInspected: opts.onValidated });
+    if (prepared.rejected > 0) {
+      const { countValidationFailures } = await import('../metrics/observe.js');
+      countValidationFailures(prepared.reports, rt.metrics);
+      return { kind: 'rejected', reports: prepared.reports };
+    }
+    const deps = { ...(await buildUploadDeps(rt, policy)), hashCache, archive: opts.archive === false ? undefined : await rt.archive() };
     const preferred = opts.provider ?? config.provider;
     const purpose = opts.purpose ?? config.purpose;
     await checkPurpose(deps.registry, opts.provider, purpose);
     const notice = localNotice(deps.registry, preferred, config.dirs.data);
     if (notice) opts.onNotice?.(notice);
-    opts.onStart?.(prepared.valid);
+    const events = opts.onStart?.(prepared.valid) ?? opts.events;
     const batch = { preferred, strict: opts.provider !== undefined, purpose, dryRun: opts.dryRun === true, concurrency: opts.concurrency ?? config.concurrency, failFast: opts.failFast === true };
-    return { kind: 'done', outcomes: await uploadBatch(prepared.valid, batch, deps) };
+    return { kind: 'done', outcomes: await uploadBatch(prepared.valid, batch, { ...deps, events }) };
   } finally {
     hashCache?.close();
   }
 }
 
-/** The upload pipeline's dependencies from a Runtime. */
+// With a named provider (no fallback) the destination is known: its documented list applies,
+// so a file it would refuse is rejected before anything is sent. A configured provider is
+// only a preference — the file may fall back to another — so then the configured list applies.
+async function uploadRules(rt: Runtime, opts: UploadFilesOptions): Promise<RuleConfig> {
+  const { chooseAllowlist, rulesFor } = await import('../validate/allowlist.js');
+  const { acceptedMimeTypes } = await import('../../providers/accepts.js');
+  const provider = opts.provider;
+  const purpose = opts.purpose ?? rt.config.purpose ?? 'file-extract';
+  const destination = provider === undefined ? undefined : { provider, purpose, accepts: acceptedMimeTypes(provider, purpose) };
+  const configuredByUser = rt.loaded.sources['allowedMimeTypes']?.kind !== 'default';
+  return rulesFor(rt.config, chooseAllowlist({ destination, configured: rt.config.allowedMimeTypes, configuredByUser, extra: [] }));
+}
+
+/** The upload pipeline's dependencies from a Runtime (breaker trips and uploads counted in its metrics). */
 export async function buildUploadDeps(rt: Runtime, policy: PathPolicy): Promise<UploadDeps> {
   const { createBreakerStore } = await import('../resilience.js');
+  const { countBreakerTrips } = await import('../metrics/observe.js');
   const [catalog, registry] = await Promise.all([rt.catalog(), rt.providers()]);
+  // Shared backend: other machines don't take this machine's lockfiles, and rows belong to the signed-in user.
+  const userId = rt.shared ? (await rt.sharedAuth()).userId : rt.userId;
   return {
     config: rt.config,
     catalog,
     registry,
-    breaker: createBreakerStore(rt.config.dirs.state, rt.config.breaker, rt.clock),
+    breaker: countBreakerTrips(createBreakerStore(rt.config.dirs.state, rt.config.breaker, rt.clock), rt.metrics),
     clock: rt.clock,
-    userId: rt.userId,
+    userId,
+    metrics: rt.metrics,
     policy,
-    locksCoverCatalog: true,
+    locksCoverCatalog: !rt.shared,
     signal: rt.signal,
   };
 }
 
 /**
- * A purpose no eligible provider takes is a usage error listing the valid ones: with
- * --provider, that provider's; otherwise the configured providers' (local when none is).
+ * A purpose no eligible provider takes is a usage error listing the valid ones: with a named
+ * provider, that provider's; otherwise the configured providers' (local when none is).
  */
 async function checkPurpose(registry: ProviderRegistry, provider: ProviderName | undefined, purpose: string | undefined): Promise<void> {
   if (purpose === undefined) return;

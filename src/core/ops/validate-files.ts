@@ -1,16 +1,22 @@
 /** Validate files (DESIGN.md §1 steps 1-3) for every front end: expand, open safely, check the rules. */
 import type { Config } from '../config/types.js';
+import type { LoadedConfig } from '../config/load.js';
 import type { HashCache } from '../files/hash-cache.js';
 import type { Runtime } from '../runtime.js';
+import type { AllowlistChoice } from '../validate/allowlist.js';
 import type { ValidationReport } from '../validate/report.js';
 
 export interface ValidateFilesOptions {
-  /** Largest file for this run, as typed (`10MB`); a bad value is a usage error. */
+  /** Largest file for this run, as typed (`10MB`). */
   maxSize?: string | undefined;
-  /** MIME types allowed on top of the configured list. */
+  /** MIME types allowed on top of whichever list applies (naming active content lets it through). */
   allowMime?: readonly string[] | undefined;
+  /** MIME types refused on top of the configured ones. */
+  blockMime?: readonly string[] | undefined;
   /** Extensions blocked on top of the configured list. */
   blockExt?: readonly string[] | undefined;
+  /** Judge against what this destination accepts: `kimi`, `kimi:file-extract`. */
+  for?: string | undefined;
   /** After each file, the count so far and the total. */
   onProgress?: ((done: number, total: number) => void) | undefined;
   /** Something worth saying that does not fail the run (the hash cache could not open). */
@@ -22,37 +28,49 @@ export interface ValidateFilesResult {
   reports: ValidationReport[];
   /** Seconds each report took (0 for an input that could not be expanded). */
   seconds: number[];
+  /** Which MIME allowlist applied (`kimi:file-extract`, `default`, `config`) and where it came from. */
+  allowlist: AllowlistChoice;
 }
 
 // Below this size re-reading costs less than a SQLite lookup and write: the cache only
 // pays off for files whose read pass is measurable (bench/validate.mjs).
 const HASH_CACHE_MIN_BYTES = 256n * 1024n;
 
-/** Report every file under `paths`; never throws for a bad file, only for bad options. */
+/** Report every file under `paths`; throws only for bad options or an argument that names no file. */
 export async function validateFiles(rt: Runtime, paths: readonly string[], opts: ValidateFilesOptions = {}): Promise<ValidateFilesResult> {
-  const config = await applyOverrides(rt, opts);
-  const cachePromise = openCacheQuietly(config.dirs.state, opts.onWarning);
+  const config = await applyOverrides(rt.loaded, opts);
+  const allowlist = await chooseRunAllowlist(rt.loaded, config, opts);
   const { expandInputs } = await import('../files/expand.js');
-  const expanded = await expandInputs(paths, rt.cwd);
-  const cache = await cachePromise;
+  const { pathPolicyFor } = await import('../files/policy.js');
+  const expanded = await expandInputs(paths, rt.cwd, pathPolicyFor(config, rt.cwd));
+  const cache = await openCacheQuietly(config.dirs.state, opts.onWarning);
   try {
-    const timed = await inspectAll(expanded.files, config, rt.cwd, cache, opts.onProgress);
+    const timed = await inspectAll(expanded.files, { config, allowlist, cwd: rt.cwd }, cache, opts.onProgress);
     const { reportUnreadable } = await import('../validate/report.js');
     const pathErrors = expanded.errors.map(reportUnreadable);
-    return { reports: [...timed.reports, ...pathErrors], seconds: [...timed.seconds, ...pathErrors.map(() => 0)] };
+    return { reports: [...timed.reports, ...pathErrors], seconds: [...timed.seconds, ...pathErrors.map(() => 0)], allowlist };
   } finally {
     cache?.close();
   }
 }
 
-async function applyOverrides(rt: Runtime, opts: ValidateFilesOptions): Promise<Config> {
-  if (!opts.maxSize && !opts.allowMime?.length && !opts.blockExt?.length) return rt.config;
+async function applyOverrides(loaded: LoadedConfig, opts: ValidateFilesOptions): Promise<Config> {
+  if (!opts.maxSize && !opts.blockMime?.length && !opts.blockExt?.length) return loaded.config;
   const { applyFlagOverrides } = await import('../config/load.js');
   const flags: Record<string, { value: string; flag: string }> = {};
   if (opts.maxSize) flags['maxFileSize'] = { value: opts.maxSize, flag: '--max-size' };
-  if (opts.allowMime?.length) flags['allowedMimeTypes'] = { value: [...rt.config.allowedMimeTypes, ...opts.allowMime].join(','), flag: '--allow-mime' };
-  if (opts.blockExt?.length) flags['blockedExtensions'] = { value: [...rt.config.blockedExtensions, ...opts.blockExt].join(','), flag: '--block-ext' };
-  return applyFlagOverrides(rt.loaded, flags).config;
+  if (opts.blockMime?.length) flags['blockedMimeTypes'] = { value: [...loaded.config.blockedMimeTypes, ...opts.blockMime].join(','), flag: '--block-mime' };
+  if (opts.blockExt?.length) flags['blockedExtensions'] = { value: [...loaded.config.blockedExtensions, ...opts.blockExt].join(','), flag: '--block-ext' };
+  return applyFlagOverrides(loaded, flags).config;
+}
+
+// allowMime is not merged into the config: it goes on top of whichever list applies, and
+// naming a type is what lets active content of that type through.
+async function chooseRunAllowlist(loaded: LoadedConfig, config: Config, opts: ValidateFilesOptions): Promise<AllowlistChoice> {
+  const { chooseAllowlist } = await import('../validate/allowlist.js');
+  const destination = opts.for === undefined ? undefined : await (await import('../../providers/accepts.js')).parseDestination(opts.for);
+  const configuredByUser = loaded.sources['allowedMimeTypes']?.kind !== 'default';
+  return chooseAllowlist({ destination, configured: config.allowedMimeTypes, configuredByUser, extra: opts.allowMime ?? [] });
 }
 
 // The cache only saves re-reading; a read-only or locked state dir must not fail validation.
@@ -76,26 +94,31 @@ function onlyLargeFiles(cache: HashCache): HashCache {
   };
 }
 
+interface RunSettings {
+  config: Config;
+  allowlist: AllowlistChoice;
+  cwd: string;
+}
+
 async function inspectAll(
   files: readonly string[],
-  config: Config,
-  cwd: string,
+  run: RunSettings,
   hashCache: HashCache | undefined,
   onProgress: ValidateFilesOptions['onProgress'],
-): Promise<ValidateFilesResult> {
-  const { inspectFile, toValidationReport } = await import('../validate/index.js');
+): Promise<Omit<ValidateFilesResult, 'allowlist'>> {
+  const { inspectFile, toValidationReport, rulesFor } = await import('../validate/index.js');
   const { mapLimit } = await import('../concurrency.js');
   const { pathPolicyFor } = await import('../files/policy.js');
-  const policy = pathPolicyFor(config, cwd);
-  const rules = { maxFileSize: config.maxFileSize, allowedMimeTypes: config.allowedMimeTypes, blockedExtensions: config.blockedExtensions, allowActiveContent: config.allowActiveContent };
+  const policy = pathPolicyFor(run.config, run.cwd);
+  const rules = rulesFor(run.config, run.allowlist);
   const seconds = new Array<number>(files.length).fill(0);
   let done = 0;
-  const reports = await mapLimit(files, Math.max(4, config.concurrency), async (file, index) => {
+  const reports = await mapLimit(files, Math.max(4, run.config.concurrency), async (file, index) => {
     const t0 = performance.now();
     const inspection = await inspectFile(file, { policy, rules, hashCache });
     seconds[index] = (performance.now() - t0) / 1000;
     onProgress?.(++done, files.length);
-    return toValidationReport(inspection);
+    return toValidationReport(inspection, run.allowlist.name);
   });
   return { reports, seconds };
 }

@@ -96,7 +96,8 @@ describe('setConfigValue / unsetConfigValue', () => {
 
   it('validates with the same parser as the loader and writes nothing on failure', async () => {
     const error = await rejection(setConfigValue(file, 'maxFileSize', '-5MB'));
-    expect(error.name).toBe('CONFIG_INVALID');
+    // Typed on the command line: a usage error, like a bad flag value (a bad stored value is CONFIG_INVALID).
+    expect(error.name).toBe('USAGE');
     expect(error.message).toBe('invalid maxFileSize "-5MB": sizes must be positive (e.g. 100MB, 512MiB, 1048576)');
     expect(await readConfigFile(file)).toBeUndefined();
   });
