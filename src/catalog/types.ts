@@ -89,6 +89,10 @@ export interface Usage {
   usedBytes: number;
   activeFiles: number;
   uploadingFiles: number;
+  /** The server's limit for this user (shared backend); absent → config.quotaBytes applies. */
+  quotaBytes?: number;
+  /** The server's largest file for this user (shared backend). */
+  maxFileSize?: number;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface Context extends Runtime {
   output: Output;
   /** Ask a yes/no question on a TTY; false when there is none. */
   confirm(question: string): Promise<boolean>;
+  /** All of standard input as text (`login --password-stdin`). */
+  readStdin(): Promise<string>;
   /** Load the config again from its file and the environment (a long-running `exai mcp`). */
   reloadConfig(): Promise<LoadedConfig>;
 }
@@ -20,6 +22,7 @@ export interface Context extends Runtime {
 /** What a test (or bin/exai.js) can inject. */
 export interface ContextOverrides extends RuntimeOverrides {
   confirm?: (question: string) => Promise<boolean>;
+  readStdin?: () => Promise<string>;
 }
 
 interface BuildInput {
@@ -39,8 +42,15 @@ export function buildContext(input: BuildInput): Context {
     ...runtime,
     output: input.output,
     confirm: input.overrides.confirm ?? ((q) => askOnTty(input.output, q, input.signal)),
+    readStdin: input.overrides.readStdin ?? (() => readAll(input.output.streams.stdin ?? process.stdin)),
     reloadConfig: input.reloadConfig,
   };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -5,7 +5,9 @@
  */
 import os from 'node:os';
 import type { Dispatcher } from 'undici';
+import type { UserAuth } from '../auth/session.js';
 import type { Catalog } from '../catalog/types.js';
+import type { Archive } from './archive.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { createRecorder, type MetricsRecorder } from './metrics/recorder.js';
@@ -46,6 +48,12 @@ export interface Runtime {
   signal: AbortSignal;
   /** What this runtime's work adds to the metrics; added to the totals (and exported when configured) at close(). */
   metrics: MetricsRecorder;
+  /** True when SUPABASE_URL is set: the catalog, quota and archive are the shared backend's. */
+  shared: boolean;
+  /** The signed-in user of the shared backend (AUTH_REQUIRED when none); only when `shared`. */
+  sharedAuth(): Promise<UserAuth>;
+  /** The shared backend's archive (Supabase Storage); undefined in embedded mode. */
+  archive(): Promise<Archive | undefined>;
   catalog(): Promise<Catalog>;
   providers(): Promise<ProviderRegistry>;
   dispatcher(): Promise<Dispatcher>;
@@ -56,6 +64,8 @@ export interface Runtime {
 /** What a test, the library or bin/exai.js can inject. */
 export interface RuntimeOverrides {
   catalog?: () => Promise<Catalog>;
+  /** Replaces the global fetch for Supabase requests (tests count them). */
+  supabaseFetch?: typeof fetch;
   providers?: () => Promise<ProviderRegistry>;
   dispatcher?: () => Promise<Dispatcher>;
   userId?: string;
@@ -77,7 +87,19 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const config = loaded.config;
   const closers: Array<() => Promise<void>> = [];
   const metrics = createRecorder();
-  const catalog = memoize(overrides.catalog ?? (() => openCatalog(config, closers)));
+  const shared = config.supabaseUrl !== undefined && config.supabaseUrl !== '';
+  const sharedAuth = memoize(async () => {
+    const { authSettingsFrom } = await import('../auth/settings.js');
+    const { openUserAuth } = await import('../auth/session.js');
+    return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch));
+  });
+  const archive = memoize(async () => {
+    if (!shared) return undefined;
+    const { authSettingsFrom } = await import('../auth/settings.js');
+    const { createSupabaseArchive } = await import('../catalog/supabase-archive.js');
+    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch));
+  });
+  const catalog = memoize(overrides.catalog ?? (() => (shared ? openSharedCatalog(sharedAuth) : openCatalog(config, closers))));
   const dispatcher = memoize(
     overrides.dispatcher ??
       (async () => {
@@ -103,6 +125,9 @@ export function createRuntime(input: RuntimeInput): Runtime {
     userId: overrides.userId ?? currentUser(),
     signal: input.signal,
     metrics,
+    shared,
+    sharedAuth,
+    archive,
     catalog,
     providers,
     dispatcher,
@@ -111,6 +136,12 @@ export function createRuntime(input: RuntimeInput): Runtime {
       for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
     },
   };
+}
+
+/** SUPABASE_URL set: the shared catalog, as the signed-in user (service keys are refused there). */
+async function openSharedCatalog(auth: () => Promise<UserAuth>): Promise<Catalog> {
+  const { SupabaseCatalog } = await import('../catalog/supabase.js');
+  return new SupabaseCatalog((await auth()).client);
 }
 
 async function openCatalog(config: Config, closers: Array<() => Promise<void>>): Promise<Catalog> {

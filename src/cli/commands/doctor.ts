@@ -32,10 +32,20 @@ export async function runDoctorCommand(_opts: DoctorOptions, ctx: Context): Prom
   return failed ? EXIT.failure : EXIT.ok;
 }
 
-/** Hook for the Supabase catalog's own checks (reachable, session valid) once it is part of the build. */
+/** With SUPABASE_URL: the session (verified by the auth server) and the catalog functions. */
 function supabaseChecks(ctx: Context): CheckRun[] {
-  if (ctx.config.supabaseUrl === undefined) return [];
-  return [() => Promise.resolve([{ name: 'supabase', status: 'warn', message: 'SUPABASE_URL is set, but this build has no Supabase checks yet', hint: 'the embedded SQLite catalog is in use' }])];
+  if (!ctx.shared) return [];
+  return [
+    async () => {
+      const { authSettingsFrom } = await import('../../auth/settings.js');
+      const { checkSharedBackend } = await import('../../auth/doctor.js');
+      try {
+        return await checkSharedBackend(authSettingsFrom(ctx.config), () => ctx.sharedAuth());
+      } catch (error) {
+        return [{ name: 'supabase', status: 'fail', message: (error as Error).message, hint: (error as { hint?: string }).hint }];
+      }
+    },
+  ];
 }
 
 function toJson(c: DoctorCheck): Record<string, unknown> {

@@ -7,6 +7,9 @@ import { lsSpec } from './ls.js';
 import { rmSpec } from './rm.js';
 import { quotaSpec } from './quota.js';
 import { unlockSpec } from './unlock.js';
+import { loginSpec } from './login.js';
+import { logoutSpec } from './logout.js';
+import { whoamiSpec } from './whoami.js';
 import { contentSpec } from './content.js';
 import { mcpSpec } from './mcp.js';
 import { gcSpec } from './gc.js';
@@ -25,5 +28,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   doctorSpec,
   metricsSpec,
   configSpec,
+  loginSpec,
+  logoutSpec,
+  whoamiSpec,
   mcpSpec,
 ] as unknown as readonly CommandSpec[];

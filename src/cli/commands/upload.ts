@@ -15,6 +15,8 @@ export interface UploadCommandOptions extends BaseOptions {
   concurrency?: number;
   dryRun?: boolean;
   failFast?: boolean;
+  /** False with --no-archive: no archive copy in the shared backend's Storage. */
+  archive?: boolean;
   printContent?: boolean;
 }
 
@@ -38,6 +40,7 @@ export const uploadSpec: CommandSpec<UploadCommandOptions> = {
     { flags: '--concurrency <n>', description: 'files uploaded at once (1-64)', parse: parsePositiveInt('--concurrency', 64), defaultText: 'config concurrency, 4' },
     { flags: '-n, --dry-run', description: 'validate, hash and plan, but send nothing and record nothing' },
     { flags: '--fail-fast', description: 'stop starting new uploads after the first failure' },
+    { flags: '--no-archive', description: "shared backend: don't keep an archive copy in Supabase Storage" },
     { flags: '--print-content', description: "print each file's extracted text after its line (JSON: a content field)" },
   ],
   load: async () => ({ run: runUpload }),

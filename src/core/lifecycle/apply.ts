@@ -12,6 +12,7 @@ import type { LockClock } from '../lock/index.js';
 import type { MetricsSink } from '../metrics/recorder.js';
 import type { RetryClock } from '../resilience.js';
 import type { GcCandidate, GcError, GcPlan, GcPolicy } from './types.js';
+import type { Archive } from '../archive.js';
 
 /** What applying needs from outside. */
 export interface ApplyDeps {
@@ -26,6 +27,8 @@ export interface ApplyDeps {
   onProgress?: ((done: number, total: number) => void) | undefined;
   /** Counts deletions and bytes freed, and stamps the last run. */
   metrics?: MetricsSink | undefined;
+  /** Shared backend: archive copies go with their rows (the one deletion path removes them). */
+  archive?: Archive | undefined;
 }
 
 /** What a gc run did. */

@@ -29,17 +29,17 @@ export async function listFiles(rt: Runtime, opts: ListFilesOptions = {}): Promi
   return (await catalog.list(filter)).filter((r) => DEFAULT_STATUSES.has(r.status)).slice(0, opts.limit);
 }
 
-/** The user's usage against the configured quota. */
+/** The user's usage against the quota: the server's (user_quotas) on the shared backend, else the configured one. */
 export async function getQuota(rt: Runtime): Promise<QuotaJson> {
   const usage = await (await rt.catalog()).usage(rt.userId);
-  const limit = rt.config.quotaBytes;
+  const limit = usage.quotaBytes ?? rt.config.quotaBytes;
   // A non-finite quota means "unlimited" (the catalog treats it so); JSON has no Infinity.
   const limited = Number.isFinite(limit);
   return {
     used_bytes: usage.usedBytes,
     limit_bytes: limited ? limit : null,
     remaining_bytes: limited ? Math.max(0, limit - usage.usedBytes) : null,
-    max_file_bytes: rt.config.maxFileSize,
+    max_file_bytes: Math.min(usage.maxFileSize ?? Infinity, rt.config.maxFileSize),
     files: usage.activeFiles,
     uploading: usage.uploadingFiles,
   };

@@ -6,6 +6,8 @@
 import type { ProviderName } from '../config/types.js';
 import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan, GcPolicy } from '../lifecycle/index.js';
 import type { Runtime } from '../runtime.js';
+import type { Catalog } from '../../catalog/types.js';
+import type { Archive } from '../archive.js';
 
 export interface GcOptions {
   /** Retention as a duration (ms); default config retentionDays. 0 or less needs saying so explicitly. */
@@ -36,14 +38,40 @@ export interface GcJson {
 }
 
 /**
- * Whose rows gc covers. Embedded: this user's, and it sees every row. Shared (Supabase): the
- * service role covers every user; a user session covers its own rows only and cannot see
- * other users', so it calls no provider file an orphan.
+ * Whose rows gc covers, and through what. Embedded: this user's, and it sees every row.
+ * Shared (Supabase) with SUPABASE_SERVICE_ROLE_KEY: the operator catalog (exai_admin_*) sees
+ * every user's rows. Shared with a user session: RLS shows that user's rows only, and other
+ * users' files share the provider account, so no provider file is called an orphan.
  */
-export function gcScope(rt: Runtime): { userId: string | undefined; partialView: boolean } {
-  if (rt.config.supabaseUrl === undefined) return { userId: rt.userId, partialView: false };
-  if (rt.config.supabaseServiceRoleKey !== undefined) return { userId: undefined, partialView: false };
-  return { userId: rt.userId, partialView: true };
+export interface GcBackend {
+  catalog: Catalog;
+  archive: Archive | undefined;
+  userId: string | undefined;
+  partialView: boolean;
+}
+
+const backends = new WeakMap<Runtime, Promise<GcBackend>>();
+
+/** The catalog, archive and scope gc works with in `rt` (opened once per runtime). */
+export function gcBackend(rt: Runtime): Promise<GcBackend> {
+  let backend = backends.get(rt);
+  if (backend === undefined) {
+    backend = openGcBackend(rt);
+    backends.set(rt, backend);
+  }
+  return backend;
+}
+
+async function openGcBackend(rt: Runtime): Promise<GcBackend> {
+  if (!rt.shared) return { catalog: await rt.catalog(), archive: undefined, userId: rt.userId, partialView: false };
+  if (rt.config.supabaseServiceRoleKey !== undefined && rt.config.supabaseServiceRoleKey !== '') {
+    const { openOperatorClient } = await import('../../auth/operator.js');
+    const { SupabaseAdminCatalog } = await import('../../catalog/supabase-admin.js');
+    const { createOperatorArchive } = await import('../../catalog/supabase-archive.js');
+    const client = openOperatorClient(rt.config);
+    return { catalog: new SupabaseAdminCatalog(client), archive: createOperatorArchive(client), userId: undefined, partialView: false };
+  }
+  return { catalog: await rt.catalog(), archive: await rt.archive(), userId: rt.userId, partialView: true };
 }
 
 /** True when `--if-due` should skip this run: the last gc is more recent than gcInterval. */
@@ -62,16 +90,19 @@ export async function planGarbage(rt: Runtime, opts: GcOptions = {}): Promise<Gc
     onlyFailed: opts.onlyFailed === true,
     orphans: opts.orphans === true,
   });
-  const deps = { catalog: await rt.catalog(), registry: await rt.providers(), ...gcScope(rt), signal: rt.signal };
+  const { catalog, userId, partialView } = await gcBackend(rt);
+  const deps = { catalog, registry: await rt.providers(), userId, partialView, signal: rt.signal };
   const plan = lifecycle.planGc(await lifecycle.gatherGcInputs(deps, policy, rt.clock.now()));
-  const usedBytes = (await (await rt.catalog()).usage(rt.userId)).usedBytes;
+  // The operator's view (no user id) totals every user's live bytes.
+  const usedBytes = (await catalog.usage(userId ?? '')).usedBytes;
   return { plan, policy, usedBytes };
 }
 
 /** Apply a plan: deletions through the one deletion path, leases reconciled, stale locks removed. */
 export async function applyGarbage(rt: Runtime, planned: GcPlanned, onProgress?: (done: number, total: number) => void): Promise<GcOutcome> {
   const { applyGcPlan } = await import('../lifecycle/index.js');
-  const deps = { config: rt.config, catalog: await rt.catalog(), registry: await rt.providers(), clock: rt.clock, userId: gcScope(rt).userId, signal: rt.signal, metrics: rt.metrics };
+  const { catalog, archive, userId } = await gcBackend(rt);
+  const deps = { config: rt.config, catalog, registry: await rt.providers(), archive, clock: rt.clock, userId, signal: rt.signal, metrics: rt.metrics };
   return applyGcPlan(planned.plan, planned.policy, { ...deps, onProgress });
 }
 

@@ -61,6 +61,7 @@ async function removeDeps(rt: Runtime, catalog: Catalog, opts: RemoveFilesOption
     config: rt.config,
     catalog,
     registry: await rt.providers(),
+    archive: await rt.archive(),
     clock: rt.clock,
     userId: rt.userId,
     signal: rt.signal,

@@ -16,6 +16,8 @@ export interface UploadFilesOptions {
   concurrency?: number | undefined;
   dryRun?: boolean | undefined;
   failFast?: boolean | undefined;
+  /** False: no archive copy in the shared backend's Storage (--no-archive). */
+  archive?: boolean | undefined;
   /** Progress of validation (files checked so far, total). */
   onValidated?: ((done: number, total: number) => void) | undefined;
   /** Called with the files that passed, before any upload starts (to size a progress bar). */
@@ -44,7 +46,7 @@ export async function uploadFiles(rt: Runtime, paths: readonly string[], opts: U
       countValidationFailures(prepared.reports, rt.metrics);
       return { kind: 'rejected', reports: prepared.reports };
     }
-    const deps = { ...(await buildUploadDeps(rt, policy)), hashCache };
+    const deps = { ...(await buildUploadDeps(rt, policy)), hashCache, archive: opts.archive === false ? undefined : await rt.archive() };
     const preferred = opts.provider ?? config.provider;
     const purpose = opts.purpose ?? config.purpose;
     await checkPurpose(deps.registry, opts.provider, purpose);
@@ -76,16 +78,18 @@ export async function buildUploadDeps(rt: Runtime, policy: PathPolicy): Promise<
   const { createBreakerStore } = await import('../resilience.js');
   const { countBreakerTrips } = await import('../metrics/observe.js');
   const [catalog, registry] = await Promise.all([rt.catalog(), rt.providers()]);
+  // Shared backend: other machines don't take this machine's lockfiles, and rows belong to the signed-in user.
+  const userId = rt.shared ? (await rt.sharedAuth()).userId : rt.userId;
   return {
     config: rt.config,
     catalog,
     registry,
     breaker: countBreakerTrips(createBreakerStore(rt.config.dirs.state, rt.config.breaker, rt.clock), rt.metrics),
     clock: rt.clock,
-    userId: rt.userId,
+    userId,
     metrics: rt.metrics,
     policy,
-    locksCoverCatalog: true,
+    locksCoverCatalog: !rt.shared,
     signal: rt.signal,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { describeRecord } from '../../catalog/describe.js';
 import type { Catalog, DeletionReason, FileRecord } from '../../catalog/types.js';
+import type { Archive } from '../archive.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { Config } from '../config/types.js';
 import { ExaiError } from '../errors.js';
@@ -17,6 +18,8 @@ export interface RemoveDeps {
   config: Pick<Config, 'retry' | 'leaseMs' | 'lockTimeoutMs' | 'dirs'>;
   catalog: Catalog;
   registry: ProviderRegistry;
+  /** Shared backend: the archive whose copy goes with the row. */
+  archive?: Archive | undefined;
   clock: RetryClock & LockClock;
   userId: string;
   signal?: AbortSignal | undefined;
@@ -56,6 +59,7 @@ export async function removeFile(record: FileRecord, opts: RemoveOptions, deps: 
     const alreadyGone = await deleteRemote(current, deps);
     await lock?.assertHeld();
     const deleted = await deps.catalog.markDeleted(current.id, opts.reason, deps.clock.now());
+    await removeArchiveCopy(current, deps);
     return { record: deleted, alreadyGone, bytesFreed: heldBytes(current), dryRun: false };
   } finally {
     await lock?.release();
@@ -104,6 +108,18 @@ async function lockRow(record: FileRecord, deps: RemoveDeps, command: string): P
 async function reread(record: FileRecord, deps: RemoveDeps): Promise<FileRecord | undefined> {
   const rows = await deps.catalog.findByRef(deps.userId, record.id);
   return rows.find((r) => r.id === record.id && r.status !== 'deleted');
+}
+
+/**
+ * The archive object is keyed by content, so rows of one content at two providers share it:
+ * it goes only with the last live row that names it.
+ */
+async function removeArchiveCopy(record: FileRecord, deps: RemoveDeps): Promise<void> {
+  const storagePath = record.storagePath;
+  if (!deps.archive || storagePath === null) return;
+  const others = await deps.catalog.findByRef(deps.userId, record.sha256);
+  if (others.some((r) => r.id !== record.id && r.storagePath === storagePath && (r.status === 'active' || r.status === 'uploading'))) return;
+  await deps.archive.remove(storagePath);
 }
 
 async function deleteRemote(record: FileRecord, deps: RemoveDeps): Promise<boolean> {

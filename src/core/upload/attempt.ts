@@ -15,6 +15,7 @@ import { createUploadBody } from './body.js';
 import { failAbandoned, lockContent } from './content-lock.js';
 import { HashNeeded, rememberHash, sizeLockKey } from './hash-later.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
+import { archiveCopy } from './archive-copy.js';
 
 /** How a provider attempt ended. */
 export type AttemptResult = { kind: 'uploaded' | 'deduplicated'; record: FileRecord };
@@ -40,9 +41,14 @@ export async function attemptProvider(
     const adopted = claim.kind === 'claimed' && claim.abandoned ? await adoptStoredCopy(file, { claimed: row, abandoned: claim.abandoned, provider, purpose }, lock, deps) : undefined;
     if (adopted) return { kind: 'uploaded', record: adopted };
     const { remote, sha256 } = await uploadWithRetry(file, provider, purpose, lock, deps);
+    const storagePath = await archiveCopy(file, sha256, deps);
     await lock.assertHeld();
     // A hash learnt on the way replaces the claim's pending one.
-    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), file.sha256 === undefined ? { sha256, lockGeneration: token } : { lockGeneration: token });
+    const record = await deps.catalog.complete(row.id, remote.id, deps.clock.now(), {
+      ...(file.sha256 === undefined ? { sha256 } : {}),
+      ...(storagePath ? { storagePath } : {}),
+      lockGeneration: token,
+    });
     if (file.sha256 === undefined) rememberHash(deps.hashCache, file, sha256);
     deps.breaker.recordSuccess(provider.name);
     countUpload(deps, provider.name, 'uploaded', record.sizeBytes, deps.clock.now() - started);

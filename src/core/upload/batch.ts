@@ -12,7 +12,9 @@ export interface BatchOptions extends UploadOptions {
 
 /** Reconcile crashed claims, then upload every file; per-file failures are outcomes, not throws. */
 export async function uploadBatch(files: readonly ValidatedFile[], opts: BatchOptions, deps: UploadDeps): Promise<UploadOutcome[]> {
-  if (!opts.dryRun) await deps.catalog.reconcileExpired(deps.clock.now());
+  // The shared backend reconciles inside every claim and read (SQL), so a run that only
+  // finds dedup hits costs one request per file and nothing more.
+  if (!opts.dryRun && deps.locksCoverCatalog) await deps.catalog.reconcileExpired(deps.clock.now());
   let stopped = false;
   const perFile = { ...opts, hashFirstSizes: sharedSizes(files) };
   return mapLimit(files, opts.concurrency, async (file) => {

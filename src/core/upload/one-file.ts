@@ -116,12 +116,13 @@ function shouldFallBack(error: unknown): boolean {
 async function planDryRun(file: ValidatedFile, candidates: Provider[], opts: UploadOptions, deps: UploadDeps): Promise<UploadOutcome> {
   const provider = candidates[0]!;
   const usage = await deps.catalog.usage(deps.userId);
+  const quotaBytes = usage.quotaBytes ?? deps.config.quotaBytes;
   const outcome: UploadOutcome = { ...baseOutcome(file), provider: provider.name, purpose: resolvePurpose(provider, opts.purpose), status: 'would-upload' };
-  if (usage.usedBytes + file.facts.size <= deps.config.quotaBytes) return outcome;
-  const sizes = `${formatBytes(usage.usedBytes)} of ${formatBytes(deps.config.quotaBytes)} used, this file needs ${formatBytes(file.facts.size)}`;
+  if (usage.usedBytes + file.facts.size <= quotaBytes) return outcome;
+  const sizes = `${formatBytes(usage.usedBytes)} of ${formatBytes(quotaBytes)} used, this file needs ${formatBytes(file.facts.size)}`;
   const error = new ExaiError('QUOTA_EXCEEDED', `${file.displayPath}: would exceed the quota (${sizes})`, {
     path: file.displayPath,
-    details: { used_bytes: usage.usedBytes, limit_bytes: deps.config.quotaBytes, needed_bytes: file.facts.size },
+    details: { used_bytes: usage.usedBytes, limit_bytes: quotaBytes, needed_bytes: file.facts.size },
     hint: 'remove files with `exai rm`, or raise `quota` with `exai config set quota …`',
   });
   return { ...outcome, status: 'failed', error };

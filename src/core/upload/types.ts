@@ -1,4 +1,5 @@
 /** The shapes the upload pipeline (DESIGN.md §1, steps 4-10) trades in. */
+import type { Archive } from '../archive.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { Config, ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface ValidatedFile {
 
 /** Things that happen during an upload, for progress lines and notices. */
 export interface UploadEvents {
+  /** The provider took the file but the archive copy failed (the upload still counts). */
+  onArchiveFailed?(file: ValidatedFile, error: ExaiError): void;
   onProgress?(file: ValidatedFile, sentBytes: number): void;
   onRetry?(file: ValidatedFile, provider: ProviderName, info: RetryInfo): void;
   onLockWait?(file: ValidatedFile, holder: LockOwner): void;
@@ -44,6 +47,8 @@ export interface UploadDeps {
   events?: UploadEvents | undefined;
   /** Where hashes learnt during upload are remembered for the next run; optional. */
   hashCache?: HashCache | undefined;
+  /** Shared backend: a copy of each uploaded file is kept here (core/archive.ts). */
+  archive?: Archive | undefined;
   /** Where attempts, bytes, durations and lock waits are counted; optional. */
   metrics?: MetricsSink | undefined;
 }

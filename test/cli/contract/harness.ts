@@ -12,6 +12,7 @@ import { afterAll } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { main } from '../../../src/cli/main.js';
 import { listCommands, type CommandSpec } from '../../../src/cli/spec.js';
+import { startLoopbackSupabase, type LoopbackSupabase } from '../../servers/supabase.js';
 
 /** One run's exit code and captured streams. */
 export interface Run {
@@ -27,6 +28,40 @@ export interface World {
   env: Record<string, string>;
   fileId: string;
   sha256: string;
+  /** A loopback Supabase (auth routes) for the shared-backend commands: login, logout, whoami. */
+  shared?: SharedProject | undefined;
+}
+
+interface SharedProject {
+  url: string;
+  anonKey: string;
+  /** A user's access token (whoami runs with it as EXAI_ACCESS_TOKEN). */
+  token: string;
+}
+
+const SHARED_EMAIL = 'contract@example.com';
+const SHARED_PASSWORD = 'contract-password';
+
+/**
+ * The shared-backend commands, and what their happy run needs: the project's env, and for
+ * login the password on stdin. Other commands never see SUPABASE_URL (their world is embedded).
+ */
+const SHARED_COMMANDS: Record<string, { argv: string[]; stdin?: string; token?: boolean }> = {
+  login: { argv: ['--email', SHARED_EMAIL, '--password-stdin'], stdin: SHARED_PASSWORD },
+  logout: { argv: [] },
+  whoami: { argv: [], token: true },
+};
+
+let project: Promise<LoopbackSupabase> | undefined;
+
+async function sharedProject(): Promise<SharedProject> {
+  project ??= startLoopbackSupabase().then(async (server) => {
+    await server.addUser(SHARED_EMAIL, SHARED_PASSWORD);
+    return server;
+  });
+  const server = await project;
+  const user = [...server.auth.users.values()][0]!;
+  return { url: server.url, anonKey: server.anonKey, token: await server.auth.accessTokenFor(user) };
 }
 
 /** How a run sees its terminal: which streams are TTYs, and what is typed at a prompt. */
@@ -52,6 +87,8 @@ export function outputCommandList(): Array<[string, CommandSpec]> {
 const roots: string[] = [];
 afterAll(async () => {
   await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+  await (await project)?.close();
+  project = undefined;
 });
 
 /** A fresh world: its own config, data and state dirs, cwd with a.txt, a.txt uploaded. */
@@ -73,7 +110,7 @@ export async function makeWorld(): Promise<World> {
   const up = await run(world, ['upload', 'a.txt', '--json']);
   if (up.code !== 0) throw new Error(`world upload failed: ${up.stderr}`);
   const [row] = JSON.parse(up.stdout) as Array<{ file_id: string; sha256: string }>;
-  return { ...world, fileId: row!.file_id, sha256: row!.sha256 };
+  return { ...world, fileId: row!.file_id, sha256: row!.sha256, shared: await sharedProject() };
 }
 
 /**
@@ -98,21 +135,24 @@ export function happyArgv(name: string, spec: CommandSpec, world: World): string
     return sample(world);
   });
   const yes = spec.options.some((o) => o.flags.includes('--yes')) ? ['--yes'] : [];
-  return [...name.split(' '), ...samples, ...yes];
+  return [...name.split(' '), ...samples, ...yes, ...(SHARED_COMMANDS[name]?.argv ?? [])];
 }
 
 /** Run `exai <argv>` in-process in `world` with the given terminal. */
-export async function run(world: Pick<World, 'cwd' | 'env' | 'root'>, argv: string[], terminal: Terminal = {}): Promise<Run> {
+export async function run(world: Pick<World, 'cwd' | 'env' | 'root' | 'shared'>, argv: string[], terminal: Terminal = {}): Promise<Run> {
   const stdout = collector();
   const stderr = collector();
   const stdin = new PassThrough();
+  const shared = world.shared && argv[0] !== undefined ? SHARED_COMMANDS[argv[0]] : undefined;
+  const sharedEnv = shared && world.shared ? { SUPABASE_URL: world.shared.url, SUPABASE_ANON_KEY: world.shared.anonKey, ...(shared.token ? { EXAI_ACCESS_TOKEN: world.shared.token } : {}) } : {};
+  if (shared?.stdin !== undefined && terminal.typed === undefined) stdin.end(shared.stdin);
   if (terminal.typed !== undefined) {
     // Typed once the prompt is up: the first write to stderr on a TTY run is the question.
     const typed = terminal.typed;
     stderr.once('prompt', () => (typed === null ? stdin.end() : stdin.write(typed)));
   }
   const code = await main(argv, {
-    env: { ...world.env, ...terminal.env },
+    env: { ...world.env, ...sharedEnv, ...terminal.env },
     cwd: world.cwd,
     home: world.root,
     streams: {

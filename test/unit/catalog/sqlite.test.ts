@@ -6,6 +6,9 @@ import { openSqliteCatalog } from '../../../src/catalog/sqlite.js';
 import type { Catalog, ClaimInput } from '../../../src/catalog/types.js';
 import { ExaiError } from '../../../src/core/errors.js';
 
+// What every catalog must do is in contract.ts (run here by contract-sqlite.test.ts); this
+// file keeps what is SQLite's own: the file, exact times from the caller's clock, messages.
+
 const SHA_A = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8);
 const SHA_B = 'b'.repeat(64);
 const MiB = 1024 * 1024;
@@ -99,20 +102,6 @@ describe('claim', () => {
     expect(await catalog.list({})).toHaveLength(1);
   });
 
-  it('the dedup key includes user, provider and purpose', async () => {
-    await claimed();
-    await claimed(claimInput({ userId: 'bob' }));
-    await claimed(claimInput({ provider: 'kimi' }));
-    await claimed(claimInput({ purpose: 'batch' }));
-    expect(await catalog.list({})).toHaveLength(4);
-  });
-
-  it('says busy while another claim holds a live lease', async () => {
-    const record = await claimed();
-    const second = await catalog.claim(claimInput({ now: T0 + 59_999 }));
-    expect(second).toMatchObject({ kind: 'busy', record: { id: record.id } });
-  });
-
   it('reconciles an expired claim (a crashed upload) and claims afresh', async () => {
     const crashed = await claimed();
     const fresh = await claimed(claimInput({ now: T0 + 60_000 }));
@@ -138,16 +127,6 @@ describe('claim', () => {
     expect((err as ExaiError).message).toContain('needs 2 MiB');
     expect((err as ExaiError).hint).toContain('exai rm');
     expect(await catalog.list({})).toHaveLength(1);
-  });
-
-  it('fail releases the reserved bytes, and fail is a no-op on a finished row', async () => {
-    const big = await claimed(claimInput({ sizeBytes: 9 * MiB }));
-    await catalog.fail(big.id, 'provider said no', T0 + 1);
-    expect(await catalog.usage('alice')).toEqual({ usedBytes: 0, activeFiles: 0, uploadingFiles: 0 });
-    await claimed(claimInput({ sha256: SHA_B, sizeBytes: 9 * MiB }));
-    await catalog.fail(big.id, 'again', T0 + 2);
-    const [row] = await catalog.findByRef('alice', big.id);
-    expect(row).toMatchObject({ status: 'failed', error: 'provider said no' });
   });
 
   it('complete refuses a claim that is no longer uploading', async () => {

@@ -1,0 +1,48 @@
+/**
+ * supabase-js clients for a CLI: no browser session detection, no background refresh timer
+ * (getSession() refreshes a token that is about to expire before each request, which is
+ * what a short-lived process needs), and no Realtime socket (exai never subscribes, and
+ * Node 20 has no WebSocket for it to construct).
+ */
+import { createClient } from '@supabase/supabase-js';
+import type { SessionStorage } from './session-file.js';
+
+/** Where the project is and which publishable key identifies the app. */
+export interface ProjectSettings {
+  url: string;
+  /** The anon/publishable key (never a secret key: checked by the caller). */
+  anonKey: string;
+  /** For tests that count requests; the global fetch otherwise. */
+  fetch?: typeof fetch | undefined;
+}
+
+/** The client type every exai module uses (no generated database types). */
+export type SupabaseClient = ReturnType<typeof createClient>;
+
+/** The storage key of the session inside the session file. */
+export const SESSION_STORAGE_KEY = 'exai-auth-session';
+
+/** Realtime is never used; a transport that refuses keeps supabase-js from looking for WebSocket. */
+class NoRealtime {
+  constructor() {
+    throw new Error('exai does not use Supabase Realtime');
+  }
+}
+
+/** A client whose requests carry the logged-in session (from the session file, refreshed on use). */
+export function createSessionClient(project: ProjectSettings, storage: SessionStorage): SupabaseClient {
+  return createClient(project.url, project.anonKey, {
+    auth: { storage, storageKey: SESSION_STORAGE_KEY, persistSession: true, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: NoRealtime as never },
+    global: project.fetch ? { fetch: project.fetch } : {},
+  });
+}
+
+/** A client whose requests carry a fixed bearer token (EXAI_ACCESS_TOKEN, or a service key for operators). */
+export function createTokenClient(project: ProjectSettings, token: string): SupabaseClient {
+  return createClient(project.url, project.anonKey, {
+    accessToken: () => Promise.resolve(token),
+    realtime: { transport: NoRealtime as never },
+    global: project.fetch ? { fetch: project.fetch } : {},
+  });
+}
