@@ -6,11 +6,8 @@ import type { Output } from './output.js';
 
 /** A spinner on stderr while gc plans; nothing at all off a TTY, with --json or -q. */
 export async function startPlanningSpinner(output: Output, text: string): Promise<{ stop(): void }> {
-  if (!output.interactive) return { stop: () => undefined };
-  const { default: ora } = await import('ora');
-  // discardStdin off: gc may ask a question on stdin right after planning.
-  const spinner = ora({ text, stream: output.streams.stderr, discardStdin: false, isEnabled: true }).start();
-  return { stop: () => void spinner.stop() };
+  const { startQuietSpinner } = await import('./spinner.js');
+  return startQuietSpinner(output, text);
 }
 
 /**

@@ -33,3 +33,8 @@ export function startSpinner(output: Output, text: string): Spinner {
     },
   };
 }
+
+/** A spinner on an interactive stderr, and nothing at all elsewhere (for waits whose result is reported anyway). */
+export function startQuietSpinner(output: Output, text: string): Spinner {
+  return output.interactive ? startSpinner(output, text) : { stop: () => undefined };
+}
