@@ -2,6 +2,7 @@
 import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan } from '../core/lifecycle/index.js';
 import { candidateJson, errorJson, gcDays as days, orphanJson } from '../core/ops/gc.js';
 import { formatBytes } from '../core/units.js';
+import { displayName } from './format-record.js';
 import type { Output } from './output.js';
 
 /** A spinner on stderr while gc plans; nothing at all off a TTY, with --json or -q. */
@@ -62,10 +63,10 @@ const ACTION_WORDS: Record<GcCandidate['action'], string> = {
 };
 
 /** "kimi cabc123 (notes.txt, 4 KiB) — past retention, 40.2 days old" */
-export function describeCandidate(c: GcCandidate | GcOrphan): string {
+export function describeCandidate(c: GcCandidate | GcOrphan, cwd?: string): string {
   const why = 'action' in c ? ACTION_WORDS[c.action] : c.kind === 'provider-only' ? 'no catalog row references it' : 'the provider no longer has it';
   const id = c.fileId === null ? `(no provider id, ${c.record?.status ?? 'unknown'})` : printable(c.fileId);
-  return `${c.provider} ${id} (${printable(c.name)}, ${formatBytes(c.size)}) — ${why}, ${days(c.ageMs)} days old`;
+  return `${c.provider} ${id} (${printable(cwd === undefined || c.record === undefined ? c.name : displayName(c.name, cwd))}, ${formatBytes(c.size)}) — ${why}, ${days(c.ageMs)} days old`;
 }
 
 /** Names and ids from a provider listing are the provider's text: no escape sequences reach the terminal. */
@@ -75,14 +76,14 @@ function printable(text: string): string {
 }
 
 /** The human report of a plan (dry run) or of what a run did. */
-export function printGcReport(output: Output, plan: GcPlan, result: { outcome?: GcOutcome; usedBytes: number; orphansActed: boolean }): void {
+export function printGcReport(output: Output, plan: GcPlan, result: { outcome?: GcOutcome; usedBytes: number; orphansActed: boolean; cwd?: string }): void {
   const { outcome } = result;
   const deleted = outcome?.deleted ?? plan.delete;
   const verb = outcome ? 'deleted' : 'would delete';
-  for (const c of deleted) output.line(`${verb} ${describeCandidate(c)}`);
-  for (const s of outcome?.skipped ?? []) output.info(`kept ${describeCandidate(s.candidate)}: ${s.why}`);
+  for (const c of deleted) output.line(`${verb} ${describeCandidate(c, result.cwd)}`);
+  for (const s of outcome?.skipped ?? []) output.info(`kept ${describeCandidate(s.candidate, result.cwd)}: ${s.why}`);
   const unacted = result.orphansActed ? [] : plan.orphans;
-  for (const o of unacted) output.line(`orphan ${describeCandidate(o)} (pass --orphans to act on it)`);
+  for (const o of unacted) output.line(`orphan ${describeCandidate(o, result.cwd)} (pass --orphans to act on it)`);
   for (const e of outcome?.errors ?? plan.errors) {
     output.error(`${output.chalk.red('error:')} ${e.provider}${e.fileId ? ` ${e.fileId}` : ''}: ${e.error.message}`);
     if (e.error.hint) output.error(`${output.chalk.dim('hint:')} ${e.error.hint}`);

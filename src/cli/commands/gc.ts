@@ -95,7 +95,7 @@ async function confirm(ctx: Context, plan: GcPlan): Promise<boolean> {
       hint: 'pass --yes to delete without asking (or --dry-run to see what would go)',
     });
   }
-  for (const c of plan.delete) ctx.output.info(`  ${describeCandidate(c)}`);
+  for (const c of plan.delete) ctx.output.info(`  ${describeCandidate(c, ctx.cwd)}`);
   return ctx.confirm(`Delete ${plan.delete.length} ${noun} (${formatBytes(plan.bytesFreed)})?`);
 }
 
@@ -104,5 +104,5 @@ function report(ctx: Context, plan: GcPlan, outcome: GcOutcome | undefined, used
     const deleted = outcome?.deleted ?? plan.delete;
     const keep = plan.keepCount + (outcome?.skipped.length ?? 0);
     writeGcJson(ctx.output, deleted, keep, outcome?.bytesFreed ?? plan.bytesFreed, plan, outcome?.errors ?? plan.errors);
-  } else printGcReport(ctx.output, plan, { outcome, usedBytes, orphansActed: policy.orphans });
+  } else printGcReport(ctx.output, plan, { outcome, usedBytes, orphansActed: policy.orphans, cwd: ctx.cwd });
 }
