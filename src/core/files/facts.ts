@@ -15,6 +15,7 @@ import {
 import { sniffDeeper } from './deep-sniff.js';
 import { finalExtension } from './names.js';
 import { sourceFromBuffer, type RandomSource } from './random-source.js';
+import { recordReads } from './read-regions.js';
 import { containerSignature, detectExecutable, detectMarkup, sniffHead } from './sniff.js';
 import type { ContentFacts, ExecutableKind, FileFacts, OpenedFile, ReadPassResult } from './types.js';
 
@@ -31,7 +32,9 @@ const EXECUTABLE_SNIFFS: Readonly<Record<string, ExecutableKind>> = { jar: 'java
 export async function analyseContent(read: ReadPassResult, source?: RandomSource): Promise<ContentFacts> {
   const text = { validUtf8: read.validUtf8, hasNul: read.hasNul };
   const headIsWholeFile = !read.truncated && read.bytesRead <= read.head.length;
-  const random = source ?? (headIsWholeFile ? sourceFromBuffer(read.head) : undefined);
+  // Reads from the file itself are remembered: the upload re-checks every byte they judged.
+  const recorder = source === undefined ? undefined : recordReads(source);
+  const random = recorder?.source ?? (headIsWholeFile ? sourceFromBuffer(read.head) : undefined);
   // A zip or compound file is judged by its directory, so file-type's guess from the head (it
   // inflates [Content_Types].xml to tell docx from xlsx: ~1 ms a file) is not needed.
   const container = random === undefined ? undefined : containerSignature(read.head);
@@ -42,6 +45,7 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
   // Executables are refused on their magic alone: nothing further in can make them acceptable.
   const deep = random === undefined || sniff.executable !== undefined ? shallow : await sniffDeeper(read.head, shallow, random);
   const ext = deep.ext;
+  const regions = recorder?.regions();
   return {
     sha256: read.sha256,
     sniffedMime: deep.mime,
@@ -52,6 +56,7 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
     markup: detectMarkup(read.head, text),
     headIsWholeFile,
     ...('container' in deep && deep.container !== undefined ? { container: deep.container } : {}),
+    ...(regions === undefined ? {} : { regions }),
   };
 }
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadSqliteDriver } from '../sqlite-driver.js';
 import { ExaiError } from '../errors.js';
+import { parseRegions } from './read-regions.js';
 import type { ContentFacts, FileIdentity } from './types.js';
 
 /** What the cache remembers about a file's content. */
@@ -104,8 +105,11 @@ function wrap(db: BetterSqlite3.Database): HashCache {
 }
 
 // Version 2: containers are judged by their directories (`container`); an older row never
-// looked, so it must not stand in for a read.
-const ENTRY_VERSION = 2;
+// looked, so it must not stand in for a read. Version 3: the ranges those directories were
+// read from (`regions`), which every upload re-checks. An older row may pair a directory's
+// verdict with the hash of other bytes (a big file's directory rewritten before an upload
+// that re-checked only its head, whose hash was then remembered): it must not be trusted.
+const ENTRY_VERSION = 3;
 
 // A row written by another exai version may lack fields: treat it as a miss, not a crash.
 function parseEntry(json: string): HashCacheEntry | undefined {
@@ -115,6 +119,8 @@ function parseEntry(json: string): HashCacheEntry | undefined {
     if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256)) return undefined;
     if (typeof value.validUtf8 !== 'boolean' || typeof value.hasNul !== 'boolean') return undefined;
     if (typeof value.headIsWholeFile !== 'boolean') return undefined;
+    const regions = value.regions === undefined ? undefined : parseRegions(value.regions);
+    if (value.regions !== undefined && regions === undefined) return undefined;
     return {
       sha256: value.sha256,
       sniffedMime: value.sniffedMime ?? undefined,
@@ -125,6 +131,7 @@ function parseEntry(json: string): HashCacheEntry | undefined {
       markup: value.markup ?? undefined,
       headIsWholeFile: value.headIsWholeFile,
       ...(typeof value.container === 'object' && value.container !== null ? { container: value.container } : {}),
+      ...(regions === undefined ? {} : { regions }),
     };
   } catch {
     return undefined;

@@ -75,6 +75,16 @@ export interface ContainerFacts {
   problem?: string;
 }
 
+/**
+ * Ranges of the file that validation read past its first pass (container directories, tags
+ * past the head): `spans` holds offset, length pairs in file order, disjoint, and `sha256`
+ * hashes their bytes in that order. The upload proves it sends these very bytes.
+ */
+export interface ReadRegions {
+  spans: number[];
+  sha256: string;
+}
+
 /** Root element of markup found at the start of a text file, or markup embedded in XML. */
 export type MarkupKind = 'svg' | 'html' | 'embedded';
 
@@ -94,6 +104,8 @@ export interface ContentFacts {
   headIsWholeFile: boolean;
   /** The container's directory, for zip and compound files (read past the head when needed). */
   container?: ContainerFacts | undefined;
+  /** What the structure checks read at random: a judgement the upload must re-check. */
+  regions?: ReadRegions | undefined;
 }
 
 /** The facts about a file that validation rules judge. */

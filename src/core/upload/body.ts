@@ -3,8 +3,9 @@
  * symlinks, regular file) and proves it is still the file that was validated and hashed —
  * same device, inode, size, mtime and ctime — before a byte is sent. Before the last chunk
  * goes out the handle is checked once more, and the bytes read are hashed and compared with
- * what was validated, so a file rewritten in place (even with its stat unchanged) fails the
- * request instead of landing at the provider under the old hash.
+ * what was validated — the head, the hash, and every range validation read further in (a
+ * zip's or compound file's directory) — so a file rewritten in place (even with its stat
+ * unchanged) fails the request instead of landing at the provider under the old hash.
  */
 import { createHash } from 'node:crypto';
 import { ExaiError } from '../errors.js';
@@ -12,6 +13,7 @@ import { safeOpen } from '../files/safe-open.js';
 import type { FileIdentity, OpenedFile, PathPolicy } from '../files/types.js';
 import type { BodyReader, UploadBody } from '../../providers/types.js';
 import { readChunks } from './chunks.js';
+import { createRegionCheck, type RegionCheck } from './region-check.js';
 import type { ValidatedFile } from './types.js';
 
 // Far above a socket's write high-water mark (16 KiB on Node 20, 64 KiB later): a chunk that
@@ -87,21 +89,26 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete:
  */
 async function* verifiedChunks(file: ValidatedFile, opened: OpenedFile, onComplete: OnComplete): AsyncGenerator<Buffer, void, undefined> {
   const hash = createHash('sha256');
+  // The directories and tags validation read past the head (a zip's central directory).
+  const regions = createRegionCheck(file.facts.content.regions);
   const size = file.facts.size;
   let position = 0;
   for await (const chunk of readChunks(opened.handle, size, READ_CHUNK, (expected, got) => shrankError(file, expected, got))) {
     if (position === 0) assertSameHead(file, chunk);
+    if (regions?.push(chunk, position) === false) throw changedError(file, 'bytes its validation read past the head, such as an archive directory, differ');
     hash.update(chunk);
     position += chunk.length;
-    if (position === size) await finish(file, opened, hash.digest('hex'), onComplete);
+    if (position === size) await finish(file, opened, hash.digest('hex'), regions, onComplete);
     yield chunk;
   }
   // An empty file has no last chunk to check before.
-  if (size === 0) await finish(file, opened, hash.digest('hex'), onComplete);
+  if (size === 0) await finish(file, opened, hash.digest('hex'), regions, onComplete);
 }
 
-async function finish(file: ValidatedFile, opened: OpenedFile, sha256: string, onComplete: OnComplete): Promise<void> {
+async function finish(file: ValidatedFile, opened: OpenedFile, sha256: string, regions: RegionCheck | undefined, onComplete: OnComplete): Promise<void> {
   await assertUnchangedAtEnd(file, opened);
+  // Ranges that never went by (a cache row naming bytes past the end) proved nothing.
+  if (regions !== undefined && !regions.complete()) throw changedError(file, 'bytes its validation read are not where they were');
   if (file.sha256 !== undefined && sha256 !== file.sha256) throw changedError(file, `its SHA-256 is now ${sha256.slice(0, 12)}…, validated ${file.sha256.slice(0, 12)}…`);
   onComplete(sha256);
 }

@@ -8,6 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import { createPassState, HEAD_BYTES } from '../files/pass-state.js';
 import { sourceFromHandle } from '../files/random-source.js';
@@ -33,6 +34,11 @@ async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<Fil
   try {
     if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES) || isCached(opts, opened)) return undefined;
     return await judgeHead(opened, await readHead(opened), opts);
+  } catch (error) {
+    // Two reads of the directory disagreed (files/read-regions.ts): the full inspection reads
+    // the file afresh and reports what it finds there, as for any other file.
+    if (isExaiError(error)) return undefined;
+    throw error;
   } finally {
     await opened.handle.close();
   }

@@ -111,6 +111,24 @@ describe('hash cache', () => {
     expect(cache.get(identity)?.container).toEqual(container);
   });
 
+  it('misses on a version 2 entry (no ranges to re-check), and keeps the ranges a new one holds', async () => {
+    await writeFixture(policy.cwd, 'v2.docx', Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'latin1'));
+    const identity = await identityOf('v2.docx');
+    // What an older exai remembered after sending a directory it never re-checked.
+    const container = { kind: 'zip' as const, format: 'docx', mime: 'x', macros: false, unsafeNames: [], declaredBytes: 1, storedBytes: 1, tooManyEntries: false };
+    const v2 = { sha256: FAKE_SHA, sniffedExt: 'docx', sniffedMime: 'x', validUtf8: false, hasNul: true, headIsWholeFile: false, container, v: 2 };
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(stateDir, HASH_CACHE_FILE));
+    db.prepare('INSERT OR REPLACE INTO hash_cache VALUES (?, ?, ?, ?, ?, ?, ?)').run(...[identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String), JSON.stringify(v2), Date.now());
+    db.close();
+    expect(cache.get(identity)).toBeUndefined();
+    const regions = { spans: [0, 22], sha256: FAKE_SHA };
+    cache.set(identity, { ...v2, executable: undefined, markup: undefined, regions });
+    expect(cache.get(identity)?.regions).toEqual(regions);
+    cache.set(identity, { ...v2, executable: undefined, markup: undefined, regions: { spans: [0, -1], sha256: FAKE_SHA } });
+    expect(cache.get(identity)).toBeUndefined();
+  });
+
   it('persists across reopening', async () => {
     await writeFixture(policy.cwd, 'd.txt', 'persist\n');
     await inspectFile('d.txt', { policy, rules, hashCache: cache });

@@ -7,89 +7,17 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Catalog } from '../../../../src/catalog/types.js';
-import { openHashCache, type HashCache } from '../../../../src/core/files/hash-cache.js';
-import { prepareFiles, uploadFile, type UploadDeps, type UploadOptions, type ValidatedFile } from '../../../../src/core/upload/index.js';
+import { describe, expect, it } from 'vitest';
+import { prepareFiles, uploadFile, type UploadOptions } from '../../../../src/core/upload/index.js';
 import type { Provider, RemoteFile, UploadRequest } from '../../../../src/providers/types.js';
-import { BINARY_PDF_HEAD, createUploadSetup } from '../../../helpers/upload-deps.js';
-import { mapShared, statKey, type MmapRewriter } from '../../../helpers/mmap-rewriter.js';
-import { startFakeProvider } from '../../../servers/fake-provider.js';
+import { BINARY_PDF_HEAD } from '../../../helpers/upload-deps.js';
+import { expectNothingKept, KIMI, rewriteUnseen, useSentBytesHarness } from '../../../helpers/sent-bytes.js';
 
-const KEY = 'sk-kimi-sent-bytes-0123456789abcdef';
 const MiB = 1024 * 1024;
-const KIMI: UploadOptions = { preferred: 'kimi', strict: true, dryRun: false };
 const ELF = Buffer.from('7f454c4602010100000000000000000002003e00', 'hex');
 const ZIP = Buffer.from('504b03041400000008000000210000000000', 'hex');
 
-let agent: Agent;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  agent = new Agent();
-});
-afterAll(async () => {
-  await agent.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A fake Kimi, a catalog, a hash cache, and a clock whose retry sleep runs `betweenAttempts`. */
-async function setUp() {
-  const server = await startFakeProvider({ kind: 'kimi', apiKey: KEY });
-  cleanups.push(() => server.close());
-  let betweenAttempts: (() => Promise<void>) | undefined;
-  const clock = {
-    now: () => Date.now(),
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      await betweenAttempts?.();
-      await sleep(ms, undefined, { signal });
-    },
-  };
-  const setup = await createUploadSetup({
-    prefix: 'exai-sent-bytes-',
-    clock,
-    dispatcher: () => agent,
-    config: (base) => ({ ...base, kimi: { apiKey: KEY, baseUrl: server.url }, retry: { ...base.retry, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }),
-  });
-  cleanups.push(setup.cleanup);
-  const hashCache = await openHashCache(setup.dirs.state);
-  cleanups.push(() => hashCache.close());
-  const deps: UploadDeps = { ...setup.deps, hashCache };
-  const prepare = async (name: string, cache?: HashCache): Promise<ValidatedFile> => {
-    const batch = await prepareFiles([name], { policy: setup.policy, rules: setup.config, concurrency: 1, hashCache: cache });
-    expect(batch.rejected).toBe(0);
-    return batch.valid[0]!;
-  };
-  const map = async (name: string): Promise<MmapRewriter> => {
-    const mapping = await mapShared(path.join(setup.dir, name));
-    cleanups.push(() => mapping.close());
-    return mapping;
-  };
-  const onRetry = (fn: () => Promise<void>) => {
-    betweenAttempts = async () => {
-      betweenAttempts = undefined;
-      await fn();
-    };
-  };
-  return { ...setup, server, hashCache, deps, prepare, map, onRetry };
-}
-
-/** Rewrite through the mapping and prove the stat did not move (else this tests nothing new). */
-async function rewriteUnseen(mapping: MmapRewriter, file: string, offset: number, bytes: Buffer): Promise<void> {
-  const before = await statKey(file);
-  await mapping.write(offset, bytes);
-  expect(await statKey(file)).toBe(before);
-}
-
-async function expectNothingKept(catalog: Catalog, server: { files: Map<string, unknown> }): Promise<void> {
-  expect(server.files.size).toBe(0);
-  const rows = await catalog.list({});
-  expect(rows.filter((r) => r.status !== 'failed')).toEqual([]);
-  expect(await catalog.usage('tester')).toMatchObject({ usedBytes: 0, activeFiles: 0, uploadingFiles: 0 });
-}
+const setUp = useSentBytesHarness();
 
 const SHAPES = [
   { name: 'text → ELF', file: 'notes.txt', content: () => Buffer.from('plain notes, nothing to run\n'.repeat(200)), offset: 0, bytes: ELF },
