@@ -31,6 +31,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'exai-train-'));
 const kimi = await startFakeKimi({ apiKey: API_KEY });
 try {
   await cp(path.join(ROOT, 'examples'), path.join(dir, 'work'), { recursive: true });
+  await copyOfficeSamples(path.join(dir, 'work'));
   await writeFile(path.join(dir, 'work', 'other.pdf'), '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
   const local = envFor(dir, {});
   const remote = envFor(dir, { MOONSHOT_API_KEY: API_KEY, EXAI_KIMI_BASE_URL: kimi.url });
@@ -49,6 +50,18 @@ try {
 } finally {
   await kimi.close();
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Office documents for validate: zips and compound files are judged by their directories
+ * (zip-directory.ts, cfb-directory.ts), code a PDF never reaches; without them here every
+ * run over documents would compile that code again. Absent from a tree without the tests.
+ */
+async function copyOfficeSamples(work) {
+  const office = path.join(ROOT, 'test', 'fixtures', 'office');
+  for (const name of ['report.docx', 'sheet.xlsx', 'slides.pptx', 'report.doc']) {
+    await cp(path.join(office, name), path.join(work, name)).catch(() => undefined);
+  }
 }
 
 /** One `exai mcp` session in-process (mcp.cjs): initialize, list tools, upload, validate, list. */

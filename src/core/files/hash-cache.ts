@@ -26,6 +26,11 @@ export interface HashCache {
   set(identity: FileIdentity, entry: HashCacheEntry): void;
   /** Drop the entry for this file (an upload found its bytes are not the ones it vouched for). */
   forget?(identity: FileIdentity): void;
+  /**
+   * A cache opened on first need (lazy-hash-cache.ts) hands back a promise to await before
+   * get/set for this file; undefined means go ahead.
+   */
+  prepare?(identity: FileIdentity): Promise<void> | undefined;
   close(): void;
 }
 
@@ -48,6 +53,11 @@ interface Row {
 
 /** Open (creating if needed) `<stateDir>/hash-cache.sqlite`: WAL, busy timeout, 0600 in a 0700 dir. */
 export async function openHashCache(stateDir: string): Promise<HashCache> {
+  return openHashCacheFile(await prepareHashCacheFile(stateDir));
+}
+
+/** Make the state dir and the cache file (0700, 0600) without opening SQLite; its path. */
+export async function prepareHashCacheFile(stateDir: string): Promise<string> {
   const file = path.join(stateDir, HASH_CACHE_FILE);
   try {
     await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -55,15 +65,28 @@ export async function openHashCache(stateDir: string): Promise<HashCache> {
     // gives the -wal and -shm files the same mode as the database.
     await (await fs.open(file, 'a', 0o600)).close();
     await fs.chmod(file, 0o600);
+    return file;
+  } catch (error) {
+    throw cantOpen(file, error);
+  }
+}
+
+/** Open a cache file made by prepareHashCacheFile. */
+export async function openHashCacheFile(file: string): Promise<HashCache> {
+  try {
     const { Database, options } = await loadSqliteDriver();
     return wrap(new Database(file, options));
   } catch (error) {
-    throw new ExaiError('CATALOG_ERROR', `The hash cache ${file} can't be opened: ${(error as Error).message}`, {
-      path: file,
-      cause: error,
-      hint: 'it only saves re-reading files: delete it and run again',
-    });
+    throw cantOpen(file, error);
   }
+}
+
+function cantOpen(file: string, error: unknown): ExaiError {
+  return new ExaiError('CATALOG_ERROR', `The hash cache ${file} can't be opened: ${(error as Error).message}`, {
+    path: file,
+    cause: error,
+    hint: 'it only saves re-reading files: delete it and run again',
+  });
 }
 
 function wrap(db: BetterSqlite3.Database): HashCache {

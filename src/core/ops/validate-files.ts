@@ -74,24 +74,18 @@ async function chooseRunAllowlist(loaded: LoadedConfig, config: Config, opts: Va
 }
 
 // The cache only saves re-reading; a read-only or locked state dir must not fail validation.
+// The state dir and file are checked now (so the warning comes first); SQLite opens only when
+// the first file big enough to be cached turns up.
 async function openCacheQuietly(stateDir: string, onWarning: ((message: string) => void) | undefined): Promise<HashCache | undefined> {
+  const warn = (error: unknown): void => onWarning?.(`hash cache unavailable, every file will be read: ${(error as Error).message}`);
   try {
-    const { openHashCache } = await import('../files/hash-cache.js');
-    return onlyLargeFiles(await openHashCache(stateDir));
+    const { prepareHashCacheFile } = await import('../files/hash-cache.js');
+    const { lazyHashCache } = await import('../files/lazy-hash-cache.js');
+    return lazyHashCache(await prepareHashCacheFile(stateDir), (identity) => identity.size >= HASH_CACHE_MIN_BYTES, warn);
   } catch (error) {
-    onWarning?.(`hash cache unavailable, every file will be read: ${(error as Error).message}`);
+    warn(error);
     return undefined;
   }
-}
-
-function onlyLargeFiles(cache: HashCache): HashCache {
-  return {
-    get: (identity) => (identity.size >= HASH_CACHE_MIN_BYTES ? cache.get(identity) : undefined),
-    set: (identity, entry) => {
-      if (identity.size >= HASH_CACHE_MIN_BYTES) cache.set(identity, entry);
-    },
-    close: () => cache.close(),
-  };
 }
 
 interface RunSettings {

@@ -79,6 +79,8 @@ async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileI
   // The fd stays open until the content is analysed: a zip's directory or a tag past the
   // head is read through it, never through the path again.
   try {
+    const opening = opts.hashCache?.prepare?.(file.identity);
+    if (opening !== undefined) await opening;
     const cached = lookUp(opts.hashCache, file.identity);
     if (cached !== undefined) return judge(file, factsFromCache(file, cached), opts);
     const read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
@@ -122,6 +124,8 @@ function failed(displayPath: string, error: unknown, identity: FileIdentity | un
 }
 
 async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<FileFacts> {
+  const opening = opts.hashCache?.prepare?.(opened.identity);
+  if (opening !== undefined) await opening;
   const cached = lookUp(opts.hashCache, opened.identity);
   if (cached !== undefined) return factsFromCache(opened, cached);
   const read = await readPass(opened, { maxBytes: opts.rules.maxFileSize, hash: true });
