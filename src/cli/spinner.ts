@@ -14,7 +14,7 @@ export interface Spinner {
 
 /** Start a spinner with `text` on stderr (TTY only), or print `text` once as an info line. */
 export function startSpinner(output: Output, text: string): Spinner {
-  if (!output.interactive) {
+  if (!output.interactive || !hasWidth(output)) {
     output.info(text);
     return { stop: () => undefined };
   }
@@ -34,7 +34,16 @@ export function startSpinner(output: Output, text: string): Spinner {
   };
 }
 
+/**
+ * A terminal that reports no width (a pty nobody sized, as under `script`) makes ora count an
+ * endless number of lines to clear on every frame: the process spins forever. No spinner there.
+ */
+function hasWidth(output: Output): boolean {
+  const columns = (output.streams.stderr as { columns?: unknown }).columns;
+  return typeof columns === 'number' && columns > 0;
+}
+
 /** A spinner on an interactive stderr, and nothing at all elsewhere (for waits whose result is reported anyway). */
 export function startQuietSpinner(output: Output, text: string): Spinner {
-  return output.interactive ? startSpinner(output, text) : { stop: () => undefined };
+  return output.interactive && hasWidth(output) ? startSpinner(output, text) : { stop: () => undefined };
 }

@@ -68,7 +68,8 @@ export async function runCli(sb: Sandbox, argv: string[], extra: Partial<MainDep
     env: sb.env,
     cwd: sb.cwd,
     home: sb.root,
-    streams: { stdout: out.stream, stderr: err.stream, stderrIsTTY: tty, stdinIsTTY: tty },
+    // A terminal reports its width (spinners need one).
+    streams: { stdout: out.stream, stderr: tty ? Object.assign(err.stream, { columns: 80 }) : err.stream, stderrIsTTY: tty, stdinIsTTY: tty },
     clock: extra.clock ?? { now: () => Date.now(), sleep: async () => undefined },
     overrides: { userId: USER, ...extra.overrides },
   });

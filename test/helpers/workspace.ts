@@ -87,7 +87,7 @@ async function runMain(args: string[], cwd: string, home: string, env: Record<st
     env,
     cwd,
     home,
-    streams: { stdout: out.stream, stderr: err.stream, stderrIsTTY: tty, stdinIsTTY: false },
+    streams: { stdout: out.stream, stderr: tty ? Object.assign(err.stream, { columns: 80 }) : err.stream, stderrIsTTY: tty, stdinIsTTY: false },
     ...(clock ? { clock } : {}),
   });
   return { code, stdout: out.text(), stderr: err.text() };

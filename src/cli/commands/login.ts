@@ -36,9 +36,10 @@ export async function runLogin(opts: LoginOptions, ctx: Context): Promise<number
   const settings = { ...authSettingsFrom(ctx.config), accessToken: undefined };
   if (opts.passwordStdin && opts.tokenStdin) throw new ExaiError('USAGE', '--password-stdin and --token-stdin cannot be used together');
   const credentials = opts.tokenStdin ? undefined : await askCredentials(opts, ctx);
-  const user = credentials
-    ? await loginWithPassword(settings, credentials.email, credentials.password)
-    : await loginWithToken(settings, await readSecretFromStdin(ctx, 'token'));
+  const token = credentials ? undefined : await readSecretFromStdin(ctx, 'token');
+  const { startQuietSpinner } = await import('../spinner.js');
+  const spinner = startQuietSpinner(ctx.output, `signing in to ${settings.url}…`);
+  const user = await (credentials ? loginWithPassword(settings, credentials.email, credentials.password) : loginWithToken(settings, token ?? '')).finally(() => spinner.stop());
   if (ctx.output.json) {
     ctx.output.jsonDocument({ id: user.id, email: user.email ?? null, expires_at: user.expiresAt ? new Date(user.expiresAt).toISOString() : null });
   } else {

@@ -3,8 +3,9 @@ import { Output } from '../../../src/cli/output.js';
 import { startSpinner } from '../../../src/cli/spinner.js';
 import { collect } from '../../cli/run-main.js';
 
-function makeOutput(opts: { tty: boolean; quiet?: boolean }) {
-  const stderr = collect();
+function makeOutput(opts: { tty: boolean; quiet?: boolean; columns?: number }) {
+  // A terminal reports its width; a pty nobody sized reports 0.
+  const stderr = Object.assign(collect(), opts.tty ? { columns: opts.columns ?? 80 } : {});
   const output = new Output({ stdout: collect(), stderr, stderrIsTTY: opts.tty, stdinIsTTY: false }, { json: false, quiet: opts.quiet ?? false, color: false, redact: (t) => t.replace('SECRET', '***') });
   return { output, stderr };
 }
@@ -33,6 +34,14 @@ describe('startSpinner', () => {
     const quiet = makeOutput({ tty: false, quiet: true });
     startSpinner(quiet.output, 'waiting for a lock').stop();
     expect(quiet.stderr.text()).toBe('');
+  });
+
+  it('on a terminal that reports no width prints the text once as a line (ora would spin forever there)', () => {
+    for (const columns of [0, Number.NaN]) {
+      const { output, stderr } = makeOutput({ tty: true, columns });
+      startSpinner(output, 'waiting for a lock').stop();
+      expect(stderr.text()).toBe('waiting for a lock\n');
+    }
   });
 
   it('stopped before ora has loaded never draws', async () => {
