@@ -2,11 +2,12 @@
  * `exai login` on a terminal (a real pty through util-linux `script`): it asks for the email
  * and the password, and the password is not echoed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLoopbackSupabase, type LoopbackSupabase } from '../servers/supabase.js';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -20,6 +21,15 @@ describe.skipIf(!hasScript)(`exai login on a terminal${hasScript ? '' : ' (skipp
     await server.addUser('tty@example.com', 'hunter2-secret');
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'exai-tty-'));
   });
+  // A test that times out must not leave its pty and `exai login` behind.
+  const children: ChildProcess[] = [];
+  const track = (child: ChildProcess): ChildProcess & { stdin: Writable; stdout: Readable } => {
+    children.push(child);
+    return child as ChildProcess & { stdin: Writable; stdout: Readable };
+  };
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   afterAll(async () => {
     await server?.close();
     await fs.rm(root, { recursive: true, force: true });
@@ -28,7 +38,7 @@ describe.skipIf(!hasScript)(`exai login on a terminal${hasScript ? '' : ' (skipp
   const envOf = () => ({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: root, EXAI_STATE_DIR: path.join(root, 'state'), EXAI_CONFIG_DIR: path.join(root, 'config'), EXAI_DATA_DIR: path.join(root, 'data'), SUPABASE_URL: server.url, SUPABASE_ANON_KEY: server.anonKey, NO_COLOR: '1' });
 
   it('prompts for email and a hidden password', async () => {
-    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} login`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = track(spawn('script', ['-qec', `${process.execPath} ${BIN} login`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] }));
     let out = '';
     let sentEmail = false;
     child.stdout.on('data', (c: Buffer) => {
@@ -46,7 +56,7 @@ describe.skipIf(!hasScript)(`exai login on a terminal${hasScript ? '' : ' (skipp
   });
 
   it('a pasted "email, password" shows the email, never the password', async () => {
-    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} login`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = track(spawn('script', ['-qec', `${process.execPath} ${BIN} login`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
@@ -59,7 +69,7 @@ describe.skipIf(!hasScript)(`exai login on a terminal${hasScript ? '' : ' (skipp
   });
 
   it('Ctrl+D at the password prompt cancels like every prompt (exit 130), not a crash', async () => {
-    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} login --email tty@example.com`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = track(spawn('script', ['-qec', `${process.execPath} ${BIN} login --email tty@example.com`, '/dev/null'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
