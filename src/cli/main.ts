@@ -94,7 +94,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   const state: { code: number; ctx?: Context } = { code: EXIT.ok };
   const program = buildProgram(COMMANDS, output, VERSION, async (spec, opts) => {
     output.configure({ json: opts['json'] === true, quiet: opts['quiet'] === true, color: opts['color'] !== false });
-    const ctx = await createContext(output, deps);
+    const ctx = await createContext(output, deps, spec.reportsConfigProblems === true);
     state.ctx = ctx;
     const body = await spec.load!();
     state.code = await body.run(opts, ctx);
@@ -109,9 +109,9 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   }
 }
 
-async function createContext(output: Output, deps: MainDeps): Promise<Context> {
+async function createContext(output: Output, deps: MainDeps, lenient: boolean): Promise<Context> {
   const { loadConfig } = await import('../core/config/load.js');
-  const reloadConfig = () => loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home });
+  const reloadConfig = () => loadConfig({ env: deps.env, cwd: deps.cwd, home: deps.home, lenient });
   const loaded = await reloadConfig();
   for (const warning of loaded.warnings) output.warn(warning);
   return buildContext({

@@ -39,6 +39,11 @@ export interface CommandSpec<Opts = Record<string, unknown>> {
    * its own tests check that stdout holds nothing but protocol messages.
    */
   servesProtocol?: string;
+  /**
+   * The command runs with a config that has problems and reports them itself (`exai doctor`):
+   * a bad value is left at its default instead of refusing to start (exit 9).
+   */
+  reportsConfigProblems?: boolean;
   /** Load the command body lazily so `exai --version` stays fast. */
   load?: () => Promise<{ run: (opts: Opts, ctx: Context) => Promise<number> }>;
 }

@@ -9,8 +9,9 @@ export type DoctorOptions = BaseOptions;
 export const doctorSpec: CommandSpec<DoctorOptions> = {
   name: 'doctor',
   summary: 'check config, dirs, providers, breakers, catalog and locks',
-  help: 'Each check prints ok, warn or fail with a hint. Exit 0 when nothing fails, 1 otherwise. Never prints a secret.\n\nExamples:\n  exai doctor\n  exai doctor --json',
+  help: 'Each check prints ok, warn or fail with a hint. Exit 0 when nothing fails, 1 otherwise. Never prints a secret.\nAn invalid or unsafe config file or EXAI_* value does not stop doctor (other commands exit 9): each is a failed config check naming the key, where it came from, the rule and the fix, and the other checks run with the default in its place.\n\nExamples:\n  exai doctor\n  exai doctor --json',
   options: [],
+  reportsConfigProblems: true,
   load: async () => ({ run: runDoctorCommand }),
 };
 

@@ -1,6 +1,7 @@
 /** Where exai keeps its config, data and state: EXAI_*_DIR, else XDG, else ~/.config etc. */
 import path from 'node:path';
 import { ExaiError } from '../errors.js';
+import type { ConfigProblem } from './problems.js';
 import type { ConfigSource, Dirs } from './types.js';
 
 type Env = Record<string, string | undefined>;
@@ -16,14 +17,15 @@ const DIR_RULES: Record<DirName, { own: string; xdg: string; fallback: string[] 
 export interface InspectedDirs {
   dirs: Dirs;
   sources: Record<DirName, ConfigSource>;
-  problems: string[];
+  /** A dir that is not absolute; it is replaced by its default so a lenient load (doctor) can go on. */
+  problems: ConfigProblem[];
 }
 
 /** Work out the three dirs without throwing, so the loader can report every problem at once. */
 export function inspectDirs(env: Env, home: string): InspectedDirs {
   const dirs = {} as Dirs;
   const sources = {} as Record<DirName, ConfigSource>;
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   for (const name of Object.keys(DIR_RULES) as DirName[]) {
     const rule = DIR_RULES[name];
     const own = nonEmpty(env[rule.own]);
@@ -42,7 +44,9 @@ export function inspectDirs(env: Env, home: string): InspectedDirs {
     if (!path.isAbsolute(chosen)) {
       const from = own ?? xdg ?? home;
       const origin = own !== undefined ? rule.own : xdg !== undefined ? rule.xdg : 'the home directory';
-      problems.push(`invalid dirs.${name} ${JSON.stringify(from)} from ${origin}: directories must be absolute paths`);
+      const message = `invalid dirs.${name} ${JSON.stringify(from)} from ${origin}: directories must be absolute paths`;
+      problems.push({ message, key: `dirs.${name}`, origin, fix: `set ${rule.own} to an absolute path` });
+      chosen = path.join(path.resolve(home), ...rule.fallback, 'exai');
     }
     dirs[name] = path.normalize(chosen);
   }
@@ -53,9 +57,10 @@ export function inspectDirs(env: Env, home: string): InspectedDirs {
 export function resolveDirs(env: Env, home: string): Dirs {
   const { dirs, problems } = inspectDirs(env, home);
   if (problems.length > 0) {
-    throw new ExaiError('CONFIG_INVALID', problems.join('\n'), {
+    const lines = problems.map((p) => p.message);
+    throw new ExaiError('CONFIG_INVALID', lines.join('\n'), {
       hint: 'set EXAI_CONFIG_DIR, EXAI_DATA_DIR and EXAI_STATE_DIR (or XDG_*_HOME) to absolute paths',
-      details: { lines: problems },
+      details: { lines },
     });
   }
   return dirs;

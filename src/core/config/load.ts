@@ -4,13 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ExaiError } from '../errors.js';
+import { isExaiError } from '../errors.js';
 import { createDefaultConfig } from './defaults.js';
 import { inspectDirs } from './dirs.js';
 import { flattenConfigObject, readConfigFile } from './file.js';
 import { CONFIG_KEYS, findConfigKey } from './keys.js';
 import type { ConfigKeySpec } from './keys.js';
 import type { ParseContext } from './parsers.js';
+import { createConfigError, fixFor, type ConfigProblem } from './problems.js';
 import { showConfigValue } from './show-value.js';
 import type { Config, ConfigSource } from './types.js';
 
@@ -32,6 +33,8 @@ export interface LoadedConfig {
   sources: Record<string, ConfigSource>;
   warnings: string[];
   configFilePath: string;
+  /** Only from a lenient load (doctor): each bad value, left at its default. */
+  problems?: ConfigProblem[] | undefined;
 }
 
 /** What the loader reads; process.env, cwd and home are passed in, never looked up. */
@@ -46,14 +49,20 @@ export interface LoadConfigInput {
    * code is where an API key may come from, unlike a flag on a shared command line.
    */
   program?: Record<string, unknown>;
+  /**
+   * Doctor's load: a bad value (or an unusable config file) is recorded in `problems` and
+   * left at its default instead of failing the whole load, so every other check still runs.
+   */
+  lenient?: boolean;
 }
 
 interface Layering {
   config: Config;
   sources: Record<string, ConfigSource>;
   warnings: string[];
-  problems: string[];
+  problems: ConfigProblem[];
   ctx: ParseContext;
+  lenient: boolean;
 }
 
 /** Load, layer and validate the configuration; throws CONFIG_INVALID listing every problem. */
@@ -64,19 +73,34 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   const sources: Record<string, ConfigSource> = {};
   for (const spec of CONFIG_KEYS) sources[spec.key] = { kind: 'default' };
   for (const [name, source] of Object.entries(inspected.sources)) sources[`dirs.${name}`] = source;
-  const state: Layering = { config, sources, warnings: [], problems: [...inspected.problems], ctx: { home: input.home } };
+  const lenient = input.lenient === true;
+  const state: Layering = { config, sources, warnings: [], problems: [...inspected.problems], ctx: { home: input.home }, lenient };
   const configFilePath = path.join(inspected.dirs.config, 'config.json');
   if (inspected.problems.length === 0) {
-    const file = await readConfigFile(configFilePath);
+    const file = await readFileLayer(state, configFilePath);
     if (file !== undefined) applyFileLayer(state, file, configFilePath);
   }
   applyEnvLayer(state, input.env);
   applyFlagLayer(state, input.flags ?? {});
   if (input.program) applyProgramLayer(state, input.program);
   if (sources['allowedPaths']?.kind === 'default' && cwdRoot === undefined) {
-    state.problems.push(`invalid allowedPaths ${JSON.stringify(input.cwd)} from the current directory: it cannot be resolved`);
+    const message = `invalid allowedPaths ${JSON.stringify(input.cwd)} from the current directory: it cannot be resolved`;
+    state.problems.push({ message, key: 'allowedPaths', origin: 'the current directory', fix: 'run exai from a directory that exists, or set allowedPaths' });
   }
   return finish(state, configFilePath);
+}
+
+// Lenient (doctor): a config file that can't be used (malformed, unsafe) becomes one problem
+// and none of it is applied — a file someone else could write must not steer doctor either.
+async function readFileLayer(state: Layering, configFilePath: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await readConfigFile(configFilePath);
+  } catch (error) {
+    if (!state.lenient || !isExaiError(error)) throw error;
+    const fix = error.hint ?? `fix or delete ${configFilePath}`;
+    state.problems.push({ message: `${error.message}; none of its values are applied`, origin: `config file ${configFilePath}`, fix });
+    return undefined;
+  }
 }
 
 /** Layer a command's own flags on an already-loaded config (same parsers, same errors). */
@@ -87,6 +111,7 @@ export function applyFlagOverrides(loaded: LoadedConfig, flags: FlagOverrides): 
     warnings: [...loaded.warnings],
     problems: [],
     ctx: { home: undefined },
+    lenient: false,
   };
   applyFlagLayer(state, flags);
   return finish(state, loaded.configFilePath);
@@ -126,9 +151,10 @@ function applyFlagLayer(state: Layering, flags: FlagOverrides): void {
     if (override === undefined) continue;
     const spec = findConfigKey(key);
     if (spec === undefined) {
-      state.problems.push(`unknown config key ${JSON.stringify(key)} for ${override.flag}`);
+      state.problems.push({ message: `unknown config key ${JSON.stringify(key)} for ${override.flag}`, origin: override.flag, fix: `drop ${override.flag}` });
     } else if (spec.secret) {
-      state.problems.push(`${spec.key} cannot be given as a flag (${override.flag}): secrets are read from the environment`);
+      const message = `${spec.key} cannot be given as a flag (${override.flag}): secrets are read from the environment`;
+      state.problems.push({ message, key: spec.key, origin: override.flag, fix: `set ${spec.env[0]} instead` });
     } else {
       applyValue(state, spec, override.value, { kind: 'flag', name: override.flag });
     }
@@ -138,7 +164,8 @@ function applyFlagLayer(state: Layering, flags: FlagOverrides): void {
 function applyProgramLayer(state: Layering, values: Record<string, unknown>): void {
   for (const [key, raw] of flattenConfigObject(values)) {
     const spec = findConfigKey(key);
-    if (spec === undefined) state.problems.push(`unknown config key ${JSON.stringify(key)} in createExai({ config })`);
+    const origin = 'createExai({ config })';
+    if (spec === undefined) state.problems.push({ message: `unknown config key ${JSON.stringify(key)} in ${origin}`, origin, fix: `remove ${key} from ${origin}` });
     else applyValue(state, spec, raw, { kind: 'flag', name: `createExai({ config: { ${spec.key} } })` });
   }
 }
@@ -146,7 +173,8 @@ function applyProgramLayer(state: Layering, values: Record<string, unknown>): vo
 function applyValue(state: Layering, spec: ConfigKeySpec, raw: unknown, source: ConfigSource): void {
   const parsed = spec.parse(raw, state.ctx);
   if (!parsed.ok) {
-    state.problems.push(`invalid ${spec.key} ${showConfigValue(spec, raw)} from ${describeOrigin(source)}: ${parsed.error}`);
+    const origin = describeOrigin(source);
+    state.problems.push({ message: `invalid ${spec.key} ${showConfigValue(spec, raw)} from ${origin}: ${parsed.error}`, key: spec.key, origin, fix: fixFor(spec.key, source) });
     return;
   }
   setField(state.config, spec.field, parsed.value);
@@ -155,27 +183,25 @@ function applyValue(state: Layering, spec: ConfigKeySpec, raw: unknown, source: 
 
 function finish(state: Layering, configFilePath: string): LoadedConfig {
   checkCombinations(state);
+  const loaded: LoadedConfig = { config: state.config, sources: state.sources, warnings: state.warnings, configFilePath };
+  if (state.lenient) return { ...loaded, problems: state.problems };
   if (state.problems.length > 0) throw createConfigError(state.problems);
-  return { config: state.config, sources: state.sources, warnings: state.warnings, configFilePath };
+  return loaded;
 }
 
 function checkCombinations(state: Layering): void {
   const { retry } = state.config;
   if (retry.baseDelayMs > retry.maxDelayMs) {
-    state.problems.push(
-      `invalid retry.baseDelayMs ${retry.baseDelayMs} from ${describeOrigin(state.sources['retry.baseDelayMs'])}: must not exceed retry.maxDelayMs (${retry.maxDelayMs})`,
-    );
+    const source = state.sources['retry.baseDelayMs'] ?? { kind: 'default' };
+    const origin = describeOrigin(source);
+    const message = `invalid retry.baseDelayMs ${retry.baseDelayMs} from ${origin}: must not exceed retry.maxDelayMs (${retry.maxDelayMs})`;
+    state.problems.push({ message, key: 'retry.baseDelayMs', origin, fix: fixFor('retry.baseDelayMs', source) });
+    // Doctor carries on with a pair that works.
+    if (state.lenient) retry.baseDelayMs = retry.maxDelayMs;
   }
 }
 
-/** One CONFIG_INVALID error listing every problem (exit 9). */
-export function createConfigError(problems: readonly string[]): ExaiError {
-  const lines = problems.length === 1 ? [problems[0] ?? ''] : [`${problems.length} configuration problems:`, ...problems.map((p) => `  - ${p}`)];
-  return new ExaiError('CONFIG_INVALID', lines.join('\n'), {
-    hint: 'fix each value named above (`exai config list` shows every key and where its value comes from)',
-    details: { problems: [...problems], lines },
-  });
-}
+export { createConfigError, type ConfigProblem } from './problems.js';
 
 /** "EXAI_MAX_FILE_SIZE", "--max-size", "config file /x/config.json", "the default". */
 export function describeOrigin(source: ConfigSource | undefined): string {

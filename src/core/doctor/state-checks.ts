@@ -49,15 +49,28 @@ export function checkNode(version: string): DoctorCheck[] {
   return [{ name: 'node', status: 'fail', message: `Node ${version} is older than 20.19`, hint: 'install Node 20.19 or later' }];
 }
 
-/** The config loaded (or doctor would not run); which values do not come from defaults, secrets by name only. */
+/**
+ * The config: each problem a lenient load recorded (bad value, unsafe or malformed file) is a
+ * failed check naming key, origin, rule and fix; then which values do not come from defaults,
+ * secrets by name only.
+ */
 export async function checkConfig(loaded: LoadedConfig): Promise<DoctorCheck[]> {
   const { formatSource } = await import('../config/describe.js');
   const { CONFIG_KEYS } = await import('../config/keys.js');
   const secret = new Set(CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
+  const problems = loaded.problems ?? [];
+  const bad = new Set(problems.map((p) => p.key));
   const set = Object.entries(loaded.sources)
-    .filter(([, source]) => source.kind !== 'default')
+    .filter(([key, source]) => source.kind !== 'default' && !bad.has(key))
     .map(([key, source]) => `${key}${secret.has(key) ? ' (secret)' : ''} from ${formatSource(source)}`);
-  const out: DoctorCheck[] = [{ name: 'config', status: 'ok', message: set.length === 0 ? 'valid; every value is a default' : `valid; ${set.join(', ')}` }];
+  const out: DoctorCheck[] = problems.map((p) => ({
+    name: 'config',
+    status: 'fail',
+    message: `${p.message}; ${p.key === undefined ? 'the other checks ran without it' : 'the other checks used the default'}`,
+    hint: p.fix,
+  }));
+  const valid = problems.length === 0 ? 'valid' : 'the rest is valid';
+  out.push({ name: 'config', status: 'ok', message: set.length === 0 ? `${valid}; every value is a default` : `${valid}; ${set.join(', ')}` });
   for (const warning of loaded.warnings) out.push({ name: 'config', status: 'warn', message: warning });
   return out;
 }
