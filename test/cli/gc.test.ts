@@ -201,6 +201,17 @@ describe('exai gc --if-due', () => {
     expect(seen).toBeGreaterThan(0);
     const skipped = await runCli(w.sb, ['gc', '--if-due', '--yes'], at(t0 + 3_600_000));
     expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain(`gc is not due: it last finished ${new Date(t0).toISOString()} and gcInterval is 1d; next due ${new Date(t0 + DAY).toISOString()}`);
+    const json = await runCli(w.sb, ['gc', '--if-due', '--yes', '--json'], at(t0 + 3_600_000));
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      skipped: true,
+      reason: 'not_due',
+      message: expect.stringContaining('next due'),
+      last_run_at: new Date(t0).toISOString(),
+      next_due_at: new Date(t0 + DAY).toISOString(),
+      gc_interval_seconds: 86_400,
+    });
     expect(w.kimi.requests.length).toBe(seen);
     expect((await runCli(w.sb, ['gc', '--if-due', '--yes'], at(t0 + 25 * 3_600_000))).code).toBe(0);
     expect(w.kimi.requests.length).toBeGreaterThan(seen);

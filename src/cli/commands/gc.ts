@@ -1,8 +1,8 @@
 /** `exai gc`: delete what retention and orphan rules say should go, safely and on a schedule. */
 import type { GcOptions as GcRequestOptions, GcPlanned } from '../../core/ops/gc.js';
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
-import type { GcOutcome, GcPlan, GcPolicy } from '../../core/lifecycle/index.js';
-import { formatBytes, parseDuration } from '../../core/units.js';
+import type { GcOutcome, GcPlan, GcPolicy, GcSchedule } from '../../core/lifecycle/index.js';
+import { formatBytes, formatDuration, parseDuration } from '../../core/units.js';
 import type { Context } from '../context.js';
 import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
@@ -30,7 +30,7 @@ export const gcSpec: CommandSpec<GcOptions> = {
     { flags: '--max-delete <n>', description: 'refuse (delete nothing, exit 2) when the plan deletes more than n', parse: parseMaxDelete },
     { flags: '--orphans', description: 'delete orphans too (they are always listed)' },
     { flags: '-y, --yes', description: 'do not ask for confirmation' },
-    { flags: '--if-due', description: 'exit 0 at once unless the last gc is older than gcInterval (24h)' },
+    { flags: '--if-due', description: 'skip (exit 0, saying when gc is next due; --json: {"skipped": true, …}) unless the last gc is older than gcInterval (24h)' },
   ],
   load: async () => ({ run: runGc }),
 };
@@ -50,9 +50,9 @@ function parseMaxDelete(value: string): number {
 /** Plan, check the limits, confirm, apply, report. */
 export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
   const gc = await import('../../core/ops/gc.js');
-  if (opts.ifDue && (await gc.gcNotDueYet(ctx))) {
-    ctx.output.info('gc is not due yet (see gcInterval)');
-    return EXIT.ok;
+  if (opts.ifDue) {
+    const schedule = await gc.readGcSchedule(ctx);
+    if (!schedule.due) return reportSkipped(ctx, schedule, gc.gcSkippedJson(schedule));
   }
   const planned = await makePlan(ctx, { olderThanMs: opts.olderThan, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
   const { plan, policy, usedBytes } = planned;
@@ -76,6 +76,15 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
   const outcome = await gc.applyGarbage(ctx, planned, (done, total) => progress.update(done, total)).finally(() => progress.stop());
   report(ctx, plan, outcome, usedBytes, policy);
   return exitCodeForBatch(outcome.deleted.length, outcome.errors.map((e) => e.error));
+}
+
+function reportSkipped(ctx: Context, schedule: GcSchedule, json: Record<string, unknown>): number {
+  if (ctx.output.json) ctx.output.jsonDocument(json);
+  else {
+    const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString());
+    ctx.output.info(`gc is not due: it last finished ${when(schedule.lastRunAt)} and gcInterval is ${formatDuration(schedule.intervalMs)}; next due ${when(schedule.nextDueAt)}`);
+  }
+  return EXIT.ok;
 }
 
 async function makePlan(ctx: Context, request: GcRequestOptions): Promise<GcPlanned> {

@@ -34,3 +34,19 @@ export async function recordGcRun(stateDir: string, now: number): Promise<void> 
 export function gcNotDue(lastRun: number | undefined, now: number, intervalMs: number): boolean {
   return lastRun !== undefined && now - lastRun < intervalMs && now >= lastRun;
 }
+
+/** Whether gc is due, and when it ran and next will be (for `--if-due` reports). */
+export interface GcSchedule {
+  due: boolean;
+  /** Epoch ms of the last finished gc; undefined when it never ran. */
+  lastRunAt: number | undefined;
+  /** Epoch ms from which `--if-due` runs again; undefined when it is due now. */
+  nextDueAt: number | undefined;
+  intervalMs: number;
+}
+
+/** The schedule at `now`: not due only while the last run is within `intervalMs`. */
+export function gcSchedule(lastRun: number | undefined, now: number, intervalMs: number): GcSchedule {
+  const notDue = gcNotDue(lastRun, now, intervalMs);
+  return { due: !notDue, lastRunAt: lastRun, nextDueAt: notDue && lastRun !== undefined ? lastRun + intervalMs : undefined, intervalMs };
+}

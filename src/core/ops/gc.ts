@@ -4,10 +4,11 @@
  * deletes only when told to (`dryRun: false` and `yes: true`).
  */
 import type { ProviderName } from '../config/types.js';
-import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan, GcPolicy } from '../lifecycle/index.js';
+import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan, GcPolicy, GcSchedule } from '../lifecycle/index.js';
 import type { Runtime } from '../runtime.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { Archive } from '../archive.js';
+import { formatDuration } from '../units.js';
 
 export interface GcOptions {
   /** Retention as a duration (ms); default config retentionDays. 0 or less needs saying so explicitly. */
@@ -74,10 +75,23 @@ async function openGcBackend(rt: Runtime): Promise<GcBackend> {
   return { catalog: await rt.catalog(), archive: await rt.archive(), userId: rt.userId, partialView: true };
 }
 
-/** True when `--if-due` should skip this run: the last gc is more recent than gcInterval. */
-export async function gcNotDueYet(rt: Runtime): Promise<boolean> {
-  const { gcNotDue, readLastGcRun } = await import('../lifecycle/index.js');
-  return gcNotDue(await readLastGcRun(rt.config.dirs.state), rt.clock.now(), rt.config.gcIntervalMs);
+/** Whether `--if-due` should run now: not while the last gc is more recent than gcInterval. */
+export async function readGcSchedule(rt: Runtime): Promise<GcSchedule> {
+  const { gcSchedule, readLastGcRun } = await import('../lifecycle/index.js');
+  return gcSchedule(await readLastGcRun(rt.config.dirs.state), rt.clock.now(), rt.config.gcIntervalMs);
+}
+
+/** `exai gc --if-due --json` when gc was not due: skipped, why, and when it next runs. */
+export function gcSkippedJson(schedule: GcSchedule): Record<string, unknown> {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    skipped: true,
+    reason: 'not_due',
+    message: `gc last finished ${iso(schedule.lastRunAt)}; next due ${iso(schedule.nextDueAt)} (gcInterval ${formatDuration(schedule.intervalMs)})`,
+    last_run_at: iso(schedule.lastRunAt),
+    next_due_at: iso(schedule.nextDueAt),
+    gc_interval_seconds: Math.round(schedule.intervalMs / 1000),
+  };
 }
 
 /** Plan gc and check --max-delete; changes nothing anywhere. */
