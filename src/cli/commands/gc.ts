@@ -3,7 +3,9 @@ import type { GcOptions as GcRequestOptions, GcPlanned } from '../../core/ops/gc
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy, GcSchedule } from '../../core/lifecycle/index.js';
 import { formatBytes, formatDuration, parseDuration } from '../../core/units.js';
+import type { LockHandle } from '../../core/lock/index.js';
 import type { Context } from '../context.js';
+import type { Spinner } from '../spinner.js';
 import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
@@ -16,12 +18,14 @@ export interface GcOptions extends BaseOptions {
   orphans?: boolean;
   yes?: boolean;
   ifDue?: boolean;
+  /** Commander's --no-wait: false when given. */
+  wait?: boolean;
 }
 
 export const gcSpec: CommandSpec<GcOptions> = {
   name: 'gc',
   summary: 'delete files past retention, failed uploads and (with --orphans) orphans',
-  help: 'Plan first, then delete: files older than retentionDays (or --older-than) at the provider and in the catalog, failed uploads from the catalog, and with --orphans provider files no row references (never younger than 1h) and rows whose provider file is gone.\nAsks on a terminal; needs --yes otherwise. --dry-run changes nothing anywhere.\n\nExamples:\n  exai gc --dry-run\n  exai gc --older-than 7d --provider kimi --max-delete 100 --yes\n  exai gc --if-due --yes   # from cron every few minutes',
+  help: 'Plan first, then delete: files older than retentionDays (or --older-than) at the provider and in the catalog, failed uploads from the catalog, and with --orphans provider files no row references (never younger than 1h) and rows whose provider file is gone.\nAsks on a terminal; needs --yes otherwise. --dry-run changes nothing anywhere.\nOne gc at a time per catalog: a second waits for the gc lock (up to lockTimeout) or with --no-wait exits 7 naming the holder; a dry run takes no lock.\n\nExamples:\n  exai gc --dry-run\n  exai gc --older-than 7d --provider kimi --max-delete 100 --yes\n  exai gc --if-due --yes   # from cron every few minutes',
   options: [
     { flags: '-n, --dry-run', description: 'print what would be deleted, with reason, age and size; change nothing' },
     { flags: '--older-than <age>', description: 'retention for this run (30d, 12h); default retentionDays', parse: parseOlderThan },
@@ -30,6 +34,7 @@ export const gcSpec: CommandSpec<GcOptions> = {
     { flags: '--max-delete <n>', description: 'refuse (delete nothing, exit 2) when the plan deletes more than n', parse: parseMaxDelete },
     { flags: '--orphans', description: 'delete orphans too (they are always listed)' },
     { flags: '-y, --yes', description: 'do not ask for confirmation' },
+    { flags: '--no-wait', description: 'when another gc holds the gc lock, fail at once (exit 7, naming it) instead of waiting up to lockTimeout' },
     { flags: '--if-due', description: 'skip (exit 0, saying when gc is next due; --json: {"skipped": true, …}) unless the last gc is older than gcInterval (24h)' },
   ],
   load: async () => ({ run: runGc }),
@@ -54,6 +59,38 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
     const schedule = await gc.readGcSchedule(ctx);
     if (!schedule.due) return reportSkipped(ctx, schedule, gc.gcSkippedJson(schedule));
   }
+  // A dry run changes nothing, so it needs no lock and never waits for one.
+  const lock = opts.dryRun ? undefined : await takeGcLock(ctx, opts.wait !== false);
+  try {
+    if (lock !== undefined && opts.ifDue) {
+      // Two cron runs started together: the one that waited finds the other just ran.
+      const schedule = await gc.readGcSchedule(ctx);
+      if (!schedule.due) return reportSkipped(ctx, schedule, gc.gcSkippedJson(schedule));
+    }
+    return await planAndApply(opts, ctx);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function takeGcLock(ctx: Context, wait: boolean): Promise<LockHandle> {
+  const { acquireGcLock } = await import('../../core/ops/gc-lock.js');
+  const { startSpinner } = await import('../spinner.js');
+  let spinner: Spinner | undefined;
+  try {
+    return await acquireGcLock(ctx, {
+      wait,
+      onWait: (holder) => {
+        spinner ??= startSpinner(ctx.output, `waiting for another gc to finish (pid ${holder.pid} on ${holder.hostname}, since ${holder.started})…`);
+      },
+    });
+  } finally {
+    spinner?.stop();
+  }
+}
+
+async function planAndApply(opts: GcOptions, ctx: Context): Promise<number> {
+  const gc = await import('../../core/ops/gc.js');
   const planned = await makePlan(ctx, { olderThanMs: opts.olderThan, provider: opts.provider, onlyFailed: opts.status === 'failed', orphans: opts.orphans === true });
   const { plan, policy, usedBytes } = planned;
   try {
