@@ -17,11 +17,15 @@ interface RestResult {
   status: number;
 }
 
+/** Rows per exai_admin_list call (the function's own cap). */
 const PAGE = 10_000;
 
 /** gc across all users. */
 export class SupabaseAdminCatalog implements Catalog {
-  constructor(private readonly client: SupabaseClient) {}
+  constructor(
+    private readonly client: SupabaseClient,
+    private readonly pageSize = PAGE,
+  ) {}
 
   private async call<T>(fn: string, args: Record<string, unknown>, action: string): Promise<T> {
     const result = (await this.client.rpc(fn, args as never)) as RestResult;
@@ -35,12 +39,21 @@ export class SupabaseAdminCatalog implements Catalog {
     return ((result.data ?? []) as FileRowJson[]).map(recordFromJson);
   }
 
+  /**
+   * Pages by key (the last row's created_at, as the server wrote it to the microsecond, and
+   * id), never by offset: each page costs the same however deep, and a row purged between
+   * pages cannot shift the next page past one it never showed.
+   */
   async list(filter: ListFilter): Promise<FileRecord[]> {
     const rows: FileRecord[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await this.call<FileRowJson[]>('exai_admin_list', { p_user_id: filter.userId ?? null, p_status: filter.status ?? null, p_limit: PAGE, p_offset: offset }, 'list');
-      rows.push(...page.map(recordFromJson).filter((r) => (filter.provider === undefined || r.provider === filter.provider) && (filter.since === undefined || r.createdAt >= filter.since)));
-      if (page.length < PAGE) break;
+    const base = { p_user_id: filter.userId ?? null, p_status: filter.status ?? null, p_provider: filter.provider ?? null, p_limit: this.pageSize };
+    let after: Record<string, unknown> = {};
+    for (;;) {
+      const page = await this.call<FileRowJson[]>('exai_admin_list', { ...base, ...after }, 'list');
+      rows.push(...page.map(recordFromJson).filter((r) => filter.since === undefined || r.createdAt >= filter.since));
+      const last = page.at(-1);
+      if (last === undefined || page.length < this.pageSize) break;
+      after = { p_after_created_at: last.created_at, p_after_id: last.id };
     }
     const newest = rows.sort((a, b) => b.createdAt - a.createdAt);
     return filter.limit === undefined ? newest : newest.slice(0, Math.max(0, Math.floor(filter.limit)));
@@ -68,10 +81,10 @@ export class SupabaseAdminCatalog implements Catalog {
     return ((await this.call<FileRowJson[]>('exai_admin_reconcile_expired', {}, 'reconcile')) ?? []).map(recordFromJson);
   }
 
-  /** exai_admin_purge_failed has no provider filter: a purge narrowed to one provider removes nothing rather than more. */
+  /** Failed rows of one user (or all) and one provider (or all), last updated before `olderThan`. */
   async purgeFailed(userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
-    if (provider !== undefined) return 0;
-    return Number(await this.call<number | string>('exai_admin_purge_failed', { p_before: new Date(olderThan).toISOString(), p_user_id: userId ?? null }, 'purge'));
+    const args = { p_before: new Date(olderThan).toISOString(), p_user_id: userId ?? null, p_provider: provider ?? null };
+    return Number(await this.call<number | string>('exai_admin_purge_failed', args, 'purge'));
   }
 
   /** Bytes held by one user's live rows, or every user's when `userId` is empty (gc's "quota after"). */

@@ -138,14 +138,10 @@ export class SupabaseCatalog implements Catalog {
     return this.list(filter);
   }
 
-  /**
-   * The caller's failed rows before `olderThan` (the server takes the user from the token).
-   * exai_purge_failed has no provider filter, so a purge narrowed to one provider removes
-   * nothing rather than other providers' rows (failed rows hold no quota).
-   */
+  /** The caller's failed rows (of one provider, or all) before `olderThan`; the server takes the user from the token. */
   async purgeFailed(_userId: string | undefined, olderThan: number, provider?: ProviderName): Promise<number> {
-    if (provider !== undefined) return 0;
-    return Number(await this.call<number | string>('exai_purge_failed', { p_before: new Date(olderThan).toISOString() }, 'purge'));
+    const args = { p_before: new Date(olderThan).toISOString(), p_provider: provider ?? null };
+    return Number(await this.call<number | string>('exai_purge_failed', args, 'purge'));
   }
 
   close(): Promise<void> {
