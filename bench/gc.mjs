@@ -4,7 +4,8 @@
  * and a per-row cost that stays flat from 10k to 100k rows: (t(N) − t(0)) / N at 100k within
  * 1.5× of the one at 10k, t(0) being the same command over an empty catalog (same listing),
  * all measured in turns.
- * Also: what metrics cost a run that exports none (bench/refs/metrics-flush.mjs).
+ * Also: what metrics cost a run that exports none (bench/refs/metrics-flush.mjs), and with
+ * EXAI_TEST_PG_URL the operator listing's paging on PostgreSQL (bench/refs/admin-list-paging.mjs).
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -79,6 +80,7 @@ export async function run(lib) {
       lib.limitRow('gc --dry-run --json, 100k rows: peak RSS', rss.mib, 'MiB', 150, { method: rss.method }),
       lib.limitRow('gc per-row cost flat 10k→100k (ratio of µs/row)', per100k / per10k, '×', 1.5, { us_per_row_10k: round(per10k), us_per_row_100k: round(per100k) }),
       ...(await metricsOverhead(lib, root)),
+      ...(await operatorPaging(lib)),
     ];
   } finally {
     await server.close();
@@ -99,6 +101,16 @@ async function metricsOverhead(lib, root) {
   await new Promise((resolve) => child.on('close', resolve));
   const r = JSON.parse(out);
   return [lib.limitRow('metrics, none exported: end-of-run cost', r.recorded_ms, 'ms', 5, { nothing_recorded_ms: round(r.empty_ms), prom_client_loaded: r.prom_client_loaded })];
+}
+
+/** exai_admin_list paging by key on a real PostgreSQL; one skipped row without one. */
+async function operatorPaging(lib) {
+  if (!process.env.EXAI_TEST_PG_URL) {
+    const reason = 'EXAI_TEST_PG_URL is not set (eval "$(scripts/pg-start.sh)")';
+    return [{ name: 'operator list paging (PostgreSQL)', exai_s: null, ref_name: null, ref_s: null, ratio: null, target: 'skipped', pass: true, extra: { reason } }];
+  }
+  const { measureAdminListPaging } = await import('./refs/admin-list-paging.mjs');
+  return measureAdminListPaging(lib);
 }
 
 function round(n) {
