@@ -70,4 +70,34 @@ describe.skipIf(skip !== undefined)(`operator catalog${skip ? ` (skipped: ${skip
     const left = await world.admin.query<{ provider: string }>("SELECT provider FROM public.files WHERE status = 'failed'");
     expect(left.rows.map((r) => r.provider)).toEqual(['kimi', 'kimi', 'kimi']);
   });
+
+  it('gc lock across machines: a second operator gc names the holder (hostile text made safe); a dead holder is taken over after its lease', async () => {
+    const holder = { pid: 4242, hostname: 'ci-runner-2\u001b[2J', user: 'ci', command: 'gc', started: '2020-01-01T00:00:00Z' };
+    await world.admin.query(
+      `INSERT INTO exai_private.gc_locks (scope, generation, holder, acquired_at, expires_at) VALUES ('all-users', 1, $1, now(), now() + interval '1 hour')`,
+      [JSON.stringify(holder)],
+    );
+    const operator = await makeMachine(world.server);
+    machines.push(operator);
+    const env = { SUPABASE_SERVICE_ROLE_KEY: world.server.serviceRoleKey };
+    const busy = await operator.run(['gc', '--no-wait', '--yes'], { env });
+    expect(busy.code).toBe(7);
+    expect(busy.stderr).toMatch(/another gc is running on this catalog: pid 4242 on host ci-runner-2\?\[2J \(user ci\) since 2\d{3}-/);
+    expect(busy.stderr).not.toContain('since 2020');
+    expect(busy.stderr).not.toContain('\u001b');
+    expect(busy.stderr).toContain('its lease runs out at');
+    // The dry run needs no lock; a user's own gc has its own scope.
+    expect((await operator.run(['gc', '--dry-run', '--no-wait'], { env })).code).toBe(0);
+    await world.server.addUser('lock-u@example.com', 'pw-of-lock-u@example.com');
+    const user = await makeMachine(world.server);
+    machines.push(user);
+    expect((await user.run(['login', '--email', 'lock-u@example.com', '--password-stdin'], { stdin: 'pw-of-lock-u@example.com' })).code).toBe(0);
+    expect((await user.run(['gc', '--no-wait', '--yes'])).code).toBe(0);
+    // The holder was killed -9: its lease runs out and the next gc takes over, then releases.
+    await world.admin.query(`UPDATE exai_private.gc_locks SET expires_at = now() - interval '1 second'`);
+    const next = await operator.run(['gc', '--no-wait', '--yes', '--json'], { env });
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+    expect((await world.admin.query('SELECT 1 FROM exai_private.gc_locks')).rowCount).toBe(0);
+  });
 });

@@ -3,7 +3,7 @@ import type { GcOptions as GcRequestOptions, GcPlanned } from '../../core/ops/gc
 import { EXIT, ExaiError, exitCodeForBatch } from '../../core/errors.js';
 import type { GcOutcome, GcPlan, GcPolicy, GcSchedule } from '../../core/lifecycle/index.js';
 import { formatBytes, formatDuration, parseDuration } from '../../core/units.js';
-import type { LockHandle } from '../../core/lock/index.js';
+import type { GcLockHandle } from '../../core/ops/gc-lock.js';
 import type { Context } from '../context.js';
 import type { Spinner } from '../spinner.js';
 import { describeCandidate, printGcReport, writeGcJson, startPlanningSpinner } from '../gc-print.js';
@@ -25,7 +25,7 @@ export interface GcOptions extends BaseOptions {
 export const gcSpec: CommandSpec<GcOptions> = {
   name: 'gc',
   summary: 'delete files past retention, failed uploads and (with --orphans) orphans',
-  help: 'Plan first, then delete: files older than retentionDays (or --older-than) at the provider and in the catalog, failed uploads from the catalog, and with --orphans provider files no row references (never younger than 1h) and rows whose provider file is gone.\nAsks on a terminal; needs --yes otherwise. --dry-run changes nothing anywhere.\nOne gc at a time per catalog: a second waits for the gc lock (up to lockTimeout) or with --no-wait exits 7 naming the holder; a dry run takes no lock.\n\nExamples:\n  exai gc --dry-run\n  exai gc --older-than 7d --provider kimi --max-delete 100 --yes\n  exai gc --if-due --yes   # from cron every few minutes',
+  help: 'Plan first, then delete: files older than retentionDays (or --older-than) at the provider and in the catalog, failed uploads from the catalog, and with --orphans provider files no row references (never younger than 1h) and rows whose provider file is gone.\nAsks on a terminal; needs --yes otherwise. --dry-run changes nothing anywhere.\nOne gc at a time per catalog (with SUPABASE_URL, across machines: the lock is in the database): a second waits for the gc lock (up to lockTimeout) or with --no-wait exits 7 naming the holder; a dry run takes no lock.\n\nExamples:\n  exai gc --dry-run\n  exai gc --older-than 7d --provider kimi --max-delete 100 --yes\n  exai gc --if-due --yes   # from cron every few minutes',
   options: [
     { flags: '-n, --dry-run', description: 'print what would be deleted, with reason, age and size; change nothing' },
     { flags: '--older-than <age>', description: 'retention for this run (30d, 12h); default retentionDays', parse: parseOlderThan },
@@ -73,7 +73,7 @@ export async function runGc(opts: GcOptions, ctx: Context): Promise<number> {
   }
 }
 
-async function takeGcLock(ctx: Context, wait: boolean): Promise<LockHandle> {
+async function takeGcLock(ctx: Context, wait: boolean): Promise<GcLockHandle> {
   const { acquireGcLock } = await import('../../core/ops/gc-lock.js');
   const { startSpinner } = await import('../spinner.js');
   let spinner: Spinner | undefined;

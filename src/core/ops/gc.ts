@@ -8,6 +8,7 @@ import type { GcCandidate, GcError, GcOrphan, GcOutcome, GcPlan, GcPolicy, GcSch
 import type { Runtime } from '../runtime.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { Archive } from '../archive.js';
+import type { GcLockStore } from './gc-lock.js';
 import { formatDuration } from '../units.js';
 
 export interface GcOptions {
@@ -49,6 +50,8 @@ export interface GcBackend {
   archive: Archive | undefined;
   userId: string | undefined;
   partialView: boolean;
+  /** The shared catalog's gc lock (one per server-decided scope); undefined embedded (a lockfile then). */
+  gcLock?: GcLockStore | undefined;
 }
 
 const backends = new WeakMap<Runtime, Promise<GcBackend>>();
@@ -69,10 +72,13 @@ async function openGcBackend(rt: Runtime): Promise<GcBackend> {
     const { openOperatorClient } = await import('../../auth/operator.js');
     const { SupabaseAdminCatalog } = await import('../../catalog/supabase-admin.js');
     const { createOperatorArchive } = await import('../../catalog/supabase-archive.js');
+    const { SupabaseGcLock } = await import('../../catalog/supabase-gc-lock.js');
     const client = openOperatorClient(rt.config);
-    return { catalog: new SupabaseAdminCatalog(client), archive: createOperatorArchive(client), userId: undefined, partialView: false };
+    return { catalog: new SupabaseAdminCatalog(client), archive: createOperatorArchive(client), userId: undefined, partialView: false, gcLock: new SupabaseGcLock(client) };
   }
-  return { catalog: await rt.catalog(), archive: await rt.archive(), userId: rt.userId, partialView: true };
+  const { SupabaseGcLock } = await import('../../catalog/supabase-gc-lock.js');
+  const gcLock = new SupabaseGcLock((await rt.sharedAuth()).client);
+  return { catalog: await rt.catalog(), archive: await rt.archive(), userId: rt.userId, partialView: true, gcLock };
 }
 
 /** Whether `--if-due` should run now: not while the last gc is more recent than gcInterval. */
