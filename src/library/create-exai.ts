@@ -69,6 +69,8 @@ export interface GcCallOptions extends CallOptions {
   orphans?: boolean;
   /** Refuse (DELETE_LIMIT_EXCEEDED) when more than this would be deleted. */
   maxDelete?: number;
+  /** Default true: wait up to lockTimeout while another gc holds the gc lock; false: LOCK_TIMEOUT at once. */
+  wait?: boolean;
 }
 
 /** An exai instance: config loaded once, catalog and connections kept open until close(). */
@@ -155,10 +157,16 @@ class LibraryExai implements Exai {
     const gc = await import('../core/ops/gc.js');
     const { checkDeleteLimit } = await import('../core/lifecycle/index.js');
     const rt = this.scoped(opts.signal);
-    const planned = await gc.planGarbage(rt, opts);
-    checkDeleteLimit(planned.plan, opts.maxDelete);
-    if (opts.dryRun !== false || opts.yes !== true) return gc.gcToJson(planned.plan);
-    return gc.gcToJson(planned.plan, await gc.applyGarbage(rt, planned));
+    const deleting = opts.dryRun === false && opts.yes === true;
+    const run = async (): Promise<GcJson> => {
+      const planned = await gc.planGarbage(rt, opts);
+      checkDeleteLimit(planned.plan, opts.maxDelete);
+      return gc.gcToJson(planned.plan, deleting ? await gc.applyGarbage(rt, planned) : undefined);
+    };
+    if (!deleting) return run();
+    // As `exai gc`: one deleting gc at a time per catalog; a plan needs no lock.
+    const { withGcLock } = await import('../core/ops/gc-lock.js');
+    return withGcLock(rt, { wait: opts.wait !== false }, run);
   }
 
   close(): Promise<void> {

@@ -155,4 +155,24 @@ describe('gc through the library', () => {
     expect(done).toMatchObject({ delete: [{ file_id: row?.file_id }], bytes_freed: 4 });
     expect(await exai.list()).toEqual([]);
   });
+
+  it('deleting takes the gc lock (wait: false fails at once naming the holder); a plan does not', async () => {
+    await ws.file('old.md', 'old\n');
+    exai = await open();
+    await exai.upload('old.md');
+    const { acquireLock } = await import('../../src/core/lock/index.js');
+    const { gcLockKey } = await import('../../src/core/ops/gc-lock.js');
+    const held = await acquireLock({ dir: exai.config.dirs.state, key: gcLockKey(`sqlite:${exai.config.dirs.data}`), timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'gc' } });
+    try {
+      const busy = await exai.gc({ olderThanMs: 0, dryRun: false, yes: true, wait: false }).catch((e: unknown) => e);
+      expect(busy).toBeInstanceOf(ExaiError);
+      expect(busy).toMatchObject({ name: 'LOCK_TIMEOUT', message: expect.stringContaining(`another gc is running on this catalog: pid ${process.pid}`) });
+      expect(await exai.gc({ olderThanMs: 0 })).toMatchObject({ delete: [{ reason: 'retention' }] });
+      expect(await exai.list()).toHaveLength(1);
+    } finally {
+      await held.release();
+    }
+    expect(await exai.gc({ olderThanMs: 0, dryRun: false, yes: true, wait: false })).toMatchObject({ delete: [{ reason: 'retention' }] });
+    expect(await exai.list()).toEqual([]);
+  });
 });

@@ -72,6 +72,16 @@ export async function acquireGcLock(rt: Runtime, opts: GcLockOptions): Promise<G
   }
 }
 
+/** Run `body` holding the gc lock (every front end that deletes); released however it ends. */
+export async function withGcLock<T>(rt: Runtime, opts: GcLockOptions, body: () => Promise<T>): Promise<T> {
+  const lock = await acquireGcLock(rt, opts);
+  try {
+    return await body();
+  } finally {
+    await lock.release();
+  }
+}
+
 /** LOCK_TIMEOUT for a gc lock someone else holds: who, since when, and what to do. */
 export function gcBusy(holder: GcLockHolder | undefined, waitedMs: number | undefined, more: { key: string; hint: string; cause?: unknown }): ExaiError {
   const who = holder === undefined ? 'a gc that is starting' : `pid ${holder.pid} on host ${holder.hostname} (user ${holder.user}) since ${holder.started}`;
