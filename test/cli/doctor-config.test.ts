@@ -112,6 +112,17 @@ describe('exai doctor with a config that other commands refuse (exit 9)', () => 
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('a config.json owned by another user: a failed check that says chown', async () => {
+    await writeConfig(JSON.stringify({ retentionDays: 3 }));
+    await fs.chown(configFile, 65534, 65534);
+    const r = await doctor();
+    expect(r.code).toBe(1);
+    const [bad] = failed(r.doc);
+    expect(bad?.message).toContain('owned by another user');
+    expect(bad?.hint).toContain(`chown ${process.getuid?.()} ${configFile}`);
+    expectOtherChecksRan(r.doc);
+  });
+
   it('a relative EXAI_STATE_DIR: a failed check, and the other checks run on the default dir', async () => {
     const r = await doctor({ EXAI_STATE_DIR: 'relative/state' });
     expect(r.code).toBe(1);
