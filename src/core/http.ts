@@ -65,7 +65,7 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
   try {
     // No redirect interceptor is installed, so undici hands 3xx back to us unfollowed.
     const url = new URL(req.url);
-    res = await dispatcherRequest.call(req.dispatcher, {
+    res = await abortable(dispatcherRequest.call(req.dispatcher, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: req.method,
@@ -74,7 +74,7 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
       // the typings only lag behind.
       body: (req.body ?? null) as Dispatcher.RequestOptions['body'],
       signal: req.signal,
-    });
+    }), req.signal);
   } catch (error) {
     throw fired() ?? toNetworkError(error, req);
   }
@@ -89,6 +89,29 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
     throw fired() ?? error;
   });
   return { status: res.statusCode, headers: res.headers, text };
+}
+
+/**
+ * The request, or the signal's reason as soon as it aborts. undici only applies an abort once
+ * the request has a socket: while a connect hangs (a full accept queue, a dropped SYN) it waits
+ * for the connect timeout, so a deadline or Ctrl-C would not end the request. The request left
+ * behind is aborted by undici when its connect ends; its late answer is dropped here.
+ */
+function abortable(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+  if (signal === undefined) return pending;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      pending.then((late) => discard(late.body), () => undefined);
+      reject(signal.reason as Error);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => signal.removeEventListener('abort', onAbort);
+    pending.then(
+      (res) => (settle(), resolve(res)),
+      (error: unknown) => (settle(), reject(error as Error)),
+    );
+  });
 }
 
 interface Deadline {
@@ -167,10 +190,22 @@ export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' |
   if (req.signal?.aborted) return isExaiError(req.signal.reason) ? req.signal.reason : new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
   const code = errorCode(error);
   const reason = describeNetworkError(error, code, credentialsOf(req.headers));
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return connectTimeout(req.service, reason);
   return new ExaiError('PROVIDER_UNAVAILABLE', `${req.service} could not be reached: ${reason}`, {
     retryable: code !== undefined && NETWORK_CODES.has(code),
     cause: new Error(reason),
     details: code === undefined ? {} : { network_code: code },
+  });
+}
+
+// Nothing took the connection (a dropped SYN, a full accept queue, a firewall): the provider
+// was too slow, as a deadline says, but the fix is the address or the network, not the rate.
+function connectTimeout(service: string, reason: string): ExaiError {
+  return new ExaiError('PROVIDER_TIMEOUT', `${service} did not accept the connection: ${reason}`, {
+    retryable: true,
+    cause: new Error(reason),
+    hint: 'check the base URL and the network (a firewall that drops packets looks like this); on a slow link raise http.connectTimeoutMs',
+    details: { network_code: 'UND_ERR_CONNECT_TIMEOUT' },
   });
 }
 

@@ -105,7 +105,9 @@ export function createRuntime(input: RuntimeInput): Runtime {
       (async () => {
         const { createDispatcher } = await import('./http.js');
         const created = createDispatcher(config.http);
-        closers.push(() => created.close());
+        // destroy, not close: close waits for every queued request, and one whose deadline
+        // fired while its connect hung stays queued until the connect times out.
+        closers.push(() => created.destroy());
         return created;
       }),
   );
