@@ -5,6 +5,7 @@
  */
 import { ExaiError } from '../core/errors.js';
 import { createSessionClient, createTokenClient, SESSION_STORAGE_KEY, type ProjectSettings, type SupabaseClient } from './client.js';
+import { DEADLINE_HINT, isDeadlineMessage } from './deadline-fetch.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
 import { createFileSessionStorage, sessionPath, type SessionStorage } from './session-file.js';
 
@@ -96,7 +97,8 @@ export async function currentSession(client: SupabaseClient): Promise<Session> {
 /** Map an auth-js error: unreachable server vs a refused session. */
 export function authError(error: { message: string; status?: number | undefined; name?: string }, refused: string): ExaiError {
   if (error.name === 'AuthRetryableFetchError' || error.status === 0 || (error.status ?? 0) >= 500) {
-    return new ExaiError('CATALOG_ERROR', `cannot reach the Supabase auth server: ${error.message}`, { retryable: true, hint: 'check SUPABASE_URL and your network, then try again' });
+    const hint = isDeadlineMessage(error.message) ? DEADLINE_HINT : 'check SUPABASE_URL and your network, then try again';
+    return new ExaiError('CATALOG_ERROR', `cannot reach the Supabase auth server: ${error.message}`, { retryable: true, hint });
   }
   return new ExaiError('AUTH_REQUIRED', `${refused}: ${error.message}`, { hint: LOGIN_HINT });
 }

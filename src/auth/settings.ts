@@ -26,5 +26,6 @@ export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch): Auth
     accessToken: config.accessToken,
     stateDir: config.dirs.state,
     fetch: fetchImpl,
+    deadline: config.http,
   };
 }

@@ -5,6 +5,8 @@
  */
 import { Upload, type DetailedError } from 'tus-js-client';
 import type { BodyReader, UploadBody } from '../providers/types.js';
+import { DEADLINE_HINT } from '../auth/deadline-fetch.js';
+import { ExaiError } from '../core/errors.js';
 import { storageError } from './supabase-errors.js';
 
 /** One object to send. */
@@ -17,6 +19,8 @@ export interface TusInput {
   contentType: string;
   body: UploadBody;
   signal?: AbortSignal | undefined;
+  /** The whole upload's deadline (tus-js-client has none of its own); none when absent. */
+  deadlineMs?: number | undefined;
 }
 
 const CHUNK = 6 * 1024 * 1024;
@@ -24,6 +28,7 @@ const CHUNK = 6 * 1024 * 1024;
 /** Resolves to 200 when stored, or 409/415; rejects with an ExaiError otherwise. */
 export async function tusUpload(input: TusInput): Promise<number> {
   const reader = await input.body.open();
+  let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<number>((resolve, reject) => {
       // The input is never read by tus itself: the fileReader below serves the slices.
@@ -46,12 +51,24 @@ export async function tusUpload(input: TusInput): Promise<number> {
           else reject(storageError({ message: error.message.split('\n')[0] ?? 'TUS upload failed', status }, input.key));
         },
       });
-      input.signal?.addEventListener('abort', () => void upload.abort(true).finally(() => reject(input.signal?.reason as Error)), { once: true });
+      const stop = (reason: Error): void => void upload.abort(true).finally(() => reject(reason));
+      input.signal?.addEventListener('abort', () => stop(input.signal?.reason as Error), { once: true });
+      timer = startDeadline(input, stop);
       upload.start();
     });
   } finally {
+    clearTimeout(timer);
     await reader.close();
   }
+}
+
+/** A timer that stops the upload when its deadline passes (a hung connect or a stalled PATCH). */
+function startDeadline(input: TusInput, stop: (reason: Error) => void): NodeJS.Timeout | undefined {
+  const ms = input.deadlineMs;
+  if (ms === undefined) return undefined;
+  const timer = setTimeout(() => stop(new ExaiError('CATALOG_ERROR', `archive upload of ${input.key} did not finish within ${ms} ms (http.requestDeadline)`, { retryable: true, hint: DEADLINE_HINT })), ms);
+  timer.unref();
+  return timer;
 }
 
 /**
