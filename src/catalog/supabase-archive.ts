@@ -60,7 +60,7 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
   /** Upload once; resolves to 200, or to 409/415 for the caller to handle; throws on anything else. */
   async function send(input: ArchiveInput, key: string, contentType: string): Promise<number> {
     if (input.body.size > STANDARD_UPLOAD_LIMIT) {
-      return tusUpload({ url: project.url, anonKey: project.anonKey, token: await auth.accessToken(), bucket: ARCHIVE_BUCKET, key, contentType, body: input.body, signal: input.signal, deadlineMs: uploadDeadlineMs(project.deadline, input.body.size) });
+      return tusUpload({ url: project.url, anonKey: project.anonKey, token: (refresh) => (refresh && auth.refreshAccessToken ? auth.refreshAccessToken() : auth.accessToken()), canRefresh: auth.refreshAccessToken !== undefined, bucket: ARCHIVE_BUCKET, key, contentType, body: input.body, signal: input.signal, deadlineMs: uploadDeadlineMs(project.deadline, input.body.size) });
     }
     const reader = await input.body.open();
     try {
