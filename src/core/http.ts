@@ -14,6 +14,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
+import { abortable } from './http-abortable.js';
 import { deadlineError } from './resilience.js';
 import type { HttpResponse } from './http-response.js';
 import { clipText, redactSecrets } from './redact.js';
@@ -89,29 +90,6 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
     throw fired() ?? error;
   });
   return { status: res.statusCode, headers: res.headers, text };
-}
-
-/**
- * The request, or the signal's reason as soon as it aborts. undici only applies an abort once
- * the request has a socket: while a connect hangs (a full accept queue, a dropped SYN) it waits
- * for the connect timeout, so a deadline or Ctrl-C would not end the request. The request left
- * behind is aborted by undici when its connect ends; its late answer is dropped here.
- */
-function abortable(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
-  if (signal === undefined) return pending;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      pending.then((late) => discard(late.body), () => undefined);
-      reject(signal.reason as Error);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => signal.removeEventListener('abort', onAbort);
-    pending.then(
-      (res) => (settle(), resolve(res)),
-      (error: unknown) => (settle(), reject(error as Error)),
-    );
-  });
 }
 
 interface Deadline {
