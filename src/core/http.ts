@@ -15,23 +15,28 @@ import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
 import { abortable } from './http-abortable.js';
+import { registerConnectEnder, trackingConnector } from './http-connector.js';
 import { deadlineError } from './resilience.js';
 import type { HttpResponse } from './http-response.js';
 import { clipText, redactSecrets } from './redact.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
+export { destroyDispatcher } from './http-connector.js';
 
 /** Response bodies larger than this are cut: file-API answers are small JSON documents. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-/** One shared Agent: keep-alive, connect/headers/body timeouts from config. */
+/** One shared Agent: keep-alive, connect/headers/body timeouts from config; end it with destroyDispatcher. */
 export function createDispatcher(cfg: Pick<HttpConfig, 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'>): Dispatcher {
-  return new Agent({
-    connect: { timeout: cfg.connectTimeoutMs },
+  const connector = trackingConnector(cfg.connectTimeoutMs);
+  const agent = new Agent({
+    connect: connector.connect,
     headersTimeout: cfg.headersTimeoutMs,
     bodyTimeout: cfg.bodyTimeoutMs,
     keepAliveTimeout: 10_000,
   });
+  registerConnectEnder(agent, connector.endConnecting);
+  return agent;
 }
 
 export interface HttpRequest {

@@ -103,11 +103,11 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const dispatcher = memoize(
     overrides.dispatcher ??
       (async () => {
-        const { createDispatcher } = await import('./http.js');
+        const { createDispatcher, destroyDispatcher } = await import('./http.js');
         const created = createDispatcher(config.http);
         // destroy, not close: close waits for every queued request, and one whose deadline
         // fired while its connect hung stays queued until the connect times out.
-        closers.push(() => created.destroy());
+        closers.push(() => destroyDispatcher(created));
         return created;
       }),
   );

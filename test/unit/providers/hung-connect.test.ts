@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../../src/core/http.js';
+import { createDispatcher, destroyDispatcher } from '../../../src/core/http.js';
 import { isExaiError, type ExaiError } from '../../../src/core/errors.js';
 import { prepareFiles, uploadFile } from '../../../src/core/upload/index.js';
 import { KimiProvider } from '../../../src/providers/kimi.js';
@@ -37,8 +37,8 @@ afterEach(async () => {
 
 function agent(timeouts = FAR): Dispatcher {
   const dispatcher = createDispatcher(timeouts);
-  // destroy: a request given up on while connecting stays queued until its connect ends.
-  cleanups.push(() => dispatcher.destroy());
+  // Not close(): a request given up on while connecting stays queued until its connect ends.
+  cleanups.push(() => destroyDispatcher(dispatcher));
   return dispatcher;
 }
 
