@@ -5,6 +5,7 @@
  * Node 20 has no WebSocket for it to construct).
  */
 import { createClient } from '@supabase/supabase-js';
+import type { Dispatcher } from 'undici';
 import { withDeadline, type RequestDeadline } from './deadline-fetch.js';
 import type { SessionStorage } from './session-file.js';
 
@@ -17,6 +18,8 @@ export interface ProjectSettings {
   fetch?: typeof fetch | undefined;
   /** Every request's total deadline (http.requestDeadline, http.minRate); none when absent. */
   deadline?: RequestDeadline | undefined;
+  /** The run's own HTTP dispatcher (ended with the run); the global one when absent. */
+  dispatcher?: (() => Promise<Dispatcher>) | undefined;
 }
 
 /** The client type every exai module uses (no generated database types). */
@@ -43,10 +46,10 @@ export function createSessionClient(project: ProjectSettings, storage: SessionSt
 
 /** The fetch every request of the client goes through: the caller's or the global one, with the deadline. */
 function globalOf(project: ProjectSettings): { fetch?: typeof fetch } {
-  if (project.deadline === undefined) return project.fetch ? { fetch: project.fetch } : {};
+  if (project.deadline === undefined && project.dispatcher === undefined) return project.fetch ? { fetch: project.fetch } : {};
   // Looked up per call, not captured: tests swap the global fetch.
   const base = project.fetch ?? ((input, init) => fetch(input, init));
-  return { fetch: withDeadline(base, project.deadline) };
+  return { fetch: withDeadline(base, project.deadline, project.dispatcher) };
 }
 
 /** A client whose requests carry a fixed bearer token (EXAI_ACCESS_TOKEN, or a service key for operators). */

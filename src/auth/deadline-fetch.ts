@@ -4,6 +4,7 @@
  * out the connect timeout). The deadline is http.requestDeadline plus the body at http.minRate,
  * as for the providers (core/http.ts), and its abort reaches the request in any phase.
  */
+import type { Dispatcher } from 'undici';
 import type { HttpConfig } from '../core/config/types.js';
 import { transferAllowanceMs } from '../core/resilience.js';
 
@@ -24,18 +25,28 @@ export function isDeadlineMessage(message: string | undefined): boolean {
   return message?.includes(DEADLINE_MARK) === true;
 }
 
-/** `base` with a deadline on each request; `base` itself when there is no deadline. */
-export function withDeadline(base: typeof fetch, deadline: RequestDeadline | undefined): typeof fetch {
-  if (deadline === undefined) return base;
-  return (input, init) => {
-    const ms = deadline.requestDeadlineMs + transferAllowanceMs(bodySize(init?.body), deadline.minRateBytesPerSec);
-    const controller = new AbortController();
-    // Not cleared when the answer arrives: the deadline covers reading its body too, and an
-    // abort after the body was read does nothing. unref: it never keeps the process alive.
-    setTimeout(() => controller.abort(deadlineReason(ms)), ms).unref();
-    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
-    return base(input, { ...init, signal });
+/**
+ * `base` with a deadline on each request (`base` itself when there is none), sent through
+ * `dispatcher` when given: exai's own Agent, which the run destroys at its end together with any
+ * connect still hanging — the global one would keep the process alive until its connect timeout.
+ */
+export function withDeadline(base: typeof fetch, deadline: RequestDeadline | undefined, dispatcher?: () => Promise<Dispatcher>): typeof fetch {
+  if (deadline === undefined && dispatcher === undefined) return base;
+  return async (input, init) => {
+    const signal = deadline === undefined ? init?.signal : deadlineSignal(deadline, init);
+    // `dispatcher` is Node's fetch's own extension to RequestInit (undici's).
+    const via = dispatcher === undefined ? {} : { dispatcher: await dispatcher() };
+    return base(input, { ...init, ...via, ...(signal ? { signal } : {}) } as RequestInit);
   };
+}
+
+function deadlineSignal(deadline: RequestDeadline, init: RequestInit | undefined): AbortSignal {
+  const ms = deadline.requestDeadlineMs + transferAllowanceMs(bodySize(init?.body), deadline.minRateBytesPerSec);
+  const controller = new AbortController();
+  // Not cleared when the answer arrives: the deadline covers reading its body too, and an
+  // abort after the body was read does nothing. unref: it never keeps the process alive.
+  setTimeout(() => controller.abort(deadlineReason(ms)), ms).unref();
+  return init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
 }
 
 function deadlineReason(ms: number): Error {
