@@ -67,10 +67,10 @@ describe.skipIf(skip !== undefined)(`a TUS upload whose token expires mid-way${s
     expect(await rowsOf(user.id)).toEqual([{ status: 'active', storage_path: key }]);
   });
 
-  it('EXAI_ACCESS_TOKEN cannot be refreshed: AUTH_REQUIRED with a hint, no archive object, no active row', async () => {
+  it('EXAI_ACCESS_TOKEN cannot be refreshed: AUTH_REQUIRED with a hint, no archive object; the row is reconciled and the next run completes', async () => {
     const user = await world.server.addUser('tus-e@example.com', 'pw');
     const token = await world.server.auth.accessTokenFor(user, 3600);
-    const { machine } = await machineWithBigFile();
+    const { machine, size } = await machineWithBigFile();
     expireTokensAfterFirstChunk();
     const up = await machine.run(['upload', 'big.txt', '--provider', 'local'], { env: { EXAI_ACCESS_TOKEN: token } });
     const out = up.stdout + up.stderr;
@@ -78,6 +78,20 @@ describe.skipIf(skip !== undefined)(`a TUS upload whose token expires mid-way${s
     expect(out).toContain('EXAI_ACCESS_TOKEN cannot be refreshed');
     expect(out).not.toContain(token);
     expect(await objectsOf(user.id)).toEqual([]);
-    expect((await rowsOf(user.id)).map((r) => r.status)).not.toContain('active');
+    // Nothing can be written with the expired token, not even the row's failure: it stays
+    // claimed until its lease runs out, as after a crash.
+    expect((await rowsOf(user.id)).map((r) => r.status)).toEqual(['uploading']);
+    // Then reads reconcile it (no quota held) and a run with a fresh token ends with one
+    // active row: the provider's copy is adopted or sent again, never left unknown.
+    await world.admin.query("update public.files set lease_expires_at = now() - interval '1 second' where user_id = $1", [user.id]);
+    world.server.hooks.beforeTus = undefined;
+    const fresh = { EXAI_ACCESS_TOKEN: await world.server.auth.accessTokenFor(user, 3600 * 4) };
+    const quota = JSON.parse((await machine.run(['quota', '--json'], { env: fresh })).stdout) as { used_bytes: number };
+    expect(quota.used_bytes).toBe(0);
+    const again = await machine.run(['upload', 'big.txt', '--provider', 'local', '--json'], { env: fresh });
+    expect(again.code).toBe(0);
+    expect((await rowsOf(user.id)).map((r) => r.status).sort()).toEqual(['active', 'failed']);
+    const after = JSON.parse((await machine.run(['quota', '--json'], { env: fresh })).stdout) as { used_bytes: number };
+    expect(after.used_bytes).toBe(size);
   });
 });
