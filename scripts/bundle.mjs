@@ -35,6 +35,7 @@ const VENDORS = {
   'http-vendor.cjs': {
     'undici/lib/dispatcher/agent.js': 'Agent',
     'undici/lib/api/api-request.js': 'request',
+    'undici/lib/core/connect.js': 'buildConnector',
     'form-data': 'FormData',
   },
   // Only when metrics are exported (a sink is configured, or `exai metrics`): never on the hot path.

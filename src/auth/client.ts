@@ -5,6 +5,8 @@
  * Node 20 has no WebSocket for it to construct).
  */
 import { createClient } from '@supabase/supabase-js';
+import type { Dispatcher } from 'undici';
+import { withDeadline, type RequestDeadline } from './deadline-fetch.js';
 import type { SessionStorage } from './session-file.js';
 
 /** Where the project is and which publishable key identifies the app. */
@@ -14,6 +16,10 @@ export interface ProjectSettings {
   anonKey: string;
   /** For tests that count requests; the global fetch otherwise. */
   fetch?: typeof fetch | undefined;
+  /** Every request's total deadline (http.requestDeadline, http.minRate); none when absent. */
+  deadline?: RequestDeadline | undefined;
+  /** The run's own HTTP dispatcher (ended with the run); the global one when absent. */
+  dispatcher?: (() => Promise<Dispatcher>) | undefined;
 }
 
 /** The client type every exai module uses (no generated database types). */
@@ -34,8 +40,16 @@ export function createSessionClient(project: ProjectSettings, storage: SessionSt
   return createClient(project.url, project.anonKey, {
     auth: { storage, storageKey: SESSION_STORAGE_KEY, persistSession: true, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: { transport: NoRealtime as never },
-    global: project.fetch ? { fetch: project.fetch } : {},
+    global: globalOf(project),
   });
+}
+
+/** The fetch every request of the client goes through: the caller's or the global one, with the deadline. */
+function globalOf(project: ProjectSettings): { fetch?: typeof fetch } {
+  if (project.deadline === undefined && project.dispatcher === undefined) return project.fetch ? { fetch: project.fetch } : {};
+  // Looked up per call, not captured: tests swap the global fetch.
+  const base = project.fetch ?? ((input, init) => fetch(input, init));
+  return { fetch: withDeadline(base, project.deadline, project.dispatcher) };
 }
 
 /** A client whose requests carry a fixed bearer token (EXAI_ACCESS_TOKEN, or a service key for operators). */
@@ -43,6 +57,6 @@ export function createTokenClient(project: ProjectSettings, token: string): Supa
   return createClient(project.url, project.anonKey, {
     accessToken: () => Promise.resolve(token),
     realtime: { transport: NoRealtime as never },
-    global: project.fetch ? { fetch: project.fetch } : {},
+    global: globalOf(project),
   });
 }

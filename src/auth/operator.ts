@@ -9,7 +9,7 @@ import { createTokenClient, type SupabaseClient } from './client.js';
 import { isElevatedKey } from './key-kind.js';
 
 /** A client acting as service_role; CONFIG_INVALID when the URL or key is missing or is not a service key. */
-export function openOperatorClient(config: Pick<Config, 'supabaseUrl' | 'supabaseServiceRoleKey'>, fetchImpl?: typeof fetch): SupabaseClient {
+export function openOperatorClient(config: Pick<Config, 'supabaseUrl' | 'supabaseServiceRoleKey'> & Partial<Pick<Config, 'http'>>, fetchImpl?: typeof fetch): SupabaseClient {
   const url = config.supabaseUrl;
   const key = config.supabaseServiceRoleKey;
   if (url === undefined || url === '' || key === undefined || key === '') {
@@ -22,5 +22,5 @@ export function openOperatorClient(config: Pick<Config, 'supabaseUrl' | 'supabas
       hint: 'copy the service_role (legacy JWT) or sb_secret_ key from the dashboard; a publishable key or a user token is not one',
     });
   }
-  return createTokenClient({ url: url.replace(/\/+$/, ''), anonKey: key, fetch: fetchImpl }, key);
+  return createTokenClient({ url: url.replace(/\/+$/, ''), anonKey: key, fetch: fetchImpl, deadline: config.http }, key);
 }

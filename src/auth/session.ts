@@ -5,6 +5,7 @@
  */
 import { ExaiError } from '../core/errors.js';
 import { createSessionClient, createTokenClient, SESSION_STORAGE_KEY, type ProjectSettings, type SupabaseClient } from './client.js';
+import { DEADLINE_HINT, isDeadlineMessage } from './deadline-fetch.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
 import { createFileSessionStorage, sessionPath, type SessionStorage } from './session-file.js';
 
@@ -25,6 +26,8 @@ export interface UserAuth {
   source: 'env' | 'session';
   /** The current access token (refreshed if it was about to expire), for requests made outside supabase-js (TUS). */
   accessToken(): Promise<string>;
+  /** A new access token whatever the clock says (the server refused the last as expired); absent for a fixed token. */
+  refreshAccessToken?(): Promise<string>;
 }
 
 /** The hint every "log in first" error carries. */
@@ -40,8 +43,19 @@ export async function openUserAuth(settings: AuthSettings): Promise<UserAuth> {
     userId: session.user.id,
     email: session.user.email,
     source: 'session',
-    accessToken: async () => (await currentSession(client)).access_token,
+    // Under the refresh lock, as at open: a long upload refreshes mid-way, and a refresh token
+    // is single-use, so two processes must not both spend it.
+    accessToken: () => underRefreshLock(settings, async () => (await currentSession(client)).access_token),
+    refreshAccessToken: () => underRefreshLock(settings, () => forceRefresh(client)),
   };
+}
+
+/** A new session from the stored refresh token (auth-js reads the file first: another process may have refreshed it). */
+async function forceRefresh(client: SupabaseClient): Promise<string> {
+  const { data, error } = await client.auth.refreshSession();
+  if (error) throw authError(error, 'your session could not be refreshed');
+  if (data.session === null) throw new ExaiError('AUTH_REQUIRED', 'not logged in to the shared backend', { hint: LOGIN_HINT });
+  return data.session.access_token;
 }
 
 function openTokenAuth(settings: AuthSettings, token: string): UserAuth {
@@ -74,12 +88,19 @@ type Session = NonNullable<Awaited<ReturnType<SupabaseClient['auth']['getSession
  * auth-js would delete it). The winner writes the new session; the next one reads it.
  */
 async function refreshedSession(settings: AuthSettings): Promise<{ client: SupabaseClient; session: Session }> {
-  const { acquireLock } = await import('../core/lock/index.js');
-  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: 30_000, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
-  try {
+  return underRefreshLock(settings, async () => {
     // Built under the lock: auth-js keeps the session it loads first, which must be the winner's.
     const client = createSessionClient(settings, sessionStorageOf(settings));
     return { client, session: await currentSession(client) };
+  });
+}
+
+/** Run `fn` holding the session-refresh lock (one process at a time spends the refresh token). */
+async function underRefreshLock<T>(settings: AuthSettings, fn: () => Promise<T>): Promise<T> {
+  const { acquireLock } = await import('../core/lock/index.js');
+  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: 30_000, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
+  try {
+    return await fn();
   } finally {
     await lock.release();
   }
@@ -96,7 +117,8 @@ export async function currentSession(client: SupabaseClient): Promise<Session> {
 /** Map an auth-js error: unreachable server vs a refused session. */
 export function authError(error: { message: string; status?: number | undefined; name?: string }, refused: string): ExaiError {
   if (error.name === 'AuthRetryableFetchError' || error.status === 0 || (error.status ?? 0) >= 500) {
-    return new ExaiError('CATALOG_ERROR', `cannot reach the Supabase auth server: ${error.message}`, { retryable: true, hint: 'check SUPABASE_URL and your network, then try again' });
+    const hint = isDeadlineMessage(error.message) ? DEADLINE_HINT : 'check SUPABASE_URL and your network, then try again';
+    return new ExaiError('CATALOG_ERROR', `cannot reach the Supabase auth server: ${error.message}`, { retryable: true, hint });
   }
   return new ExaiError('AUTH_REQUIRED', `${refused}: ${error.message}`, { hint: LOGIN_HINT });
 }

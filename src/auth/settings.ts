@@ -1,4 +1,5 @@
 /** The shared backend's settings from the loaded config (the CLI's loader read the environment). */
+import type { Dispatcher } from 'undici';
 import type { Config } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import type { AuthSettings } from './session.js';
@@ -8,8 +9,11 @@ export function usesSharedBackend(config: Pick<Config, 'supabaseUrl'>): boolean 
   return config.supabaseUrl !== undefined && config.supabaseUrl !== '';
 }
 
-/** URL, publishable key, CI token and session location; CONFIG_INVALID when the URL or key is missing. */
-export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch): AuthSettings {
+/**
+ * URL, publishable key, CI token, session location and request deadline; CONFIG_INVALID when
+ * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run).
+ */
+export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>): AuthSettings {
   if (!usesSharedBackend(config)) {
     throw new ExaiError('CONFIG_INVALID', 'SUPABASE_URL is not set: there is no shared backend to log in to', {
       hint: 'set SUPABASE_URL and SUPABASE_ANON_KEY (see "Shared backend" in the README); without them exai keeps its catalog on this machine',
@@ -26,5 +30,7 @@ export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch): Auth
     accessToken: config.accessToken,
     stateDir: config.dirs.state,
     fetch: fetchImpl,
+    deadline: config.http,
+    dispatcher,
   };
 }

@@ -7,6 +7,8 @@
 import { Readable } from 'node:stream';
 import type { Archive, ArchiveInput } from '../core/archive.js';
 import { ExaiError } from '../core/errors.js';
+import { transferAllowanceMs } from '../core/resilience.js';
+import type { RequestDeadline } from '../auth/deadline-fetch.js';
 import type { UserAuth } from '../auth/session.js';
 import type { ProjectSettings, SupabaseClient } from '../auth/client.js';
 import { storageError, storageStatus } from './supabase-errors.js';
@@ -31,6 +33,11 @@ export function streamOf(reader: AsyncIterable<Buffer>): Readable {
   return Readable.from(copies(), { objectMode: false });
 }
 
+/** A whole TUS upload's deadline: one request's, plus the body at the minimum rate. */
+function uploadDeadlineMs(deadline: RequestDeadline | undefined, size: number): number | undefined {
+  return deadline === undefined ? undefined : deadline.requestDeadlineMs + transferAllowanceMs(size, deadline.minRateBytesPerSec);
+}
+
 /** An Archive for the signed-in user. */
 export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings): Archive {
   const bucket = () => auth.client.storage.from(ARCHIVE_BUCKET);
@@ -53,7 +60,7 @@ export function createSupabaseArchive(auth: UserAuth, project: ProjectSettings):
   /** Upload once; resolves to 200, or to 409/415 for the caller to handle; throws on anything else. */
   async function send(input: ArchiveInput, key: string, contentType: string): Promise<number> {
     if (input.body.size > STANDARD_UPLOAD_LIMIT) {
-      return tusUpload({ url: project.url, anonKey: project.anonKey, token: await auth.accessToken(), bucket: ARCHIVE_BUCKET, key, contentType, body: input.body, signal: input.signal });
+      return tusUpload({ url: project.url, anonKey: project.anonKey, token: (refresh) => (refresh && auth.refreshAccessToken ? auth.refreshAccessToken() : auth.accessToken()), canRefresh: auth.refreshAccessToken !== undefined, bucket: ARCHIVE_BUCKET, key, contentType, body: input.body, signal: input.signal, deadlineMs: uploadDeadlineMs(project.deadline, input.body.size) });
     }
     const reader = await input.body.open();
     try {

@@ -6,6 +6,7 @@
  */
 import { ExaiError, type ErrorName } from '../core/errors.js';
 import { LOGIN_HINT } from '../auth/session.js';
+import { DEADLINE_HINT, isDeadlineMessage } from '../auth/deadline-fetch.js';
 
 /** The parsed error body postgrest-js returns, and the HTTP status. */
 export interface RestFailure {
@@ -32,7 +33,8 @@ export function restError(error: RestFailure, status: number, action: string): E
   const code = error.code ?? '';
   const message = error.message ?? 'unknown error';
   if (status === 0 || code === '') {
-    return new ExaiError('CATALOG_ERROR', `cannot reach the shared catalog (${action}): ${message}`, { retryable: true, status, hint: 'check SUPABASE_URL and your network, then try again' });
+    const hint = isDeadlineMessage(message) ? DEADLINE_HINT : 'check SUPABASE_URL and your network, then try again';
+    return new ExaiError('CATALOG_ERROR', `cannot reach the shared catalog (${action}): ${message}`, { retryable: true, status, hint });
   }
   const name = BY_SQLSTATE[code] ?? (status === 401 ? 'AUTH_REQUIRED' : 'CATALOG_ERROR');
   const hint = name === 'AUTH_REQUIRED' ? LOGIN_HINT : (error.hint ?? undefined);
@@ -65,5 +67,6 @@ export function storageError(error: StorageFailure, what: string): ExaiError {
   }
   if (status === 413) return new ExaiError('FILE_TOO_LARGE', `${what} is larger than the archive bucket accepts`, { status, hint: "raise the bucket's file_size_limit, or upload with --no-archive" });
   if (status === 415) return new ExaiError('MIME_NOT_ALLOWED', `the archive bucket does not accept the type of ${what}: ${error.message}`, { status, hint: "add the type to the bucket's allowed_mime_types, or upload with --no-archive" });
-  return new ExaiError('CATALOG_ERROR', `archive request for ${what} failed: ${error.message}`, { status, retryable: status === 0 || status >= 500 });
+  const hint = isDeadlineMessage(error.message) ? DEADLINE_HINT : status === 0 ? 'check SUPABASE_URL and your network, then try again' : undefined;
+  return new ExaiError('CATALOG_ERROR', `archive request for ${what} failed: ${error.message}`, { status, retryable: status === 0 || status >= 500, hint });
 }

@@ -111,7 +111,7 @@ export function createUploadEvents(files: readonly ValidatedFile[], output: Outp
     },
     onFallback: (file, from, error) => output.info(`${file.displayPath}: ${from} failed (${error.message}); trying the next provider`),
     onReconciled: (file, rowId) => output.info(`${file.displayPath}: took over an abandoned upload (row ${rowId})`),
-    onArchiveFailed: (file, error) => output.warn(`${file.displayPath}: uploaded, but the archive copy failed (${error.message})`),
+    onArchiveFailed: (file, error) => output.warn(`${file.displayPath}: uploaded, but the archive copy failed (${error.message})${error.hint ? `; ${error.hint}` : ''}`),
   };
   return {
     handlers,

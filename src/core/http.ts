@@ -14,23 +14,29 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import dispatcherRequest from 'undici/lib/api/api-request.js';
 import type { HttpConfig } from './config/types.js';
 import { ExaiError, isExaiError } from './errors.js';
+import { abortable } from './http-abortable.js';
+import { registerConnectEnder, trackingConnector } from './http-connector.js';
 import { deadlineError } from './resilience.js';
 import type { HttpResponse } from './http-response.js';
 import { clipText, redactSecrets } from './redact.js';
 
 export { firstHeader, parseRetryAfter, type HttpResponse } from './http-response.js';
+export { destroyDispatcher } from './http-connector.js';
 
 /** Response bodies larger than this are cut: file-API answers are small JSON documents. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-/** One shared Agent: keep-alive, connect/headers/body timeouts from config. */
+/** One shared Agent: keep-alive, connect/headers/body timeouts from config; end it with destroyDispatcher. */
 export function createDispatcher(cfg: Pick<HttpConfig, 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'>): Dispatcher {
-  return new Agent({
-    connect: { timeout: cfg.connectTimeoutMs },
+  const connector = trackingConnector(cfg.connectTimeoutMs);
+  const agent = new Agent({
+    connect: connector.connect,
     headersTimeout: cfg.headersTimeoutMs,
     bodyTimeout: cfg.bodyTimeoutMs,
     keepAliveTimeout: 10_000,
   });
+  registerConnectEnder(agent, connector.endConnecting);
+  return agent;
 }
 
 export interface HttpRequest {
@@ -65,7 +71,7 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
   try {
     // No redirect interceptor is installed, so undici hands 3xx back to us unfollowed.
     const url = new URL(req.url);
-    res = await dispatcherRequest.call(req.dispatcher, {
+    res = await abortable(dispatcherRequest.call(req.dispatcher, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: req.method,
@@ -74,7 +80,7 @@ async function sendWithin(req: HttpRequest, fired: () => ExaiError | undefined):
       // the typings only lag behind.
       body: (req.body ?? null) as Dispatcher.RequestOptions['body'],
       signal: req.signal,
-    });
+    }), req.signal);
   } catch (error) {
     throw fired() ?? toNetworkError(error, req);
   }
@@ -167,10 +173,22 @@ export function toNetworkError(error: unknown, req: Pick<HttpRequest, 'signal' |
   if (req.signal?.aborted) return isExaiError(req.signal.reason) ? req.signal.reason : new ExaiError('INTERRUPTED', `request to ${req.service} was interrupted`);
   const code = errorCode(error);
   const reason = describeNetworkError(error, code, credentialsOf(req.headers));
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return connectTimeout(req.service, reason);
   return new ExaiError('PROVIDER_UNAVAILABLE', `${req.service} could not be reached: ${reason}`, {
     retryable: code !== undefined && NETWORK_CODES.has(code),
     cause: new Error(reason),
     details: code === undefined ? {} : { network_code: code },
+  });
+}
+
+// Nothing took the connection (a dropped SYN, a full accept queue, a firewall): the provider
+// was too slow, as a deadline says, but the fix is the address or the network, not the rate.
+function connectTimeout(service: string, reason: string): ExaiError {
+  return new ExaiError('PROVIDER_TIMEOUT', `${service} did not accept the connection: ${reason}`, {
+    retryable: true,
+    cause: new Error(reason),
+    hint: 'check the base URL and the network (a firewall that drops packets looks like this); on a slow link raise http.connectTimeoutMs',
+    details: { network_code: 'UND_ERR_CONNECT_TIMEOUT' },
   });
 }
 

@@ -91,21 +91,23 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const sharedAuth = memoize(async () => {
     const { authSettingsFrom } = await import('../auth/settings.js');
     const { openUserAuth } = await import('../auth/session.js');
-    return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch));
+    return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch, dispatcher));
   });
   const archive = memoize(async () => {
     if (!shared) return undefined;
     const { authSettingsFrom } = await import('../auth/settings.js');
     const { createSupabaseArchive } = await import('../catalog/supabase-archive.js');
-    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch));
+    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch, dispatcher));
   });
   const catalog = memoize(overrides.catalog ?? (() => (shared ? openSharedCatalog(sharedAuth) : openCatalog(config, closers))));
   const dispatcher = memoize(
     overrides.dispatcher ??
       (async () => {
-        const { createDispatcher } = await import('./http.js');
+        const { createDispatcher, destroyDispatcher } = await import('./http.js');
         const created = createDispatcher(config.http);
-        closers.push(() => created.close());
+        // destroy, not close: close waits for every queued request, and one whose deadline
+        // fired while its connect hung stays queued until the connect times out.
+        closers.push(() => destroyDispatcher(created));
         return created;
       }),
   );

@@ -32,8 +32,11 @@ export async function createTusHandler(input: TusInput): Promise<{ handle(req: I
   const claimsOf = async (header: string | null): Promise<VerifiedClaims> => {
     const token = bearerOf(header ?? undefined);
     const claims = token === undefined ? undefined : await input.jwt.verify(token);
-    if (!claims) throw { status_code: 403, body: 'signature verification failed' };
-    return claims;
+    if (claims) return claims;
+    // Storage's jwt plugin turns any verification failure into AccessDenied with jose's
+    // message: an expired token reads '"exp" claim timestamp check failed' (facts/supabase.md §2).
+    const reason = (token === undefined ? undefined : await input.jwt.refusal(token)) ?? 'no token';
+    throw { status_code: 403, body: JSON.stringify({ statusCode: '403', code: 'AccessDenied', error: 'Unauthorized', message: reason }) };
   };
   const server = new Server({
     path: '/storage/v1/upload/resumable',

@@ -38,6 +38,8 @@ export interface LoopbackSupabase {
   jwt: JwtKit;
   auth: AuthRoutes;
   requests: SupabaseRequest[];
+  /** Called before each TUS request is handled (tests change the world between chunks). */
+  hooks: { beforeTus?: ((method: string) => void) | undefined };
   /** The stored bytes of a Storage object. */
   readObject(bucket: string, name: string): Promise<Buffer>;
   /** Add an account (and its auth.users row when a database is attached). */
@@ -54,11 +56,12 @@ export async function startLoopbackSupabase(options: LoopbackSupabaseOptions = {
   const rest = options.db ? createRestRoutes(options.db, jwt) : undefined;
   const storage = options.db && options.storageDir ? await createStorageRoutes(options.db, jwt, options.storageDir) : undefined;
   const requests: SupabaseRequest[] = [];
+  const hooks: LoopbackSupabase['hooks'] = {};
   const server = createServer((req, res) => {
     const record: SupabaseRequest = { method: req.method ?? 'GET', path: req.url ?? '/' };
     requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
-    void route(req, res, { auth, rest, storage, keys: [anonKey, serviceRoleKey] }).catch((error: unknown) => {
+    void route(req, res, { auth, rest, storage, keys: [anonKey, serviceRoleKey], hooks }).catch((error: unknown) => {
       if (!res.headersSent) send(res, { status: 500, body: { message: String(error) } });
       else res.destroy();
     });
@@ -72,6 +75,7 @@ export async function startLoopbackSupabase(options: LoopbackSupabaseOptions = {
     jwt,
     auth,
     requests,
+    hooks,
     readObject: (bucket, name) => (storage ? storage.read(bucket, name) : Promise.reject(new Error('no storage'))),
     addUser: async (email, password) => {
       const user = auth.addUser(email, password);
@@ -91,6 +95,7 @@ interface Routes {
   rest: RestRoutes | undefined;
   storage: StorageRoutes | undefined;
   keys: string[];
+  hooks: LoopbackSupabase['hooks'];
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, routes: Routes): Promise<void> {
@@ -98,6 +103,7 @@ async function route(req: IncomingMessage, res: ServerResponse, routes: Routes):
   const token = bearerOf(req.headers.authorization);
   if (url.pathname.startsWith('/storage/v1/upload/resumable')) {
     if (!routes.storage) return send(res, unavailable());
+    routes.hooks.beforeTus?.(req.method ?? 'GET');
     return routes.storage.tus(req, res);
   }
   // Kong in front of every Supabase project refuses a request without a known apikey.

@@ -3,6 +3,8 @@
  * judge. Used by `exai validate` and by upload. Per-file problems — path errors included —
  * come back as `errors`, never as throws, so a batch can report every file.
  */
+import { fstatSync, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { isExaiError, type ExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import type { HashCache, HashCacheEntry } from '../files/hash-cache.js';
@@ -12,6 +14,7 @@ import { SYNC_BUFFER_BYTES, readPassSync } from '../files/read-pass-sync.js';
 import { safeOpen } from '../files/safe-open.js';
 import { closeSmallFile, openSmallSync, type OpenedFd } from '../files/safe-open-sync.js';
 import type { FileFacts, FileIdentity, OpenedFile, PathPolicy, ReadPassResult } from '../files/types.js';
+import { confirmJudgedBytes, type ConfirmIo } from './confirm-regions.js';
 import { RULES, type RuleConfig } from './rules.js';
 
 /** How to inspect: the path policy, the rule settings, and optionally a hash cache. */
@@ -84,7 +87,7 @@ async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileI
     const cached = lookUp(opts.hashCache, file.identity);
     if (cached !== undefined) return judge(file, factsFromCache(file, cached), opts);
     const read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
-    return judge(file, await factsFromRead(file, read, opts, () => sourceFromFd(file.fd, read.bytesRead)), opts);
+    return judge(file, await factsFromRead(file, read, opts, () => sourceFromFd(file.fd, read.bytesRead), fdIo(file.fd)), opts);
   } catch (error) {
     return failed(file.displayPath, error, file.identity);
   } finally {
@@ -129,15 +132,25 @@ async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<Fi
   const cached = lookUp(opts.hashCache, opened.identity);
   if (cached !== undefined) return factsFromCache(opened, cached);
   const read = await readPass(opened, { maxBytes: opts.rules.maxFileSize, hash: true });
-  return factsFromRead(opened, read, opts, () => sourceFromHandle(opened.handle, read.bytesRead));
+  return factsFromRead(opened, read, opts, () => sourceFromHandle(opened.handle, read.bytesRead), handleIo(opened.handle));
 }
 
 // Random reads only when the head did not hold the whole file (and never past the size cap).
-async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: () => RandomSource): Promise<FileFacts> {
+// What they judged is confirmed against the hashed bytes before the verdict is cached.
+async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: () => RandomSource, io: ConfirmIo): Promise<FileFacts> {
   const further = !read.truncated && read.bytesRead > read.head.length;
   const content = await analyseContent(read, further ? source() : undefined);
+  await confirmJudgedBytes(file, io, content);
   if (content.sha256 !== undefined) remember(opts.hashCache, file.identity, { ...content, sha256: content.sha256 });
   return buildFacts(file, content, read);
+}
+
+function handleIo(handle: FileHandle): ConfirmIo {
+  return { readAt: async (buf, position) => (await handle.read(buf, 0, buf.length, position)).bytesRead, stat: () => handle.stat({ bigint: true }) };
+}
+
+function fdIo(fd: number): ConfirmIo {
+  return { readAt: (buf, position) => Promise.resolve(readSync(fd, buf, 0, buf.length, position)), stat: () => Promise.resolve(fstatSync(fd, { bigint: true })) };
 }
 
 function factsFromCache(file: Verified, entry: HashCacheEntry): FileFacts {
