@@ -6,7 +6,7 @@
 import { isExaiError, type ExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import type { HashCache, HashCacheEntry } from '../files/hash-cache.js';
-import { sourceFromFd, sourceFromHandle, type RandomSource } from '../files/random-source.js';
+import { sourceFromHandle, type RandomSource } from '../files/random-source.js';
 import { readPass } from '../files/read-pass.js';
 import { SYNC_BUFFER_BYTES, readPassSync } from '../files/read-pass-sync.js';
 import { safeOpen } from '../files/safe-open.js';
@@ -57,6 +57,11 @@ export async function inspectFile(input: string, opts: InspectOptions): Promise<
     return failed(input, error, undefined);
   }
   if (small === undefined) return inspectLarge(input, opts);
+  if (small.identity.size > BigInt(SYNC_BUFFER_BYTES)) {
+    // It grew between lstat and open: the pooled buffer can't hold it, the async pass can.
+    closeSmallFile(small);
+    return inspectLarge(input, opts);
+  }
   const result = await inspectSmall(small, opts);
   await yieldIfDue();
   return result;
@@ -83,8 +88,14 @@ async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileI
     if (opening !== undefined) await opening;
     const cached = lookUp(opts.hashCache, file.identity);
     if (cached !== undefined) return judge(file, factsFromCache(file, cached), opts);
-    const read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
-    return judge(file, await factsFromRead(file, read, opts, () => sourceFromFd(file.fd, read.bytesRead)), opts);
+    const held = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
+    try {
+      // Nothing past the cap is looked into, so the fd is never read again: all is in `body`.
+      const facts = await factsFromRead(file, held.read, opts, undefined, held.body);
+      return judge(file, withoutHead(facts), opts);
+    } finally {
+      held.release();
+    }
   } catch (error) {
     return failed(file.displayPath, error, file.identity);
   } finally {
@@ -133,11 +144,19 @@ async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<Fi
 }
 
 // Random reads only when the head did not hold the whole file (and never past the size cap).
-async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: () => RandomSource): Promise<FileFacts> {
-  const further = !read.truncated && read.bytesRead > read.head.length;
-  const content = await analyseContent(read, further ? source() : undefined);
+async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: (() => RandomSource) | undefined, body?: Buffer): Promise<FileFacts> {
+  const further = body === undefined && source !== undefined && !read.truncated && read.bytesRead > read.head.length;
+  const content = await analyseContent(read, further ? source() : undefined, body);
   if (content.sha256 !== undefined) remember(opts.hashCache, file.identity, { ...content, sha256: content.sha256 });
   return buildFacts(file, content, read);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+// The head was a view of a pooled buffer that goes back to the pool: drop it, as a cache hit
+// has none (the rules have judged it; only a head-only upload keeps one, its own copy).
+function withoutHead(facts: FileFacts): FileFacts {
+  return { ...facts, read: { ...facts.read, head: EMPTY } };
 }
 
 function factsFromCache(file: Verified, entry: HashCacheEntry): FileFacts {
