@@ -121,6 +121,17 @@ export function isolatedEnv(dir) {
   };
 }
 
+/**
+ * `env` without NODE_EXTRA_CA_CERTS: Node parses that bundle before running any script (a
+ * sandbox's 200 KB bundle costs every `node` start ~50 ms of CPU), which is the machine's
+ * cost, not the program's, and would hide what a bench measures. Benches that make no TLS
+ * connection drop it and print its cost beside their rows.
+ */
+export function withoutExtraCaCerts(env) {
+  const { NODE_EXTRA_CA_CERTS: _dropped, ...rest } = env;
+  return rest;
+}
+
 /** Is `cmd` on the PATH? */
 export function hasCommand(cmd) {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, cmd)));
