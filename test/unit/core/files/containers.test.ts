@@ -109,7 +109,8 @@ describe('zip central directory', () => {
     const facts = await inspectZip(sourceFromBuffer(zip([{ name: 'a', declared: 4_000_000_000 }, { name: '../../x', declared: 3_000_000_000 }, { name: 'C:\\evil' }, { name: 'ok/../../y' }])));
     expect(facts.declaredBytes).toBe(7_000_000_000);
     expect(facts.unsafeNames).toEqual(['../../x', 'C:\\evil', 'ok/../../y']);
-    expect(['a/..b', 'a/b..', 'x/y'].map(isUnsafeName)).toEqual([false, false, false]);
+    expect(['a/..b', 'a/b..', 'x/y', 'ab:c', '1:x', '...', 'a.../b'].map(isUnsafeName)).toEqual([false, false, false, false, false, false, false]);
+    expect(['..', 'x/..', 'a\\..\\b', '/etc/passwd', '\\\\server\\share', 'z:x', 'Z:/x', '..\\x'].map(isUnsafeName)).toEqual([true, true, true, true, true, true, true, true]);
   });
 
   it('reports a directory larger than any document has without reading it', async () => {
