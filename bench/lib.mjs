@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root and the CLI entry the benches spawn. */
+/** The repository root and the CLI entry the benches spawn (EXAI_BENCH_BIN: another build's bin/exai.js, for before/after). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const EXAI_BIN = path.join(ROOT, 'bin', 'exai.js');
+export const EXAI_BIN = process.env.EXAI_BENCH_BIN || path.join(ROOT, 'bin', 'exai.js');
 
 /** How many timed runs each measurement takes the median of (EXAI_BENCH_RUNS overrides). */
 export const RUNS = Math.max(1, Number(process.env.EXAI_BENCH_RUNS) || 5);
