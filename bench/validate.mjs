@@ -2,6 +2,12 @@
  * validate benches: 10,000 small files vs `file --mime-type -b` (target ≤0.5×), 1,000 real
  * docx/xlsx/pdf documents (their zip directories read) vs `file` (≤0.5×), and one 256 MiB
  * file vs `sha256sum` (target ≤0.5×, peak RSS ≤100 MiB), cold and warm hash cache.
+ *
+ * The documents row also prints the floors it is measured against: node_floor_ratio (a bare
+ * `node -e 0` over `file`) and node_hash_floor_ratio (a Node script that only reads and hashes
+ * the same files); when the latter is above the target, no Node program that reports each
+ * file's SHA-256 can meet it on this machine. EXAI_BENCH_VALIDATE=small,docs,big picks cases;
+ * EXAI_BENCH_BIN (bench/lib.mjs) runs them against another build for before/after.
  */
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
