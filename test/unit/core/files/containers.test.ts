@@ -129,6 +129,13 @@ describe('zip central directory', () => {
       fs.closeSync(fd);
     }
   });
+
+  it('holds bytes already in memory to the same budget (a small file is judged from its pass)', async () => {
+    const source = sourceFromBuffer(Buffer.alloc(10_000), 4096);
+    expect((await source.read(0, 4096)).length).toBe(4096);
+    expect((await source.read(20_000, 10)).length).toBe(0); // past the end reads nothing and costs nothing
+    await expect(source.read(5000, 1)).rejects.toBeInstanceOf(ReadBudgetExceeded);
+  });
 });
 
 // A minimal compound file: header, one FAT sector, one directory sector.
