@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root and the CLI entry the benches spawn. */
+/** The repository root and the CLI entry the benches spawn (EXAI_BENCH_BIN: another build's bin/exai.js, for before/after). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const EXAI_BIN = path.join(ROOT, 'bin', 'exai.js');
+export const EXAI_BIN = process.env.EXAI_BENCH_BIN || path.join(ROOT, 'bin', 'exai.js');
 
 /** How many timed runs each measurement takes the median of (EXAI_BENCH_RUNS overrides). */
 export const RUNS = Math.max(1, Number(process.env.EXAI_BENCH_RUNS) || 5);
@@ -119,6 +119,17 @@ export function isolatedEnv(dir) {
     EXAI_DATA_DIR: path.join(dir, 'data'),
     EXAI_STATE_DIR: path.join(dir, 'state'),
   };
+}
+
+/**
+ * `env` without NODE_EXTRA_CA_CERTS: Node parses that bundle before running any script (a
+ * sandbox's 200 KB bundle costs every `node` start ~50 ms of CPU), which is the machine's
+ * cost, not the program's, and would hide what a bench measures. Benches that make no TLS
+ * connection drop it and print its cost beside their rows.
+ */
+export function withoutExtraCaCerts(env) {
+  const { NODE_EXTRA_CA_CERTS: _dropped, ...rest } = env;
+  return rest;
 }
 
 /** Is `cmd` on the PATH? */

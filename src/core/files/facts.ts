@@ -27,14 +27,17 @@ const EXECUTABLE_SNIFFS: Readonly<Record<string, ExecutableKind>> = { jar: 'java
 /**
  * Sniff and classify the bytes of one read pass (name-independent; what the hash cache
  * stores). `source` reads the same open file at random (containers, tags past the head);
- * without one only a head that holds the whole file can be looked into.
+ * `body`, when the pass kept every byte it hashed, is read instead (nothing to record then:
+ * the hash covers what was judged). Without either only a head that holds the whole file
+ * can be looked into.
  */
-export async function analyseContent(read: ReadPassResult, source?: RandomSource): Promise<ContentFacts> {
+export async function analyseContent(read: ReadPassResult, source?: RandomSource, body?: Buffer): Promise<ContentFacts> {
   const text = { validUtf8: read.validUtf8, hasNul: read.hasNul };
   const headIsWholeFile = !read.truncated && read.bytesRead <= read.head.length;
+  const whole = body ?? (headIsWholeFile ? read.head : undefined);
   // Reads from the file itself are remembered: the upload re-checks every byte they judged.
-  const recorder = source === undefined ? undefined : recordReads(source);
-  const random = recorder?.source ?? (headIsWholeFile ? sourceFromBuffer(read.head) : undefined);
+  const recorder = whole !== undefined || source === undefined ? undefined : recordReads(source);
+  const random = whole !== undefined ? sourceFromBuffer(whole) : recorder?.source;
   // A zip or compound file is judged by its directory, so file-type's guess from the head (it
   // inflates [Content_Types].xml to tell docx from xlsx: ~1 ms a file) is not needed.
   const container = random === undefined ? undefined : containerSignature(read.head);

@@ -23,9 +23,13 @@ export interface PassState {
   finish(truncated: boolean): ReadPassResult;
 }
 
-/** Start a pass; `hash` false skips SHA-256 when only the sniff is wanted. */
-export function createPassState(hash: boolean): PassState {
-  return new Pass(hash);
+/**
+ * Start a pass; `hash` false skips SHA-256 when only the sniff is wanted. With `backing`, the
+ * chunks are consecutive views of it from its offset 0 and it outlives the result: the head
+ * is then a view of it rather than a copy.
+ */
+export function createPassState(hash: boolean, backing?: Buffer): PassState {
+  return new Pass(hash, backing);
 }
 
 // A class, not an object literal of closures and a getter: 10,000 small files create
@@ -44,7 +48,10 @@ class Pass implements PassState {
   private textCandidate = true;
   private hasNul = false;
 
-  constructor(private readonly hash: boolean) {}
+  constructor(
+    private readonly hash: boolean,
+    private readonly backing: Buffer | undefined,
+  ) {}
 
   push(chunk: Buffer, last = false): void {
     if (this.ended) throw new Error('read pass: a chunk was pushed after the last one');
@@ -52,7 +59,7 @@ class Pass implements PassState {
     const whole = this.total === 0 && last;
     if (this.hash && whole) this.digest = hashOnce('sha256', chunk, 'hex');
     else if (this.hash) (this.hasher ??= createHash('sha256')).update(chunk);
-    if (this.headLen < HEAD_BYTES) {
+    if (this.backing === undefined && this.headLen < HEAD_BYTES) {
       const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - this.headLen));
       this.headParts.push(part);
       this.headLen += part.length;
@@ -70,10 +77,11 @@ class Pass implements PassState {
   finish(truncated: boolean): ReadPassResult {
     if (!truncated && this.textCandidate && this.utf8 !== undefined) this.textCandidate = this.utf8.end();
     const { hash, headParts } = this;
+    const head = this.backing !== undefined ? this.backing.subarray(0, Math.min(this.total, HEAD_BYTES)) : headParts.length === 1 ? (headParts[0] as Buffer) : Buffer.concat(headParts, this.headLen);
     return {
       bytesRead: this.total,
       sha256: hash && !truncated ? (this.digest ?? (this.hasher ?? createHash('sha256')).digest('hex')) : undefined,
-      head: headParts.length === 1 ? (headParts[0] as Buffer) : Buffer.concat(headParts, this.headLen),
+      head,
       truncated,
       validUtf8: this.textCandidate,
       hasNul: this.hasNul,

@@ -54,12 +54,20 @@ export function sourceFromFd(fd: number, size: number, budget = RANDOM_READ_BUDG
 }
 
 /**
- * A source over bytes already in memory (a head that holds the whole file): reads are views,
- * not copies — the zip tail read alone would otherwise copy every small document once more.
+ * A source over bytes already in memory (a head that holds the whole file, or a small file's
+ * whole pass): reads are views, not copies — the zip tail read alone would otherwise copy
+ * every small document once more. The budget holds as for a file, so a structure judged from
+ * memory gets the same verdict as one read from disk.
  */
-export function sourceFromBuffer(bytes: Buffer): RandomSource {
+export function sourceFromBuffer(bytes: Buffer, budget = RANDOM_READ_BUDGET): RandomSource {
+  let spent = 0;
   return {
     size: bytes.length,
-    read: (position, length) => Promise.resolve(position < 0 || length <= 0 ? Buffer.alloc(0) : bytes.subarray(position, position + length)),
+    read(position, length) {
+      if (position < 0 || length <= 0) return Promise.resolve(Buffer.alloc(0));
+      const view = bytes.subarray(position, position + length);
+      spent += view.length;
+      return spent > budget ? Promise.reject(new ReadBudgetExceeded()) : Promise.resolve(view);
+    },
   };
 }

@@ -111,7 +111,8 @@ function parseEntries(directory: Buffer, count: number, shift: number): ZipDirec
       uncompressedSize: directory.readUInt32LE(pos + 24),
       localOffset: directory.readUInt32LE(pos + 42),
     };
-    applyZip64(entry, directory.subarray(nameEnd, nameEnd + extraLen));
+    // Only a field saturated at 0xFFFFFFFF has its value in the ZIP64 extra field.
+    if (entry.uncompressedSize === 0xffffffff || entry.compressedSize === 0xffffffff || entry.localOffset === 0xffffffff) applyZip64(entry, directory.subarray(nameEnd, nameEnd + extraLen));
     entry.localOffset += shift;
     entries.push(entry);
     pos = nameEnd + extraLen + commentLen;

@@ -61,9 +61,10 @@ export async function inspectZip(source: RandomSource): Promise<ContainerFacts> 
     facts.declaredBytes += entry.uncompressedSize;
     facts.storedBytes += entry.compressedSize;
     if (isUnsafeName(entry.name) && facts.unsafeNames.length < MAX_UNSAFE_LISTED) facts.unsafeNames.push(entry.name);
-    names.set(entry.name.toLowerCase(), entry);
+    const lower = entry.name.toLowerCase();
+    if (!facts.macros && isMacroPart(lower)) facts.macros = true;
+    names.set(lower, entry);
   }
-  facts.macros = [...names.keys()].some(isMacroPart);
   const { format, problem } = await formatOf(source, names, facts.macros);
   return { ...facts, format, mime: CONTAINER_FORMAT_MIME[format] ?? facts.mime, ...(problem === undefined ? {} : { problem }) };
 }
@@ -94,6 +95,16 @@ function isMacroPart(lowerName: string): boolean {
 
 /** A name that would land outside the extraction directory: a `..` segment, a root, a drive. */
 export function isUnsafeName(name: string): boolean {
-  if (name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name)) return true;
-  return name.split(/[\\/]/).some((segment) => segment === '..');
+  const first = name.charCodeAt(0);
+  if (first === SLASH || first === BACKSLASH || (name.charCodeAt(1) === COLON && isAsciiLetter(first))) return true;
+  // Every entry of every document passes here: only a name with ".." in it can hold such a segment.
+  return name.includes('..') && name.split(/[\\/]/).some((segment) => segment === '..');
+}
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }

@@ -3,12 +3,11 @@
  * judge. Used by `exai validate` and by upload. Per-file problems — path errors included —
  * come back as `errors`, never as throws, so a batch can report every file.
  */
-import { fstatSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { isExaiError, type ExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
 import type { HashCache, HashCacheEntry } from '../files/hash-cache.js';
-import { sourceFromFd, sourceFromHandle, type RandomSource } from '../files/random-source.js';
+import { sourceFromHandle, type RandomSource } from '../files/random-source.js';
 import { readPass } from '../files/read-pass.js';
 import { SYNC_BUFFER_BYTES, readPassSync } from '../files/read-pass-sync.js';
 import { safeOpen } from '../files/safe-open.js';
@@ -60,6 +59,11 @@ export async function inspectFile(input: string, opts: InspectOptions): Promise<
     return failed(input, error, undefined);
   }
   if (small === undefined) return inspectLarge(input, opts);
+  if (small.identity.size > BigInt(SYNC_BUFFER_BYTES)) {
+    // It grew between lstat and open: the pooled buffer can't hold it, the async pass can.
+    closeSmallFile(small);
+    return inspectLarge(input, opts);
+  }
   const result = await inspectSmall(small, opts);
   await yieldIfDue();
   return result;
@@ -68,14 +72,16 @@ export async function inspectFile(input: string, opts: InspectOptions): Promise<
 // Synchronous reads never hand the event loop a turn (the sniff resolves in microtasks), so
 // a batch of small files would starve timers and signals — SIGINT, lock heartbeats, the
 // progress line — until it ended. Let the loop run every so often.
+// Date.now, not performance.now: asked once per file, and in a short run (cold code) each
+// performance.now() cost ~2 µs against Date.now's ~0.06; millisecond resolution is plenty here.
 const YIELD_EVERY_MS = 20;
 let lastYield = 0;
 
 async function yieldIfDue(): Promise<void> {
-  const now = performance.now();
-  if (now - lastYield < YIELD_EVERY_MS) return;
+  const now = Date.now();
+  if (now - lastYield < YIELD_EVERY_MS && now >= lastYield) return;
   await new Promise<void>((resolve) => setImmediate(resolve));
-  lastYield = performance.now();
+  lastYield = Date.now();
 }
 
 async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileInspection> {
@@ -86,8 +92,14 @@ async function inspectSmall(file: OpenedFd, opts: InspectOptions): Promise<FileI
     if (opening !== undefined) await opening;
     const cached = lookUp(opts.hashCache, file.identity);
     if (cached !== undefined) return judge(file, factsFromCache(file, cached), opts);
-    const read = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
-    return judge(file, await factsFromRead(file, read, opts, () => sourceFromFd(file.fd, read.bytesRead), fdIo(file.fd)), opts);
+    const held = readPassSync(file, { maxBytes: opts.rules.maxFileSize, hash: true });
+    try {
+      // Nothing past the cap is looked into, so the fd is never read again: all is in `body`.
+      const facts = await factsFromRead(file, held.read, opts, undefined, held.body);
+      return judge(file, withoutHead(facts), opts);
+    } finally {
+      held.release();
+    }
   } catch (error) {
     return failed(file.displayPath, error, file.identity);
   } finally {
@@ -132,15 +144,23 @@ async function gatherFacts(opened: OpenedFile, opts: InspectOptions): Promise<Fi
   const cached = lookUp(opts.hashCache, opened.identity);
   if (cached !== undefined) return factsFromCache(opened, cached);
   const read = await readPass(opened, { maxBytes: opts.rules.maxFileSize, hash: true });
-  return factsFromRead(opened, read, opts, () => sourceFromHandle(opened.handle, read.bytesRead), handleIo(opened.handle));
+  return factsFromRead(opened, read, opts, () => sourceFromHandle(opened.handle, read.bytesRead), undefined, handleIo(opened.handle));
 }
 
 // Random reads only when the head did not hold the whole file (and never past the size cap).
-// What they judged is confirmed against the hashed bytes before the verdict is cached.
-async function factsFromRead(file: Verified, read: ReadPassResult, opts: InspectOptions, source: () => RandomSource, io: ConfirmIo): Promise<FileFacts> {
-  const further = !read.truncated && read.bytesRead > read.head.length;
-  const content = await analyseContent(read, further ? source() : undefined);
-  await confirmJudgedBytes(file, io, content);
+// What they judged is confirmed against the hashed bytes before the verdict is cached (a small
+// file's body is the hashed bytes themselves, so it has nothing to confirm).
+async function factsFromRead(
+  file: Verified,
+  read: ReadPassResult,
+  opts: InspectOptions,
+  source: (() => RandomSource) | undefined,
+  body?: Buffer,
+  io?: ConfirmIo,
+): Promise<FileFacts> {
+  const further = body === undefined && source !== undefined && !read.truncated && read.bytesRead > read.head.length;
+  const content = await analyseContent(read, further ? source() : undefined, body);
+  if (io !== undefined) await confirmJudgedBytes(file, io, content);
   if (content.sha256 !== undefined) remember(opts.hashCache, file.identity, { ...content, sha256: content.sha256 });
   return buildFacts(file, content, read);
 }
@@ -149,8 +169,12 @@ function handleIo(handle: FileHandle): ConfirmIo {
   return { readAt: async (buf, position) => (await handle.read(buf, 0, buf.length, position)).bytesRead, stat: () => handle.stat({ bigint: true }) };
 }
 
-function fdIo(fd: number): ConfirmIo {
-  return { readAt: (buf, position) => Promise.resolve(readSync(fd, buf, 0, buf.length, position)), stat: () => Promise.resolve(fstatSync(fd, { bigint: true })) };
+const EMPTY = Buffer.alloc(0);
+
+// The head was a view of a pooled buffer that goes back to the pool: drop it, as a cache hit
+// has none (the rules have judged it; only a head-only upload keeps one, its own copy).
+function withoutHead(facts: FileFacts): FileFacts {
+  return { ...facts, read: { ...facts.read, head: EMPTY } };
 }
 
 function factsFromCache(file: Verified, entry: HashCacheEntry): FileFacts {

@@ -109,7 +109,8 @@ describe('zip central directory', () => {
     const facts = await inspectZip(sourceFromBuffer(zip([{ name: 'a', declared: 4_000_000_000 }, { name: '../../x', declared: 3_000_000_000 }, { name: 'C:\\evil' }, { name: 'ok/../../y' }])));
     expect(facts.declaredBytes).toBe(7_000_000_000);
     expect(facts.unsafeNames).toEqual(['../../x', 'C:\\evil', 'ok/../../y']);
-    expect(['a/..b', 'a/b..', 'x/y'].map(isUnsafeName)).toEqual([false, false, false]);
+    expect(['a/..b', 'a/b..', 'x/y', 'ab:c', '1:x', '...', 'a.../b'].map(isUnsafeName)).toEqual([false, false, false, false, false, false, false]);
+    expect(['..', 'x/..', 'a\\..\\b', '/etc/passwd', '\\\\server\\share', 'z:x', 'Z:/x', '..\\x'].map(isUnsafeName)).toEqual([true, true, true, true, true, true, true, true]);
   });
 
   it('reports a directory larger than any document has without reading it', async () => {
@@ -127,6 +128,13 @@ describe('zip central directory', () => {
     } finally {
       fs.closeSync(fd);
     }
+  });
+
+  it('holds bytes already in memory to the same budget (a small file is judged from its pass)', async () => {
+    const source = sourceFromBuffer(Buffer.alloc(10_000), 4096);
+    expect((await source.read(0, 4096)).length).toBe(4096);
+    expect((await source.read(20_000, 10)).length).toBe(0); // past the end reads nothing and costs nothing
+    await expect(source.read(5000, 1)).rejects.toBeInstanceOf(ReadBudgetExceeded);
   });
 });
 

@@ -11,7 +11,7 @@ import {
   type FileInspection,
   type RuleConfig,
 } from '../../../../src/core/validate/index.js';
-import { elfBytes, machOBytes, makeTempDir, pdfBytes, peBytes, pngBytes, writeFixture } from '../../../fixtures/files.js';
+import { docxBytes, elfBytes, machOBytes, makeTempDir, pdfBytes, peBytes, pngBytes, writeFixture, zipBytes } from '../../../fixtures/files.js';
 
 let dir: string;
 let policy: PathPolicy;
@@ -130,6 +130,20 @@ describe('inspectFile on small and large files', () => {
     expect(large.facts).toMatchObject({ size: Buffer.byteLength(big), mimeType: 'text/plain', kind: 'text' });
     expect(large.facts?.read.sha256).toBe(createHash('sha256').update(big).digest('hex'));
     expect(small.facts?.read.sha256).toBe(createHash('sha256').update(line).digest('hex'));
+  });
+
+  it('judges each of many documents read at once by its own directory, past the 64 KiB head', async () => {
+    // Zips whose directories lie past the head, half of them macro-enabled under a .docx name:
+    // read side by side, each pass holds its own buffer, so no verdict can come from another file.
+    const docm = (i: number): Buffer => zipBytes([['media/blob.bin', Buffer.alloc(80_000 + i, i)], ['[Content_Types].xml', '<Types/>'], ['word/document.xml', '<w:document/>'], ['word/vbaProject.bin', 'macros']]);
+    const files = Array.from({ length: 12 }, (_, i) => ({ name: `batch${i}.docx`, bytes: i % 2 === 0 ? docxBytes(80_000 + i) : docm(i) }));
+    for (const { name, bytes } of files) await writeFixture(dir, name, bytes);
+    const results = await Promise.all(files.map(({ name }) => inspectFile(name, { policy, rules })));
+    for (const [i, result] of results.entries()) {
+      expect(result.facts?.read.sha256).toBe(createHash('sha256').update(files[i]!.bytes).digest('hex'));
+      expect(result.facts?.activeContent).toBe(i % 2 === 1);
+      if (i % 2 === 0) expect(result).toMatchObject({ valid: true, facts: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } });
+    }
   });
 
   it('lets timers run during a long batch of small files (signals and lock heartbeats need the loop)', async () => {
