@@ -5,14 +5,14 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type JSONRPCMessage, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isExaiError } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
 import { createRuntimeHolder } from './runtimes.js';
+import { LineTransport } from './stdio-transport.js';
 import { toolSpecs } from './tools.js';
 
 export interface McpServerInput {
@@ -53,45 +53,15 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
       return toolError(input, describeFailure(error, input));
     }
   };
-  const stdin = input.stdin ?? process.stdin;
-  const transport = new StdioServerTransport(stdin, input.stdout);
+  const transport = new LineTransport(input.stdin ?? process.stdin, input.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(transport);
-  closeWhenInputEnds(server, transport, stdin);
   input.log(`exai mcp ${input.version}: serving on stdio (roots: ${firstRoots.join(', ')}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
   await closed;
   await runtimes.close();
 }
 
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-/**
- * The transport does not watch for the end of its input. A client that closes stdin is gone,
- * but every request it already sent is answered before the server closes: closing sooner
- * would abort the calls still running and drop their replies.
- */
-function closeWhenInputEnds(server: Server, transport: StdioServerTransport, stdin: Readable): void {
-  const unanswered = new Set<string | number>();
-  let ended = false;
-  const closeIfDone = () => {
-    if (ended && unanswered.size === 0) void server.close();
-  };
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    if ('method' in message && 'id' in message) unanswered.add(message.id);
-    onmessage?.(message);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message: JSONRPCMessage) => {
-    await send(message);
-    if (!('method' in message) && 'id' in message && message.id !== undefined) unanswered.delete(message.id);
-    closeIfDone();
-  };
-  stdin.once('end', () => {
-    ended = true;
-    closeIfDone();
-  });
-}
 
 interface ErrorShape {
   code: number;
