@@ -19,6 +19,15 @@ export class BatchReplies {
     for (const id of ids) this.byId.set(id, batch);
   }
 
+  /** A cancelled request gets no reply: its batch stops waiting for it (the array, when that was the last). */
+  forget(id: RequestId): unknown[] | undefined {
+    const batch = this.byId.get(id);
+    if (batch === undefined) return undefined;
+    this.byId.delete(id);
+    batch.waiting.delete(id);
+    return batch.waiting.size === 0 && batch.replies.length > 0 ? batch.replies : undefined;
+  }
+
   /** What to write for this reply: itself, nothing yet (its batch is not done), or the batch's array. */
   settle(reply: JSONRPCMessage): unknown {
     const id = 'id' in reply ? reply.id : undefined;

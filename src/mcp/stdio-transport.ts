@@ -122,6 +122,15 @@ export class LineTransport implements Transport {
     }
     if (isRequest) this.unanswered.add(message.id);
     this.onmessage?.(message);
+    if (message.method === 'notifications/cancelled') this.cancelled(message.params?.['requestId']);
+  }
+
+  /** The server sends no reply to a cancelled request (the spec's SHOULD NOT), so stop waiting for one. */
+  private cancelled(id: unknown): void {
+    if (typeof id !== 'string' && typeof id !== 'number') return;
+    const finished = this.batches.forget(id);
+    if (finished !== undefined) void this.write(finished);
+    this.answered(id);
   }
 
   private async reject(id: RequestId | null, code: number, message: string): Promise<void> {
