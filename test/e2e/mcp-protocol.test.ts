@@ -20,8 +20,8 @@ afterEach(async () => {
   await rm(ws.root, { recursive: true, force: true });
 });
 
-function open(args: string[] = []): RawSession {
-  const session = rawSession(ws, args);
+function open(args: string[] = [], env: Record<string, string> = {}): RawSession {
+  const session = rawSession(ws, args, env);
   sessions.push(session);
   return session;
 }
@@ -126,5 +126,24 @@ describe('exai mcp: lifecycle and odd messages', () => {
     expect(await s.end()).toBe(0);
     const reply = s.lines.map((l) => JSON.parse(l) as RawReply).find((m) => m.id === 2);
     expect(reply?.result?.['structuredContent']).toMatchObject({ files: [{ status: 'uploaded' }] });
+  });
+
+  it('keeps warnings on stderr: stdout carries JSON-RPC only, also when the config changes mid-session', async () => {
+    await ws.file('a.md', 'a\n');
+    await ws.config({ notAKey: 1 });
+    const s = open([], { MOONSHOT_API_KEY: 'sk-one-0123456789abcdef', KIMI_API_KEY: 'sk-two-0123456789abcdef' });
+    s.send(initialize(1));
+    s.send(INITIALIZED);
+    s.send(toolCall(2, 'upload_files', { paths: ['a.md'], provider: 'local' }, { progressToken: 2 }));
+    await s.reply(2);
+    await ws.config({ alsoNotAKey: true });
+    s.send(toolCall(3, 'list_files', {}));
+    await s.reply(3);
+    expect(await s.end()).toBe(0);
+    for (const line of s.lines) expect((JSON.parse(line) as RawReply).jsonrpc).toBe('2.0');
+    expect(s.stderr()).toContain('notAKey');
+    expect(s.stderr()).toContain('alsoNotAKey');
+    expect(s.lines.join('\n')).not.toContain('sk-one-0123456789abcdef');
+    expect(s.stderr()).not.toContain('sk-two-0123456789abcdef');
   });
 });
