@@ -28,6 +28,7 @@ export class LineTransport implements Transport {
   private readonly batches = new BatchReplies();
   private initializeId: RequestId | undefined;
   private version: string | undefined;
+  private drained: Promise<void> | undefined;
   private ended = false;
   private closed = false;
 
@@ -141,10 +142,18 @@ export class LineTransport implements Transport {
 
   private write(message: unknown): Promise<void> {
     if (this.closed || this.stdout.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.stdout.write(`${JSON.stringify(message)}\n`)) resolve();
-      else this.stdout.once('drain', resolve);
+    if (this.stdout.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    // One wait shared by every writer, and it also ends when the client stops reading: a
+    // listener per message on a pipe that never drains piled up (and warned about a leak).
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'close', 'error']) this.stdout.off(event, done);
+        this.drained = undefined;
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error']) this.stdout.once(event, done);
     });
+    return this.drained;
   }
 
   private answered(id: RequestId): void {

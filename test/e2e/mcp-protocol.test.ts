@@ -146,4 +146,16 @@ describe('exai mcp: lifecycle and odd messages', () => {
     expect(s.lines.join('\n')).not.toContain('sk-one-0123456789abcdef');
     expect(s.stderr()).not.toContain('sk-two-0123456789abcdef');
   });
+
+  it('stops quietly when the client stops reading its output', async () => {
+    const s = open();
+    s.send(initialize(1));
+    await s.reply(1);
+    s.child.stdout.destroy();
+    s.child.stdin.on('error', () => undefined);
+    for (let i = 0; i < 50; i++) s.send(toolCall(10 + i, 'list_files', {}));
+    const code = await new Promise<number | null>((resolve) => s.child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(s.stderr()).not.toMatch(/Warning|Error|at /);
+  });
 });
