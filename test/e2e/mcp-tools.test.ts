@@ -6,6 +6,7 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { elfBytes } from '../fixtures/files.js';
 import { checkedSession, type CheckedSession } from '../helpers/mcp-conformance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -108,5 +109,29 @@ describe('exai mcp tools: paths', () => {
     const none = await s.fail('upload_files', { paths: ['docs/a.md', 'docs/*.pdf'] });
     expect(none).toMatchObject({ name: 'NO_FILES', message: expect.stringContaining('docs/*.pdf') });
     expect((await s.call('list_files', {})).structuredContent).toEqual({ files: [] });
+  });
+});
+
+describe('exai mcp tools: every result matches its outputSchema', () => {
+  it('in each tool\'s success, partial and refused cases', async () => {
+    await ws.file('notes.md', '# notes\n');
+    await ws.file('other.md', '# other\n');
+    await ws.file('setup.pdf', elfBytes());
+    const s = await open(['--allow-remove']);
+    await s.call('validate_files', { paths: ['notes.md', 'setup.pdf', 'missing.md'], max_size: '1KB' });
+    await s.call('upload_files', { paths: ['notes.md', 'other.md'], dry_run: true });
+    await s.call('upload_files', { paths: ['notes.md', 'setup.pdf'] });
+    const uploaded = await s.call('upload_files', { paths: ['notes.md', 'other.md'], purpose: 'file-extract' });
+    const [row] = uploaded.structuredContent?.['files'] as Array<{ file_id: string; sha256: string }>;
+    expect(await s.call('get_file_content', { ref: row!.file_id })).toMatchObject({ structuredContent: { content: '# notes\n', cached: false } });
+    await s.call('get_file_content', { ref: row!.sha256.slice(0, 8) });
+    await s.call('get_file_content', { ref: './notes.md' });
+    await s.call('list_files', { provider: 'local', status: 'active', since: '2000-01-01', limit: 1 });
+    await s.call('get_quota', {});
+    await s.call('remove_files', { refs: [row!.file_id, 'nothing-like-this'], dry_run: true });
+    await s.call('remove_files', { refs: ['other.md', 'deadbeef99'] });
+    await s.call('list_files', { status: 'deleted' });
+    await s.fail('upload_files', { paths: ['notes.md'], purpose: 'fine-tune' });
+    expect(await s.raw.end()).toBe(0);
   });
 });
