@@ -47,7 +47,7 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
     if (request.method !== 'tools/call') throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
     const params = request.params;
     if (typeof params?.['name'] !== 'string') throw new McpError(ErrorCode.InvalidParams, 'Invalid params: tools/call needs params.name, a string');
-    return callTool(input, runtimes, { name: params['name'], args: params['arguments'], token: progressTokenOf(params) }, extra);
+    return callTool({ ...input, notice: noticeSender(server, input) }, runtimes, { name: params['name'], args: params['arguments'], token: progressTokenOf(params) }, extra);
   };
   const transport = new LineTransport(input.stdin ?? process.stdin, input.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
@@ -65,7 +65,7 @@ interface ToolCall {
   token: ProgressToken | undefined;
 }
 
-async function callTool(input: McpServerInput, runtimes: RuntimeHolder, call: ToolCall, extra: ToolExtra): Promise<CallToolResult> {
+async function callTool(input: McpServerInput & { notice: (message: string) => void }, runtimes: RuntimeHolder, call: ToolCall, extra: ToolExtra): Promise<CallToolResult> {
   const handler = Object.hasOwn(HANDLERS, call.name) ? HANDLERS[call.name] : undefined;
   if (handler === undefined) return toolError(input, { code: 1101, name: 'USAGE', message: `unknown tool ${JSON.stringify(call.name)}` });
   const { token } = call;
@@ -73,13 +73,22 @@ async function callTool(input: McpServerInput, runtimes: RuntimeHolder, call: To
   try {
     const structured = await runtimes.use((rt) => {
       const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
-      return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress });
+      return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress, notice: input.notice });
     });
     const clean = JSON.parse(input.redact(JSON.stringify(structured))) as Record<string, unknown>;
     return { content: [{ type: 'text', text: JSON.stringify(clean) }], structuredContent: clean };
   } catch (error) {
     return toolError(input, describeFailure(error, input));
   }
+}
+
+/** Notices go to the operator (stderr) and to the client as MCP log messages, at the level it asked for. */
+function noticeSender(server: Server, input: McpServerInput): (message: string) => void {
+  return (message) => {
+    const text = input.redact(message);
+    input.log(`notice: ${text}`);
+    server.sendLoggingMessage({ level: 'notice', logger: 'exai', data: text }).catch(() => undefined);
+  };
 }
 
 /** The client's progress token when it sent a valid one (a string or a number); none otherwise. */

@@ -135,3 +135,20 @@ describe('exai mcp tools: every result matches its outputSchema', () => {
     expect(await s.raw.end()).toBe(0);
   });
 });
+
+describe('exai mcp tools: notices', () => {
+  it('tells the client as an MCP log message when files go to the local provider, at the level it set', async () => {
+    await ws.file('a.md', 'a\n');
+    await ws.file('b.md', 'b\n');
+    const s = await open();
+    const messages = () => s.raw.lines.map((l) => JSON.parse(l) as { method?: string; params?: { level: string; data: string } }).filter((m) => m.method === 'notifications/message');
+    await s.call('upload_files', { paths: ['a.md'] });
+    expect(messages()).toEqual([expect.objectContaining({ params: { level: 'notice', logger: 'exai', data: expect.stringContaining('local provider') } })]);
+    s.raw.send({ jsonrpc: '2.0', id: 'level', method: 'logging/setLevel', params: { level: 'error' } });
+    await s.raw.reply('level');
+    await s.call('upload_files', { paths: ['b.md'] });
+    expect(messages()).toHaveLength(1);
+    expect(await s.raw.end()).toBe(0);
+    expect(s.raw.stderr().match(/local provider/g)).toHaveLength(2);
+  });
+});
