@@ -35,10 +35,13 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
   const runtimes = createRuntimeHolder(input.loadRuntime, input.configFile);
   const where = () => runtimes.use(async (rt) => ({ roots: rt.config.allowedPaths, cwd: rt.cwd }));
   const first = await where();
+  let known = first;
   const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: {}, logging: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const { roots, cwd } = await where();
-    return { tools: toolSpecs(roots, cwd, input.allowRemove) };
+    // A config broken mid-session still lists the tools (with the roots last seen): each call
+    // then says what is wrong as a tool error, redacted, instead of the SDK's raw -32603 text.
+    known = await where().catch(() => known);
+    return { tools: toolSpecs(known.roots, known.cwd, input.allowRemove) };
   });
   // tools/call is served from the raw request, not the SDK's parsed one: its parser answers
   // `arguments: []` with an internal error and a schema dump, where a model needs a tool

@@ -136,7 +136,7 @@ describe('exai mcp tools: every result matches its outputSchema', () => {
   });
 });
 
-describe('exai mcp tools: notices', () => {
+describe('exai mcp tools: notices and a config broken mid-session', () => {
   it('tells the client as an MCP log message when files go to the local provider, at the level it set', async () => {
     await ws.file('a.md', 'a\n');
     await ws.file('b.md', 'b\n');
@@ -150,5 +150,16 @@ describe('exai mcp tools: notices', () => {
     expect(messages()).toHaveLength(1);
     expect(await s.raw.end()).toBe(0);
     expect(s.raw.stderr().match(/local provider/g)).toHaveLength(2);
+  });
+
+  it('keeps listing tools when the config breaks mid-session, and never echoes a key-shaped value from it', async () => {
+    const secret = 'sk-pasted-into-the-wrong-key-0123456789';
+    const s = await open();
+    await ws.config({ maxFileSize: secret, allowedPaths: [`relative/${secret}`] });
+    s.raw.send({ jsonrpc: '2.0', id: 'list', method: 'tools/list' });
+    expect((await s.raw.reply('list')).result?.['tools']).toHaveLength(6);
+    expect(await s.fail('get_quota', {})).toMatchObject({ name: 'CONFIG_INVALID', message: expect.stringContaining('maxFileSize') });
+    expect(await s.raw.end()).toBe(0);
+    expect(s.raw.lines.join('\n')).not.toContain(secret);
   });
 });
