@@ -11,6 +11,7 @@ import { isExaiError } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
+import { redactDeep } from './redact-deep.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtimes.js';
 import { LineTransport } from './stdio-transport.js';
 import { toolSpecs } from './tools.js';
@@ -78,7 +79,7 @@ async function callTool(input: McpServerInput & { notice: (message: string) => v
       const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
       return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress, notice: input.notice });
     });
-    const clean = JSON.parse(input.redact(JSON.stringify(structured))) as Record<string, unknown>;
+    const clean = redactDeep(JSON.parse(JSON.stringify(structured)), input.redact) as Record<string, unknown>;
     return { content: [{ type: 'text', text: JSON.stringify(clean) }], structuredContent: clean };
   } catch (error) {
     return toolError(input, describeFailure(error, input));

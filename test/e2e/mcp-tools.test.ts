@@ -66,6 +66,15 @@ describe('exai mcp tools: arguments', () => {
     }
   });
 
+  it('answers paths shaped like credentials or escapes with rejected rows, never an internal error', async () => {
+    const s = await open();
+    const odd = ['x:\nb:c@d.md', 'https://user:pw@host/a.md', 'a\\:b:c@d', 'sk-looks-like-a-key-0123456789.md', '"quoted".md', '\u0000nul.md'];
+    const result = await s.call('validate_files', { paths: odd });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ valid: 0, rejected: odd.length });
+    expect(JSON.stringify(result)).not.toContain('sk-looks-like-a-key');
+  });
+
   it('takes 1000 paths and refuses 1001 without touching a file', async () => {
     const s = await open();
     const many = Array.from({ length: 1000 }, (_, i) => `missing-${i}.md`);
