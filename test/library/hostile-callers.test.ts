@@ -136,6 +136,29 @@ describe('createExai() with aborted signals', () => {
   });
 });
 
+describe('createExai() with signals aborted during a call', () => {
+  it('stops validating a long list at once, and a content read mid-request, with INTERRUPTED', async () => {
+    for (let i = 0; i < 60; i++) await ws.file(`many/f${i}.md`, `file ${i}\n`);
+    await ws.file('r.md', '# r\n');
+    const exai = await instance();
+    const validating = new AbortController();
+    let seen = 0;
+    const onProgress = (event: { type: string }) => {
+      if (event.type === 'validate' && ++seen === 3) validating.abort();
+    };
+    expect(await failure(exai.validate('many', { signal: validating.signal, onProgress }))).toMatchObject({ name: 'INTERRUPTED' });
+    expect(seen).toBeLessThan(60);
+    const [row] = await exai.upload('r.md', { provider: 'kimi' });
+    fake.setFaults([{ kind: 'delay', ms: 5000 }]);
+    const reading = new AbortController();
+    const read = exai.content(row!.file_id!, { signal: reading.signal });
+    while (!fake.requests.some((r) => r.path.endsWith('/content'))) await new Promise((r) => setTimeout(r, 10));
+    reading.abort();
+    expect(await failure(read)).toMatchObject({ name: 'INTERRUPTED' });
+    expect(await exai.content(row!.file_id!)).toMatchObject({ cached: false });
+  });
+});
+
 describe('createExai() called from plain JavaScript', () => {
   it('names a wrong argument in a USAGE ExaiError, never a TypeError or a silent empty answer', async () => {
     const exai = await instance();
