@@ -10,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { BatchReplies } from './batch-replies.js';
 import { LineReader, type Line } from './line-reader.js';
+import { clarifyParamsError } from './params-error.js';
 
 /** The longest message accepted: 1000 paths of 4 KiB each fit with room to spare. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -50,7 +51,7 @@ export class LineTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) return;
     const isReply = !('method' in message) && 'id' in message;
-    const line = isReply ? this.batches.settle(message) : message;
+    const line = isReply ? this.batches.settle(clarifyParamsError(message)) : message;
     if (line !== undefined) await this.write(line);
     if (isReply) this.answered(message.id as RequestId);
   }

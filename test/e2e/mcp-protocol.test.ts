@@ -55,8 +55,12 @@ describe('exai mcp: lifecycle and odd messages', () => {
     expect(await s.reply('early')).toMatchObject({ error: { code: -32000, message: expect.stringContaining('initialize') } });
     expect(await s.reply(0)).toMatchObject({ error: { code: -32000 } });
     expect(await s.reply(1)).toMatchObject({ result: {} });
+    s.send({ jsonrpc: '2.0', id: 'bad-init', method: 'initialize', params: { protocolVersion: 20250618, capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+    expect(await s.reply('bad-init')).toMatchObject({ error: { code: -32602, message: expect.stringContaining('params.protocolVersion') } });
     s.send(initialize(2));
     await s.reply(2);
+    s.send({ jsonrpc: '2.0', id: 'level', method: 'logging/setLevel', params: { level: 'loud' } });
+    expect(await s.reply('level')).toMatchObject({ error: { code: -32602, message: expect.stringContaining('params.level') } });
     s.send(INITIALIZED);
     s.send({ jsonrpc: '2.0', id: 3, method: 'bogus/method' });
     s.send({ jsonrpc: '2.0', id: 4, method: 'notifications/initialized' });
