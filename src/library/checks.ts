@@ -6,6 +6,7 @@
 import type { FileStatus } from '../catalog/types.js';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError, isExaiError } from '../core/errors.js';
+import type { ProgressListener } from './progress.js';
 
 /** Every provider name a caller may pass. */
 export const PROVIDERS: readonly ProviderName[] = ['kimi', 'glm', 'local'];
@@ -43,6 +44,26 @@ export function timeArg(value: unknown, key: string): number | undefined {
   const at = value instanceof Date ? value.getTime() : value;
   if (typeof at !== 'number' || !Number.isFinite(at)) throw new ExaiError('USAGE', `${key} must be a Date or a number of milliseconds since 1970`);
   return at;
+}
+
+/** A plain object (not an array, not null). */
+export function objectArg(value: unknown, what: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ExaiError('USAGE', `${what} must be an object`);
+}
+
+/**
+ * The caller's progress listener, made harmless: one that throws is ignored, because an
+ * exception thrown mid-upload would abandon the transfer for the sake of a progress bar.
+ */
+export function guarded(listener: ProgressListener | undefined): ProgressListener | undefined {
+  if (typeof listener !== 'function') return undefined;
+  return (event) => {
+    try {
+      listener(event);
+    } catch {
+      // Nothing to report it to: the library never prints.
+    }
+  };
 }
 
 /** Refuse a call on a closed instance. */

@@ -8,7 +8,7 @@ import type { Config } from '../core/config/types.js';
 import { createRuntime, systemClock, type Runtime } from '../core/runtime.js';
 import type { GcJson } from '../core/ops/gc.js';
 import type { ContentJson, QuotaJson, RecordJson, RemoveRow, UploadRow, ValidationReport } from '../core/ops/results.js';
-import { choiceArg, closedError, countArg, PROVIDERS, STATUSES, stringsArg, throwIfAborted, timeArg } from './checks.js';
+import { choiceArg, closedError, countArg, guarded, objectArg, PROVIDERS, STATUSES, stringsArg, throwIfAborted, timeArg } from './checks.js';
 import { uploadEventsFor, type ProgressListener } from './progress.js';
 import type { CallOptions, Exai, ExaiOptions, GcCallOptions, ListFilter, RemoveCallOptions, UploadCallOptions, ValidateCallOptions } from './types.js';
 
@@ -16,6 +16,8 @@ export type { CallOptions, Exai, ExaiOptions, GcCallOptions, ListFilter, RemoveC
 
 /** Load config (defaults → config file → environment → `options.config`) and return an instance. */
 export async function createExai(options: ExaiOptions = {}): Promise<Exai> {
+  objectArg(options, 'createExai() options');
+  if (options.config !== undefined) objectArg(options.config, 'options.config');
   const { loadConfig } = await import('../core/config/load.js');
   const cwd = options.cwd ?? process.cwd();
   const loaded = await loadConfig({ env: options.env ?? process.env, cwd, home: options.home ?? os.homedir(), program: options.config });
@@ -40,7 +42,7 @@ class LibraryExai implements Exai {
     const inputs = stringsArg(paths, 'paths');
     return this.run(opts.signal, async (rt) => {
       const { validateFiles } = await import('../core/ops/validate-files.js');
-      const listener = opts.onProgress ?? this.onProgress;
+      const listener = guarded(opts.onProgress ?? this.onProgress);
       const result = await validateFiles(rt, inputs, {
         ...opts,
         onProgress: listener && ((done, total) => listener({ type: 'validate', done, total })),
@@ -57,7 +59,7 @@ class LibraryExai implements Exai {
     return this.run(opts.signal, async (rt) => {
       const { uploadFiles } = await import('../core/ops/upload-files.js');
       const { outcomeRow, rejectedRow } = await import('../core/ops/results.js');
-      const listener = opts.onProgress ?? this.onProgress;
+      const listener = guarded(opts.onProgress ?? this.onProgress);
       const result = await uploadFiles(rt, inputs, {
         ...opts,
         provider,

@@ -182,6 +182,27 @@ describe('createExai() called from plain JavaScript', () => {
     }
   });
 
+  it('refuses options that are not objects, and a __proto__ key in config pollutes nothing', async () => {
+    const loose = createExai as unknown as (options: unknown) => Promise<Exai>;
+    expect(await failure(loose(42))).toMatchObject({ name: 'USAGE', message: expect.stringContaining('options') });
+    expect(await failure(loose(null))).toMatchObject({ name: 'USAGE' });
+    expect(await failure(loose({ cwd: ws.cwd, env: ws.env, home: ws.root, config: 'maxFileSize=1' }))).toMatchObject({ name: 'USAGE', message: expect.stringContaining('config') });
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(await failure(createExai({ cwd: ws.cwd, env: ws.env, home: ws.root, config: hostile }))).toMatchObject({ name: 'CONFIG_INVALID' });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('finishes an upload whose progress listener throws', async () => {
+    await ws.file('a.md', 'a\n'.repeat(100_000));
+    const exai = await instance();
+    const explode = () => {
+      throw new Error('the progress bar crashed');
+    };
+    expect(await exai.validate('a.md', { onProgress: explode })).toMatchObject([{ valid: true }]);
+    expect(await exai.upload('a.md', { provider: 'kimi', onProgress: explode })).toMatchObject([{ status: 'uploaded' }]);
+    expect(await exai.quota()).toMatchObject({ files: 1, uploading: 0 });
+  });
+
   it('prints nothing through any of it', async () => {
     const writes = [vi.spyOn(process.stdout, 'write'), vi.spyOn(process.stderr, 'write')];
     await ws.file('a.md', 'a\n');
