@@ -29,6 +29,16 @@ export class LineReader {
     return lines;
   }
 
+  /** The input ended: what is buffered is a last line without its newline (a client's final message is still one). */
+  end(): Line[] {
+    if (this.skipping) {
+      this.clear();
+      return [];
+    }
+    const line = this.finish(Buffer.alloc(0));
+    return line === undefined ? [] : [line];
+  }
+
   /** Drop what is buffered (the connection is closing). */
   clear(): void {
     this.chunks = [];

@@ -79,6 +79,7 @@ export class LineTransport implements Transport {
   };
 
   private readonly onEnd = (): void => {
+    for (const line of this.reader.end()) this.onLine(line);
     this.ended = true;
     this.closeIfDone();
   };

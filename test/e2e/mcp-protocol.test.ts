@@ -121,12 +121,13 @@ describe('exai mcp: lifecycle and odd messages', () => {
     expect(current.lines.some((l) => l.includes('"id":2'))).toBe(false);
   });
 
-  it('answers a call already sent when the client closes stdin, then exits 0', async () => {
+  it('answers a call already sent when the client closes stdin (even one without its newline), then exits 0', async () => {
     await ws.file('a.md', 'a\n');
     const s = open();
     s.send(initialize(1));
     s.send(INITIALIZED);
-    s.send(toolCall(2, 'upload_files', { paths: ['a.md'] }, { progressToken: 'p-1' }));
+    // The last message has no newline: the end of the input ends it.
+    s.send(JSON.stringify(toolCall(2, 'upload_files', { paths: ['a.md'] }, { progressToken: 'p-1' })));
     expect(await s.end()).toBe(0);
     const reply = s.lines.map((l) => JSON.parse(l) as RawReply).find((m) => m.id === 2);
     expect(reply?.result?.['structuredContent']).toMatchObject({ files: [{ status: 'uploaded' }] });

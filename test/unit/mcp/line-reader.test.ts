@@ -25,4 +25,13 @@ describe('LineReader', () => {
     const reader = new LineReader(100);
     expect(feed(reader, Buffer.from([0x22, 0xff, 0x22, 0x0a]), 'ok\n')).toEqual([{ problem: 'not-utf8' }, { text: 'ok' }]);
   });
+
+  it('hands over a last line that has no newline when the input ends, but not the tail of an oversized one', () => {
+    const reader = new LineReader(10);
+    expect(feed(reader, 'ok\n', 'last')).toEqual([{ text: 'ok' }]);
+    expect(reader.end()).toEqual([{ text: 'last' }]);
+    expect(reader.end()).toEqual([]);
+    expect(feed(reader, 'x'.repeat(20))).toEqual([{ problem: 'too-long' }]);
+    expect(reader.end()).toEqual([]);
+  });
 });
