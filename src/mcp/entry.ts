@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../core/config/load.js';
 import { serveMcp, type McpServerInput } from './server.js';
 
 /** What the CLI hands over: how to load the config, and the server's own settings. */
-export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'configFile'> {
+export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'configFile' | 'signal'> {
   /** Loads the config as it is now (file + environment); called again when the file changes. */
   reloadConfig: () => Promise<LoadedConfig>;
   clock: Clock;
@@ -29,6 +29,6 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
     }
     return createRuntime({ loaded, clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
   };
-  const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, signal: _signal, ...server } = input;
+  const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, ...server } = input;
   await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
 }

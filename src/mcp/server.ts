@@ -27,6 +27,8 @@ export interface McpServerInput {
   /** A line for the operator, on stderr (never stdout). */
   log: (line: string) => void;
   version: string;
+  /** Aborted (SIGINT, SIGTERM): running calls stop, then the server closes. */
+  signal?: AbortSignal;
   stdin?: Readable;
   stdout?: Writable;
 }
@@ -56,6 +58,10 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
   const transport = new LineTransport(input.stdin ?? process.stdin, input.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(transport);
+  // Stop reading at once; the Runtimes close only after the aborted calls have cleaned up.
+  const stop = () => void transport.close();
+  if (input.signal?.aborted) stop();
+  input.signal?.addEventListener('abort', stop, { once: true });
   input.log(`exai mcp ${input.version}: serving on stdio (roots: ${first.roots.join(', ')}; relative paths from ${first.cwd}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
   await closed;
   await runtimes.close();

@@ -113,4 +113,20 @@ describe('exai mcp uploads', () => {
       await echo.close();
     }
   });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('on %s mid-upload stops the upload cleanly and exits 130', async (signal) => {
+    await ws.file('big.txt', 'line of text\n'.repeat(400_000));
+    const s = await openKimi();
+    fake!.setFaults([{ kind: 'slow-read', msPerChunk: 1000 }]);
+    s.start('upload_files', { paths: ['big.txt'], provider: 'kimi' }, { progressToken: 'p' }).result.catch(() => undefined);
+    await s.raw.until(() => progressFor(s, 'p').some((m) => String(m.params?.['message']).startsWith('uploading')));
+    s.raw.child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => s.raw.child.on('close', resolve));
+    expect(code).toBe(130);
+    for (const line of s.raw.lines) expect((JSON.parse(line) as RawReply).jsonrpc).toBe('2.0');
+    expect(await listLocks(ws.stateDir, Date.now())).toEqual([]);
+    const after = await checkedSession(ws, [], { MOONSHOT_API_KEY: KEY, EXAI_KIMI_BASE_URL: fake!.url });
+    sessions.push(after);
+    expect((await after.call('get_quota', {})).structuredContent).toMatchObject({ uploading: 0, used_bytes: 0 });
+  });
 });
