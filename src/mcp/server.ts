@@ -8,10 +8,10 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ProgressToken, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isExaiError } from '../core/errors.js';
+import { redactedJson } from '../core/redact.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
-import { redactDeep } from './redact-deep.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtimes.js';
 import { LineTransport } from './stdio-transport.js';
 import { toolSpecs } from './tools.js';
@@ -85,8 +85,8 @@ async function callTool(input: McpServerInput & { notice: (message: string) => v
       const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
       return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress, notice: input.notice });
     });
-    const clean = redactDeep(JSON.parse(JSON.stringify(structured)), input.redact) as Record<string, unknown>;
-    return { content: [{ type: 'text', text: JSON.stringify(clean) }], structuredContent: clean };
+    const text = redactedJson(structured, input.redact);
+    return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
   } catch (error) {
     return toolError(input, describeFailure(error, input));
   }
