@@ -110,6 +110,20 @@ describe('exai mcp tools: paths', () => {
     expect((await s.call('list_files', {})).structuredContent).toEqual({ files: [] });
   });
 
+  it('will not read or remove by a path outside the roots, even one whose content was uploaded', async () => {
+    await ws.file('a.md', 'same\n');
+    await writeFile(path.join(ws.root, 'out.md'), 'same\n');
+    await symlink(path.join(ws.root, 'out.md'), path.join(ws.cwd, 'link.md'));
+    const s = await open(['--allow-remove']);
+    await s.call('upload_files', { paths: ['a.md'] });
+    for (const ref of ['../out.md', 'link.md', path.join(ws.root, 'out.md')]) {
+      expect(await s.fail('get_file_content', { ref })).toMatchObject({ name: 'PATH_OUTSIDE_ROOTS' });
+    }
+    const removed = await s.call('remove_files', { refs: ['../out.md', 'link.md'] });
+    expect(removed.structuredContent).toMatchObject({ bytes_freed: 0, files: [{ deleted: false, error: { name: 'PATH_OUTSIDE_ROOTS' } }, { deleted: false }] });
+    expect((await s.call('get_quota', {})).structuredContent).toMatchObject({ files: 1 });
+  });
+
   it('resolves relative paths against the server\'s working directory, and names a glob that matches nothing', async () => {
     await ws.file('docs/a.md', 'a\n');
     const s = await open();
