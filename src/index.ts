@@ -2,7 +2,8 @@
  * exai as a library: `import { createExai } from 'exai'`. Loads neither commander nor chalk;
  * every operation is the CLI's own core, with the CLI's `--json` shapes as results.
  */
-export { createExai, type CallOptions, type Exai, type GcCallOptions, type ExaiOptions, type ListFilter, type RemoveCallOptions, type UploadCallOptions, type ValidateCallOptions } from './library/create-exai.js';
+export { createExai } from './library/create-exai.js';
+export type { CallOptions, Exai, GcCallOptions, ExaiOptions, ListFilter, RemoveCallOptions, UploadCallOptions, ValidateCallOptions } from './library/types.js';
 export type { ExaiProgressEvent, ProgressListener } from './library/progress.js';
 export { ExaiError, ERROR_TABLE, EXIT, isExaiError, type ErrorJson, type ErrorName } from './core/errors.js';
 export type { ContentJson, QuotaJson, RecordJson, RemoveRow, UploadRow, ValidationReport } from './core/ops/results.js';

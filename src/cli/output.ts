@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from './terminal-text.js';
+import { redactedJson } from '../core/redact.js';
 
 export interface OutputStreams {
   stdout: Writable;
@@ -95,7 +96,7 @@ export class Output {
 
   /** Exactly one JSON document on stdout. */
   jsonDocument(value: unknown): void {
-    this.streams.stdout.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value, null, 2)))}\n`);
+    this.streams.stdout.write(`${escapeJsonInvisibles(redactedJson(value, this.options.redact, 2))}\n`);
   }
 
   /** A piece of one JSON document on stdout, written as it is built (a very long gc plan). */
@@ -123,7 +124,7 @@ export class Output {
 
   /** Raw JSON on stderr (the --json error document). */
   errorJson(value: unknown): void {
-    this.streams.stderr.write(`${escapeJsonInvisibles(this.options.redact(JSON.stringify(value)))}\n`);
+    this.streams.stderr.write(`${escapeJsonInvisibles(redactedJson(value, this.options.redact))}\n`);
   }
 
   /** True when a progress display makes sense. */

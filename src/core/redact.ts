@@ -104,3 +104,26 @@ function expandSecrets(secrets: readonly (string | undefined)[]): string[] {
   }
   return [...all].sort((a, b) => b.length - a.length);
 }
+
+/**
+ * `value` as JSON text with every secret masked, and still JSON. Masking the text itself can
+ * break it: a mask can land after an escape's backslash (`"x:\nb:c@d"` matches the
+ * URL-credentials pattern from `:\`), leaving `\<`. So when the text holds anything to mask,
+ * the masking is done value by value (keys too) and the result serialized again.
+ */
+export function redactedJson(value: unknown, redact: (text: string) => string, space?: number): string {
+  const text = JSON.stringify(value, null, space) ?? 'null';
+  // The common case costs one pass: nothing to mask, nothing to redo.
+  if (redact(text) === text) return text;
+  return JSON.stringify(redactValues(JSON.parse(text) as unknown, redact), null, space);
+}
+
+/** A copy of a JSON value with every string, keys included, passed through `redact`. */
+export function redactValues(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, redact));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[redact(key)] = redactValues(item, redact);
+  return out;
+}

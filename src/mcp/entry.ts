@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../core/config/load.js';
 import { serveMcp, type McpServerInput } from './server.js';
 
 /** What the CLI hands over: how to load the config, and the server's own settings. */
-export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'configFile'> {
+export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'configFile' | 'signal'> {
   /** Loads the config as it is now (file + environment); called again when the file changes. */
   reloadConfig: () => Promise<LoadedConfig>;
   clock: Clock;
@@ -19,8 +19,16 @@ export interface McpEntryInput extends Omit<McpServerInput, 'loadRuntime' | 'con
 /** Serve MCP on the process's stdin and stdout until the client goes away. */
 export async function runMcp(input: McpEntryInput): Promise<void> {
   const first = await input.reloadConfig();
-  const loadRuntime = async (): Promise<Runtime> =>
-    createRuntime({ loaded: await input.reloadConfig(), clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
-  const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, signal: _signal, ...server } = input;
+  // The CLI printed the first load's warnings; a config edited mid-session gets its own, once each.
+  const warned = new Set(first.warnings);
+  const loadRuntime = async (): Promise<Runtime> => {
+    const loaded = await input.reloadConfig();
+    for (const warning of loaded.warnings.filter((w) => !warned.has(w))) {
+      warned.add(warning);
+      input.log(`warning: ${warning}`);
+    }
+    return createRuntime({ loaded, clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
+  };
+  const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, ...server } = input;
   await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
 }

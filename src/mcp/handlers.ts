@@ -3,6 +3,7 @@ import type { FileStatus } from '../catalog/types.js';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
+import { PROVIDERS, STATUSES } from '../library/checks.js';
 import { uploadEventsFor, type ProgressListener } from '../library/progress.js';
 import { optionalBoolean, optionalDate, optionalInteger, optionalString, readArgs, requiredString, stringList } from './args.js';
 
@@ -11,25 +12,26 @@ export interface CallEnv {
   rt: Runtime;
   allowRemove: boolean;
   progress: ProgressListener | undefined;
+  /** Something the agent should know that is not an error (on stderr and as an MCP log message). */
+  notice: (message: string) => void;
 }
 
 type Handler = (raw: unknown, env: CallEnv) => Promise<Record<string, unknown>>;
 
-const PROVIDERS = ['kimi', 'glm', 'local'] as const;
-const STATUSES = ['uploading', 'active', 'failed', 'deleted'] as const;
 
-const validateFilesTool: Handler = async (raw, { rt, progress }) => {
+const validateFilesTool: Handler = async (raw, { rt, progress, notice }) => {
   const args = readArgs('validate_files', raw, ['paths', 'max_size']);
   const { validateFiles } = await import('../core/ops/validate-files.js');
   const result = await validateFiles(rt, stringList(args, 'paths'), {
     maxSize: optionalString(args, 'max_size'),
     onProgress: progress && ((done, total) => progress({ type: 'validate', done, total })),
+    onWarning: notice,
   });
   const valid = result.reports.filter((r) => r.valid).length;
   return { files: result.reports, valid, rejected: result.reports.length - valid };
 };
 
-const uploadFilesTool: Handler = async (raw, { rt, progress }) => {
+const uploadFilesTool: Handler = async (raw, { rt, progress, notice }) => {
   const args = readArgs('upload_files', raw, ['paths', 'provider', 'purpose', 'dry_run']);
   const { uploadFiles } = await import('../core/ops/upload-files.js');
   const { outcomeRow, rejectedRow } = await import('../core/ops/results.js');
@@ -38,6 +40,7 @@ const uploadFilesTool: Handler = async (raw, { rt, progress }) => {
     purpose: optionalString(args, 'purpose'),
     dryRun: optionalBoolean(args, 'dry_run'),
     onValidated: progress && ((done, total) => progress({ type: 'validate', done, total })),
+    onNotice: notice,
     events: uploadEventsFor(progress),
   });
   return { files: result.kind === 'rejected' ? result.reports.map(rejectedRow) : result.outcomes.map(outcomeRow) };

@@ -5,14 +5,15 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type JSONRPCMessage, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ProgressToken, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isExaiError } from '../core/errors.js';
+import { redactedJson } from '../core/redact.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
-import { createRuntimeHolder } from './runtimes.js';
+import { createRuntimeHolder, type RuntimeHolder } from './runtimes.js';
+import { LineTransport } from './stdio-transport.js';
 import { toolSpecs } from './tools.js';
 
 export interface McpServerInput {
@@ -26,6 +27,8 @@ export interface McpServerInput {
   /** A line for the operator, on stderr (never stdout). */
   log: (line: string) => void;
   version: string;
+  /** Aborted (SIGINT, SIGTERM): running calls stop, then the server closes. */
+  signal?: AbortSignal;
   stdin?: Readable;
   stdout?: Writable;
 }
@@ -33,64 +36,76 @@ export interface McpServerInput {
 /** Serve until the client closes stdin; resolves then. */
 export async function serveMcp(input: McpServerInput): Promise<void> {
   const runtimes = createRuntimeHolder(input.loadRuntime, input.configFile);
-  const roots = () => runtimes.use(async (rt) => rt.config.allowedPaths);
-  const firstRoots = await roots();
+  const where = () => runtimes.use(async (rt) => ({ roots: rt.config.allowedPaths, cwd: rt.cwd }));
+  const first = await where();
+  let known = first;
   const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: {}, logging: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: toolSpecs(await roots(), input.allowRemove) }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(request, extra));
-  const callTool = async (request: CallToolRequest, extra: ToolExtra): Promise<CallToolResult> => {
-    const handler = HANDLERS[request.params.name];
-    if (handler === undefined) return toolError(input, { code: 1101, name: 'USAGE', message: `unknown tool ${JSON.stringify(request.params.name)}` });
-    const token = request.params._meta?.progressToken;
-    const progress = token === undefined ? undefined : progressSender((params) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...params } }));
-    try {
-      const structured = await runtimes.use((rt) => {
-        const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
-        return handler(request.params.arguments, { rt: scoped, allowRemove: input.allowRemove, progress });
-      });
-      return { content: [{ type: 'text', text: input.redact(JSON.stringify(structured)) }], structuredContent: JSON.parse(input.redact(JSON.stringify(structured))) as Record<string, unknown> };
-    } catch (error) {
-      return toolError(input, describeFailure(error, input));
-    }
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    // A config broken mid-session still lists the tools (with the roots last seen): each call
+    // then says what is wrong as a tool error, redacted, instead of the SDK's raw -32603 text.
+    known = await where().catch(() => known);
+    return { tools: toolSpecs(known.roots, known.cwd, input.allowRemove) };
+  });
+  // tools/call is served from the raw request, not the SDK's parsed one: its parser answers
+  // `arguments: []` with an internal error and a schema dump, where a model needs a tool
+  // error it can correct (as for every other bad argument).
+  server.fallbackRequestHandler = async (request, extra) => {
+    if (request.method !== 'tools/call') throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
+    const params = request.params;
+    if (typeof params?.['name'] !== 'string') throw new McpError(ErrorCode.InvalidParams, 'Invalid params: tools/call needs params.name, a string');
+    return callTool({ ...input, notice: noticeSender(server, input) }, runtimes, { name: params['name'], args: params['arguments'], token: progressTokenOf(params) }, extra);
   };
-  const stdin = input.stdin ?? process.stdin;
-  const transport = new StdioServerTransport(stdin, input.stdout);
+  const transport = new LineTransport(input.stdin ?? process.stdin, input.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(transport);
-  closeWhenInputEnds(server, transport, stdin);
-  input.log(`exai mcp ${input.version}: serving on stdio (roots: ${firstRoots.join(', ')}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
+  // Stop reading at once; the Runtimes close only after the aborted calls have cleaned up.
+  const stop = () => void transport.close();
+  if (input.signal?.aborted) stop();
+  input.signal?.addEventListener('abort', stop, { once: true });
+  input.log(`exai mcp ${input.version}: serving on stdio (roots: ${first.roots.join(', ')}; relative paths from ${first.cwd}; remove_files ${input.allowRemove ? 'enabled' : 'disabled'})`);
   await closed;
   await runtimes.close();
 }
 
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/**
- * The transport does not watch for the end of its input. A client that closes stdin is gone,
- * but every request it already sent is answered before the server closes: closing sooner
- * would abort the calls still running and drop their replies.
- */
-function closeWhenInputEnds(server: Server, transport: StdioServerTransport, stdin: Readable): void {
-  const unanswered = new Set<string | number>();
-  let ended = false;
-  const closeIfDone = () => {
-    if (ended && unanswered.size === 0) void server.close();
+interface ToolCall {
+  name: string;
+  args: unknown;
+  token: ProgressToken | undefined;
+}
+
+async function callTool(input: McpServerInput & { notice: (message: string) => void }, runtimes: RuntimeHolder, call: ToolCall, extra: ToolExtra): Promise<CallToolResult> {
+  const handler = Object.hasOwn(HANDLERS, call.name) ? HANDLERS[call.name] : undefined;
+  if (handler === undefined) return toolError(input, { code: 1101, name: 'USAGE', message: `unknown tool ${JSON.stringify(call.name)}` });
+  const { token } = call;
+  const progress = token === undefined ? undefined : progressSender((params) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...params } }));
+  try {
+    const structured = await runtimes.use((rt) => {
+      const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
+      return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress, notice: input.notice });
+    });
+    const text = redactedJson(structured, input.redact);
+    return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
+  } catch (error) {
+    return toolError(input, describeFailure(error, input));
+  }
+}
+
+/** Notices go to the operator (stderr) and to the client as MCP log messages, at the level it asked for. */
+function noticeSender(server: Server, input: McpServerInput): (message: string) => void {
+  return (message) => {
+    const text = input.redact(message);
+    input.log(`notice: ${text}`);
+    server.sendLoggingMessage({ level: 'notice', logger: 'exai', data: text }).catch(() => undefined);
   };
-  const onmessage = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    if ('method' in message && 'id' in message) unanswered.add(message.id);
-    onmessage?.(message);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message: JSONRPCMessage) => {
-    await send(message);
-    if (!('method' in message) && 'id' in message && message.id !== undefined) unanswered.delete(message.id);
-    closeIfDone();
-  };
-  stdin.once('end', () => {
-    ended = true;
-    closeIfDone();
-  });
+}
+
+/** The client's progress token when it sent a valid one (a string or a number); none otherwise. */
+function progressTokenOf(params: Record<string, unknown>): ProgressToken | undefined {
+  const meta = params['_meta'];
+  const token = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['progressToken'] : undefined;
+  return typeof token === 'string' || (typeof token === 'number' && Number.isFinite(token)) ? token : undefined;
 }
 
 interface ErrorShape {

@@ -14,13 +14,13 @@ export interface ToolSpec {
   annotations: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
 }
 
-const PATHS = {
+const paths = (cwd: string) => ({
   type: 'array',
   items: { type: 'string', minLength: 1 },
   minItems: 1,
   maxItems: 1000,
-  description: 'Files, directories or globs, relative to the server\'s working directory.',
-};
+  description: `Files, directories or globs (1 to 1000). Relative paths start at the server's working directory, ${cwd}.`,
+});
 const PROVIDER = { type: 'string', enum: ['kimi', 'glm', 'local'] };
 const ERROR = {
   type: 'object',
@@ -94,9 +94,10 @@ const REMOVE_ROW = {
 const object = (properties: Record<string, unknown>, required: string[] = []) =>
   ({ type: 'object', properties, required, additionalProperties: false }) as const;
 
-/** The tool list, with the allowed roots written into the descriptions. */
-export function toolSpecs(roots: readonly string[], allowRemove: boolean): ToolSpec[] {
-  const where = `Paths must lie inside the allowed roots (${roots.join(', ')}); symlinks, devices and files outside are refused.`;
+/** The tool list, with the allowed roots and the directory relative paths start from written into the descriptions. */
+export function toolSpecs(roots: readonly string[], cwd: string, allowRemove: boolean): ToolSpec[] {
+  const where = `Paths must lie inside the allowed roots (${roots.join(', ')}); relative paths start at the server's working directory (${cwd}); symlinks, devices and files outside are refused.`;
+  const PATHS = paths(cwd);
   return [
     {
       name: 'validate_files',
@@ -125,7 +126,7 @@ export function toolSpecs(roots: readonly string[], allowRemove: boolean): ToolS
     {
       name: 'get_file_content',
       title: 'Get extracted file content',
-      description: 'The text the provider extracted from an uploaded file (upload with purpose file-extract first). Takes a provider file id, a sha256 prefix (6+ hex digits) or a local path. Cached: a second read costs no request.',
+      description: `The text the provider extracted from an uploaded file (upload with purpose file-extract first). Takes a provider file id, a sha256 prefix (6+ hex digits) or a local path (relative to ${cwd}). Cached: a second read costs no request.`,
       inputSchema: object({ ref: { type: 'string', minLength: 1 } }, ['ref']),
       outputSchema: object(
         { provider: { type: 'string' }, file_id: { type: 'string' }, name: { type: ['string', 'null'] }, content: { type: 'string' }, cached: { type: 'boolean' } },
@@ -149,7 +150,7 @@ export function toolSpecs(roots: readonly string[], allowRemove: boolean): ToolS
     {
       name: 'remove_files',
       title: 'Remove uploaded files',
-      description: `Delete files at the provider and mark them deleted in the catalog (quota given back). Refs: provider file ids, sha256 prefixes or local paths. ${allowRemove ? 'Enabled on this server.' : 'Disabled on this server: it was started without --allow-remove, so every call is refused.'}`,
+      description: `Delete files at the provider and mark them deleted in the catalog (quota given back). Refs: provider file ids, sha256 prefixes or local paths (relative to ${cwd}). ${allowRemove ? 'Enabled on this server.' : 'Disabled on this server: it was started without --allow-remove, so every call is refused.'}`,
       inputSchema: object({ refs: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 1000 }, dry_run: { type: 'boolean' } }, ['refs']),
       outputSchema: object({ files: { type: 'array', items: REMOVE_ROW }, bytes_freed: { type: 'number' } }, ['files', 'bytes_freed']),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

@@ -1,5 +1,5 @@
 /** `exai mcp`: serve exai's operations to an AI agent over the Model Context Protocol (stdio). */
-import { EXIT } from '../../core/errors.js';
+import { ExaiError, EXIT } from '../../core/errors.js';
 import type { Context } from '../context.js';
 import type { BaseOptions, CommandSpec } from '../spec.js';
 
@@ -25,21 +25,37 @@ export const mcpSpec: CommandSpec<McpOptions> = {
   load: async () => ({ run: runMcpCommand }),
 };
 
-/** Serve until the client closes the connection; exit 0 then. */
+/** Serve until the client closes the connection (exit 0), or until SIGINT or SIGTERM (exit 130). */
 export async function runMcpCommand(opts: McpOptions, ctx: Context): Promise<number> {
   const [{ runMcp }, { VERSION }] = await Promise.all([import('../../mcp/entry.js'), import('../main.js')]);
-  await runMcp({
+  // MCP clients stop a server with SIGTERM when closing stdin was not enough: stop the running
+  // calls cleanly (no row left uploading) instead of dying mid-upload.
+  const term = new AbortController();
+  const onTerm = () => term.abort(new ExaiError('INTERRUPTED', 'terminated'));
+  process.once('SIGTERM', onTerm);
+  const signal = AbortSignal.any([ctx.signal, term.signal]);
+  try {
+    await serve(runMcp, opts, ctx, signal, VERSION);
+  } finally {
+    process.removeListener('SIGTERM', onTerm);
+  }
+  return signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+type RunMcp = (typeof import('../../mcp/entry.js'))['runMcp'];
+
+function serve(runMcp: RunMcp, opts: McpOptions, ctx: Context, signal: AbortSignal, version: string): Promise<void> {
+  return runMcp({
     reloadConfig: () => ctx.reloadConfig(),
     clock: ctx.clock,
     cwd: ctx.cwd,
     userId: ctx.userId,
-    signal: ctx.signal,
+    signal,
     allowRemove: opts.allowRemove === true,
     redact: (text) => ctx.output.redact(text),
     log: (line) => ctx.output.streams.stderr.write(`${ctx.output.redact(line)}\n`),
-    version: VERSION,
+    version,
     stdin: ctx.output.streams.stdin,
     stdout: ctx.output.streams.stdout,
   });
-  return EXIT.ok;
 }
