@@ -19,22 +19,22 @@ export async function startPlanningSpinner(output: Output, text: string): Promis
 export function writeGcJson(output: Output, deleted: readonly GcCandidate[], keepCount: number, bytesFreed: number, plan: GcPlan, errors: readonly GcError[]): void {
   const out = chunker(output);
   out.push('{\n');
-  writeArray(out, 'delete', deleted, candidateJson);
+  writeArray(out, 'delete', deleted, (c) => output.jsonFragment(candidateJson(c)));
   out.push(`  "keep_count": ${keepCount},\n  "bytes_freed": ${bytesFreed},\n`);
-  writeArray(out, 'orphans', plan.orphans, orphanJson);
+  writeArray(out, 'orphans', plan.orphans, (o) => output.jsonFragment(orphanJson(o)));
   out.push('  "errors": [');
-  out.push(errors.map((e) => `\n    ${JSON.stringify(errorJson(e))}`).join(','));
+  out.push(errors.map((e) => `\n    ${output.jsonFragment(errorJson(e))}`).join(','));
   out.push(errors.length > 0 ? '\n  ]\n}\n' : ']\n}\n');
   out.flush();
 }
 
-function writeArray<T>(out: ReturnType<typeof chunker>, key: string, items: readonly T[], toJson: (item: T) => unknown): void {
+function writeArray<T>(out: ReturnType<typeof chunker>, key: string, items: readonly T[], toJson: (item: T) => string): void {
   out.push(`  "${key}": [`);
-  items.forEach((item, i) => out.push(`${i === 0 ? '' : ','}\n    ${JSON.stringify(toJson(item))}`));
+  items.forEach((item, i) => out.push(`${i === 0 ? '' : ','}\n    ${toJson(item)}`));
   out.push(items.length > 0 ? '\n  ],\n' : '],\n');
 }
 
-/** Collect text and hand it to Output.jsonText in ~64 KB pieces (each piece is redacted there; an item never spans two). */
+/** Collect text and hand it to Output.jsonText in ~64 KB pieces (each value was redacted by Output.jsonFragment). */
 function chunker(output: Output): { push(text: string): void; flush(): void } {
   let parts: string[] = [];
   let size = 0;

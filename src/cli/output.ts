@@ -99,9 +99,18 @@ export class Output {
     this.streams.stdout.write(`${escapeJsonInvisibles(redactedJson(value, this.options.redact, 2))}\n`);
   }
 
-  /** A piece of one JSON document on stdout, written as it is built (a very long gc plan). */
+  /**
+   * One value of a JSON document written in pieces (a very long gc plan), redacted value by
+   * value as jsonDocument does: masking the serialized text could cut through an escape
+   * (`\n` in a name) and leave invalid JSON.
+   */
+  jsonFragment(value: unknown): string {
+    return escapeJsonInvisibles(redactedJson(value, this.options.redact));
+  }
+
+  /** A piece of one JSON document on stdout: JSON syntax around jsonFragment() values only. */
   jsonText(text: string): void {
-    this.streams.stdout.write(escapeJsonInvisibles(this.options.redact(text)));
+    this.streams.stdout.write(text);
   }
 
   /** A message for people on stderr (suppressed by -q and by --json). */
