@@ -1,6 +1,6 @@
 /** Lockfile contents and paths (DESIGN.md §6): owner metadata, key validation, reads and writes. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError } from '../errors.js';
@@ -99,20 +99,31 @@ export function parseOwner(raw: string): LockOwner | undefined {
   }
 }
 
-/** Read a lockfile through one handle (content and mtime agree); undefined when it is gone. */
+/**
+ * Read a lockfile through one descriptor (content and mtime agree); undefined when it is gone.
+ *
+ * Lockfiles are read and created with synchronous syscalls: they are a few hundred bytes on a
+ * local disk (DESIGN.md §6), and each async call is a round trip through libuv's threadpool
+ * that costs several times the syscall (safe-open-sync.ts). An upload reads its lockfile
+ * three times and creates two files; in a batch of small files those round trips were the
+ * main thread's largest cost, and they queued behind the file reads the uploads send.
+ * O_NONBLOCK: a FIFO planted at the path must not block the whole process in open(2); with
+ * no writer it reads as empty, which is garbage like any other unreadable lockfile.
+ */
 export async function readLock(file: string): Promise<LockRead | undefined> {
-  let handle: fs.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.open(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    const [stat, raw] = [await handle.stat(), await handle.readFile('utf8')];
+    const stat = fstatSync(fd);
+    const raw = readFileSync(fd, 'utf8');
     return { raw, owner: parseOwner(raw), mtimeMs: stat.mtimeMs };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -121,12 +132,13 @@ export async function readLock(file: string): Promise<LockRead | undefined> {
  * The content is written to a temp file first and linked into place (link(2) fails on an
  * existing name, like O_EXCL), so nobody ever sees the file empty or half written — a crash
  * between create and write can no longer leave an empty lockfile that blocks for a lease.
+ * Synchronous syscalls, like readLock.
  */
 export async function createExclusive(file: string, content: string): Promise<boolean> {
   const temp = `${file}.${makeNonce()}.tmp`;
-  await fs.writeFile(temp, content, { mode: 0o600, flag: 'wx' });
+  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
   try {
-    await fs.link(temp, file);
+    linkSync(temp, file);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -135,7 +147,16 @@ export async function createExclusive(file: string, content: string): Promise<bo
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createExclusiveOpen(file, content);
     throw err;
   } finally {
-    await fs.unlink(temp).catch(() => undefined);
+    unlinkQuietly(temp);
+  }
+}
+
+/** Remove `file`, ignoring every error (already gone, or left for the next cleanup). */
+export function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already, or not ours to remove
   }
 }
 

@@ -8,7 +8,7 @@
  * for more than 2/3 of a lease can be judged stale while it still runs (it then finds its
  * handle `lost` at the next refresh — check `assertHeld()` before committing work).
  */
-import fs from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { ExaiError } from '../errors.js';
 import { createExclusive, lockPathFor, locksDirOf, makeNonce, readBootId, readLock, type LockOwner, type LockRead } from './file.js';
@@ -163,7 +163,8 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
   const env: GuardEnv = { pid: opts.pid ?? process.pid, hostname: opts.hostname ?? os.hostname(), bootId: readBootId() };
   const judgeEnv = (): JudgeEnv => ({ now: clock.now(), wallNow: Date.now(), leaseMs: opts.leaseMs, hostname: env.hostname, bootId: env.bootId });
   try {
-    await fs.mkdir(locksDirOf(opts.dir), { recursive: true, mode: 0o700 });
+    // Synchronous, like every lockfile syscall on the hot path (file.ts readLock says why).
+    mkdirSync(locksDirOf(opts.dir), { recursive: true, mode: 0o700 });
     return await acquireLoop({ opts, clock, path, env, judgeEnv });
   } catch (err) {
     throw fsError(err, locksDirOf(opts.dir));

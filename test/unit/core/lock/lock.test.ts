@@ -114,6 +114,16 @@ describe('acquireLock', () => {
     expect((await take(KEY, { leaseMs: 5000 })).tookOver).toBe(true);
   });
 
+  it('a FIFO planted as the lockfile blocks nothing: it reads as unreadable and is taken over once old', async () => {
+    await fs.mkdir(path.join(dir, 'locks'));
+    await new Promise<void>((resolve, reject) => execFile('mkfifo', [lockFile()], (error) => (error ? reject(error) : resolve())));
+    const old = new Date(Date.now() - 10_000);
+    await fs.utimes(lockFile(), old, old);
+    const handle = await take(KEY, { leaseMs: 5000 });
+    expect(handle.tookOver).toBe(true);
+    expect((await fs.lstat(lockFile())).isFile()).toBe(true);
+  });
+
   it('refreshes its lease so a long holder is never judged stale', async () => {
     const holder = await take(KEY, { leaseMs: 150 });
     const firstLease = holder.owner.lease_expires_at;
