@@ -88,12 +88,18 @@ function makeOwner(a: Attempt, floor: number): LockOwner {
   return owner;
 }
 
+let username: string | undefined;
+
+// Looked up once per process: os.userInfo() reads /etc/passwd on every call (no nscd), once per lock.
 function safeUsername(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown'; // no passwd entry (some containers)
+  if (username === undefined) {
+    try {
+      username = os.userInfo().username;
+    } catch {
+      username = 'unknown'; // no passwd entry (some containers)
+    }
   }
+  return username;
 }
 
 function timeoutError(a: Attempt, seen: LockRead | undefined): ExaiError {
