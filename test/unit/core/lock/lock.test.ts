@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExaiError } from '../../../../src/core/errors.js';
+import { makeNonce } from '../../../../src/core/lock/file.js';
 import { acquireLock, listLocks, lockStats, removeStaleLocks, type LockHandle, type LockOwner } from '../../../../src/core/lock/index.js';
 
 const KEY = 'f'.repeat(64);
@@ -149,6 +150,14 @@ describe('acquireLock', () => {
     for (const key of ['../evil', 'a/b', '', '..']) {
       expect((await lockError(take(key))).name).toBe('USAGE');
     }
+  });
+});
+
+describe('makeNonce', () => {
+  it('never repeats, across many refills of its pool', () => {
+    const nonces = Array.from({ length: 1000 }, () => makeNonce());
+    expect(new Set(nonces).size).toBe(1000);
+    for (const nonce of nonces) expect(nonce).toMatch(/^[0-9a-f]{24}$/);
   });
 });
 
