@@ -58,8 +58,7 @@ export function lockPathFor(stateDir: string, key: string): string {
 }
 
 const NONCE_BYTES = 12;
-// Nonces are cut from one CSPRNG draw of many: an upload makes five (its lock, the guard and
-// their temp names), and a randomBytes call per nonce was a measurable share of a small file.
+// Cut from one CSPRNG draw: an upload makes five nonces, a randomBytes call each was measurable.
 const NONCE_POOL_BYTES = NONCE_BYTES * 128;
 let noncePool = Buffer.alloc(0);
 let nonceOffset = 0;
@@ -114,14 +113,10 @@ export function parseOwner(raw: string): LockOwner | undefined {
 
 /**
  * Read a lockfile through one descriptor (content and mtime agree); undefined when it is gone.
- *
- * Lockfiles are read and created with synchronous syscalls: they are a few hundred bytes on a
- * local disk (DESIGN.md §6), and each async call is a round trip through libuv's threadpool
- * that costs several times the syscall (safe-open-sync.ts). An upload reads its lockfile
- * three times and creates two files; in a batch of small files those round trips were the
- * main thread's largest cost, and they queued behind the file reads the uploads send.
- * O_NONBLOCK: a FIFO planted at the path must not block the whole process in open(2); with
- * no writer it reads as empty, which is garbage like any other unreadable lockfile.
+ * Lockfiles are read and created with synchronous syscalls: a few hundred bytes on a local
+ * disk (DESIGN.md §6), where each async call is a threadpool round trip costing several times
+ * the syscall (safe-open-sync.ts); ~20 per uploaded file were a batch's largest main-thread cost.
+ * O_NONBLOCK: a FIFO planted at the path must not block the process in open(2); it reads as garbage.
  */
 export async function readLock(file: string): Promise<LockRead | undefined> {
   let fd: number;
