@@ -25,7 +25,8 @@ describe('exai upload after upload --dry-run, the file changed behind its stat',
     const kimi = await startFakeProvider({ kind: 'kimi', apiKey: KEY });
     cleanups.push(() => kimi.close());
     const env = { MOONSHOT_API_KEY: KEY, EXAI_KIMI_BASE_URL: kimi.url };
-    const full = await ws.file('notes.txt', 'meeting notes, plain text\n'.repeat(300));
+    // Big enough for the hash cache (small files are re-read instead), so the cache vouches for it.
+    const full = await ws.file('notes.txt', 'meeting notes, plain text\n'.repeat(12_000));
     const mapping = await mapShared(full);
     cleanups.push(() => mapping.close());
 

@@ -2,7 +2,7 @@
  * `exai upload` in-process through main(): real fake-provider servers on 127.0.0.1, a real
  * SQLite catalog in a temp dir, and a fake clock so retry back-offs cost no wall time.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../servers/fake-provider.js';
@@ -84,6 +84,22 @@ describe('exai upload (embedded default)', () => {
     expect(server.requests).toHaveLength(0);
     const real = await ws.main(['upload', 'report.pdf', '--json'], { env: kimiEnv(server) });
     expect((JSON.parse(real.stdout) as Row[])[0]?.status).toBe('uploaded');
+  });
+});
+
+describe('exai upload and the hash cache', () => {
+  it('small files never open it (the file stays empty); a big file is stored in it, and its re-upload is a dedup hit', async () => {
+    const ws = await workspaceWithPdf();
+    await ws.file('notes.txt', 'a few notes\n');
+    expect((await ws.main(['upload', 'report.pdf', 'notes.txt'])).code).toBe(0);
+    const cacheFile = path.join(ws.stateDir, 'hash-cache.sqlite');
+    expect((await stat(cacheFile)).size).toBe(0);
+    const big = await readFile(path.resolve('examples/report.pdf'));
+    await ws.file('big.pdf', Buffer.concat([big, Buffer.alloc(300 * 1024, 0x20)]));
+    expect((await ws.main(['upload', 'big.pdf'])).code).toBe(0);
+    expect((await stat(cacheFile)).size).toBeGreaterThan(0);
+    const again = await ws.main(['upload', 'big.pdf', '--json']);
+    expect((JSON.parse(again.stdout) as Row[])[0]).toMatchObject({ status: 'deduplicated' });
   });
 });
 

@@ -92,9 +92,10 @@ function cantOpen(file: string, error: unknown): ExaiError {
 function wrap(db: BetterSqlite3.Database): HashCache {
   // busy_timeout first: switching to WAL needs a lock another process may hold.
   db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
   // NORMAL may lose the last commits on power loss, never consistency: fine for a hint.
+  // Set before WAL, so turning a fresh file into a WAL database syncs once less.
   db.pragma('synchronous = NORMAL');
+  db.pragma('journal_mode = WAL');
   db.exec(SCHEMA);
   // Integers go in as decimal TEXT: inode numbers can pass SQLite's signed 64-bit range.
   const select = db.prepare<[string, string], Row>('SELECT size, mtime_ns, ctime_ns, entry FROM hash_cache WHERE dev = ? AND ino = ?');

@@ -7,6 +7,12 @@ import { openHashCacheFile, type HashCache } from './hash-cache.js';
 import type { FileIdentity } from './types.js';
 
 /**
+ * Below this size re-reading a file costs less than a SQLite lookup and write (bench/validate.mjs):
+ * the size `wants` callers pick from.
+ */
+export const HASH_CACHE_MIN_BYTES = 256n * 1024n;
+
+/**
  * The cache at `file` (made by prepareHashCacheFile), for the files `wants` picks; the rest
  * always miss. A failed open is reported once to `onError`, then every file misses.
  */
@@ -30,6 +36,10 @@ export function lazyHashCache(file: string, wants: (identity: FileIdentity) => b
     get: (identity) => (wants(identity) ? cache?.get(identity) : undefined),
     set: (identity, entry) => {
       if (wants(identity)) cache?.set(identity, entry);
+    },
+    // An entry is only ever served from an opened cache, so one that must go is in an open one.
+    forget: (identity) => {
+      if (wants(identity)) cache?.forget?.(identity);
     },
     close: () => {
       closed = true;

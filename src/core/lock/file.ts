@@ -1,6 +1,6 @@
 /** Lockfile contents and paths (DESIGN.md §6): owner metadata, key validation, reads and writes. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExaiError } from '../errors.js';
@@ -57,9 +57,21 @@ export function lockPathFor(stateDir: string, key: string): string {
   return path.join(locksDirOf(stateDir), `${key}.lock`);
 }
 
-/** A fresh random nonce. */
+const NONCE_BYTES = 12;
+// Cut from one CSPRNG draw: an upload makes five nonces, a randomBytes call each was measurable.
+const NONCE_POOL_BYTES = NONCE_BYTES * 128;
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+/** A fresh random nonce (never handed out twice: the pool only moves forward). */
 export function makeNonce(): string {
-  return randomBytes(12).toString('hex');
+  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    nonceOffset = 0;
+  }
+  const nonce = noncePool.toString('hex', nonceOffset, nonceOffset + NONCE_BYTES);
+  nonceOffset += NONCE_BYTES;
+  return nonce;
 }
 
 let bootIdCache: string | null | undefined;
@@ -99,20 +111,27 @@ export function parseOwner(raw: string): LockOwner | undefined {
   }
 }
 
-/** Read a lockfile through one handle (content and mtime agree); undefined when it is gone. */
+/**
+ * Read a lockfile through one descriptor (content and mtime agree); undefined when it is gone.
+ * Lockfiles are read and created with synchronous syscalls: a few hundred bytes on a local
+ * disk (DESIGN.md §6), where each async call is a threadpool round trip costing several times
+ * the syscall (safe-open-sync.ts); ~20 per uploaded file were a batch's largest main-thread cost.
+ * O_NONBLOCK: a FIFO planted at the path must not block the process in open(2); it reads as garbage.
+ */
 export async function readLock(file: string): Promise<LockRead | undefined> {
-  let handle: fs.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.open(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    const [stat, raw] = [await handle.stat(), await handle.readFile('utf8')];
+    const stat = fstatSync(fd);
+    const raw = readFileSync(fd, 'utf8');
     return { raw, owner: parseOwner(raw), mtimeMs: stat.mtimeMs };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -121,12 +140,13 @@ export async function readLock(file: string): Promise<LockRead | undefined> {
  * The content is written to a temp file first and linked into place (link(2) fails on an
  * existing name, like O_EXCL), so nobody ever sees the file empty or half written — a crash
  * between create and write can no longer leave an empty lockfile that blocks for a lease.
+ * Synchronous syscalls, like readLock.
  */
 export async function createExclusive(file: string, content: string): Promise<boolean> {
   const temp = `${file}.${makeNonce()}.tmp`;
-  await fs.writeFile(temp, content, { mode: 0o600, flag: 'wx' });
+  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
   try {
-    await fs.link(temp, file);
+    linkSync(temp, file);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -135,7 +155,16 @@ export async function createExclusive(file: string, content: string): Promise<bo
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createExclusiveOpen(file, content);
     throw err;
   } finally {
-    await fs.unlink(temp).catch(() => undefined);
+    unlinkQuietly(temp);
+  }
+}
+
+/** Remove `file`, ignoring every error (already gone, or left for the next cleanup). */
+export function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already, or not ours to remove
   }
 }
 

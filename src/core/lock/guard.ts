@@ -20,7 +20,7 @@
  * touches nothing — no rename aside, no put-back that can fail.
  */
 import fs from 'node:fs/promises';
-import { createExclusive, makeNonce } from './file.js';
+import { createExclusive, makeNonce, readLock, unlinkQuietly } from './file.js';
 import { isPidAlive } from './stale.js';
 
 /** A guard older than this (by mtime) is abandoned, unless its pid lives on this host. */
@@ -125,9 +125,10 @@ async function takeGuard(guard: string, env: GuardEnv, waitMs: number): Promise<
   }
 }
 
+// readLock's synchronous read: the guard is as small and as local as a lockfile.
 async function dropGuard(guard: string, nonce: string): Promise<void> {
-  const raw = await fs.readFile(guard, 'utf8').catch(() => '');
-  if (raw.includes(nonce)) await fs.unlink(guard).catch(() => undefined);
+  const seen = await readLock(guard).catch(() => undefined);
+  if (seen?.raw.includes(nonce) === true) unlinkQuietly(guard);
 }
 
 /** Sentinel: the guard could not be had within the wait. */

@@ -1,5 +1,5 @@
 /** A held lock: lease refresh on an unref'd timer, loss detection, idempotent release. */
-import fs from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import { ExaiError } from '../errors.js';
 import { readLock, writeAtomic, type LockOwner } from './file.js';
 import { GUARD_BUSY, withGuard, type GuardEnv } from './guard.js';
@@ -128,7 +128,7 @@ class HeldLock implements LockHandle {
     // Left in place if the guard stays busy: with no refreshes its lease simply runs out.
     await withGuard(this.path, this.input.env, RELEASE_GUARD_WAIT_MS, async () => {
       const seen = await readLock(this.path);
-      if (seen?.owner?.nonce === this.owner.nonce) await fs.unlink(this.path);
+      if (seen?.owner?.nonce === this.owner.nonce) unlinkSync(this.path);
     }).catch(() => undefined);
   }
 }

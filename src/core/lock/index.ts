@@ -8,7 +8,7 @@
  * for more than 2/3 of a lease can be judged stale while it still runs (it then finds its
  * handle `lost` at the next refresh — check `assertHeld()` before committing work).
  */
-import fs from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { ExaiError } from '../errors.js';
 import { createExclusive, lockPathFor, locksDirOf, makeNonce, readBootId, readLock, type LockOwner, type LockRead } from './file.js';
@@ -88,12 +88,18 @@ function makeOwner(a: Attempt, floor: number): LockOwner {
   return owner;
 }
 
+let username: string | undefined;
+
+// Looked up once per process: os.userInfo() reads /etc/passwd on every call (no nscd), once per lock.
 function safeUsername(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown'; // no passwd entry (some containers)
+  if (username === undefined) {
+    try {
+      username = os.userInfo().username;
+    } catch {
+      username = 'unknown'; // no passwd entry (some containers)
+    }
   }
+  return username;
 }
 
 function timeoutError(a: Attempt, seen: LockRead | undefined): ExaiError {
@@ -163,7 +169,8 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
   const env: GuardEnv = { pid: opts.pid ?? process.pid, hostname: opts.hostname ?? os.hostname(), bootId: readBootId() };
   const judgeEnv = (): JudgeEnv => ({ now: clock.now(), wallNow: Date.now(), leaseMs: opts.leaseMs, hostname: env.hostname, bootId: env.bootId });
   try {
-    await fs.mkdir(locksDirOf(opts.dir), { recursive: true, mode: 0o700 });
+    // Synchronous, like every lockfile syscall on the hot path (file.ts readLock says why).
+    mkdirSync(locksDirOf(opts.dir), { recursive: true, mode: 0o700 });
     return await acquireLoop({ opts, clock, path, env, judgeEnv });
   } catch (err) {
     throw fsError(err, locksDirOf(opts.dir));

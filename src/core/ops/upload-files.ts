@@ -1,6 +1,7 @@
 /** Upload files (DESIGN.md §1) for every front end: validate all, then dedup or send each once. */
 import type { ProviderName } from '../config/types.js';
 import type { ExaiError } from '../errors.js';
+import type { HashCache } from '../files/hash-cache.js';
 import type { PathPolicy } from '../files/types.js';
 import type { Runtime } from '../runtime.js';
 import type { UploadDeps, UploadEvents, UploadOutcome, ValidatedFile } from '../upload/index.js';
@@ -33,11 +34,10 @@ export type UploadFilesResult = { kind: 'rejected'; reports: ValidationReport[] 
 /** Validate every file; upload only when all pass. A purpose nobody takes is a usage error. */
 export async function uploadFiles(rt: Runtime, paths: readonly string[], opts: UploadFilesOptions = {}): Promise<UploadFilesResult> {
   const { prepareFiles, uploadBatch } = await import('../upload/index.js');
-  const { openHashCache } = await import('../files/hash-cache.js');
   const { pathPolicyFor } = await import('../files/policy.js');
   const config = rt.config;
   const policy = pathPolicyFor(config, rt.cwd);
-  const hashCache = await openHashCache(config.dirs.state).catch(() => undefined);
+  const hashCache = await openUploadHashCache(config.dirs.state);
   try {
     const rules = await uploadRules(rt, opts);
     const prepared = await prepareFiles(paths, { policy, rules, hashCache, concurrency: config.concurrency, onInspected: opts.onValidated });
@@ -57,6 +57,22 @@ export async function uploadFiles(rt: Runtime, paths: readonly string[], opts: U
     return { kind: 'done', outcomes: await uploadBatch(prepared.valid, batch, { ...deps, events }) };
   } finally {
     hashCache?.close();
+  }
+}
+
+/**
+ * The hash cache, opened (SQLite) only when a file big enough to be worth caching turns up,
+ * as validate does: a batch of small files would otherwise open it, write a row per file and
+ * sync it at close, to spare re-reads that cost less than those rows. A cache that can't be
+ * had only means every file is read.
+ */
+async function openUploadHashCache(stateDir: string): Promise<HashCache | undefined> {
+  try {
+    const { prepareHashCacheFile } = await import('../files/hash-cache.js');
+    const { HASH_CACHE_MIN_BYTES, lazyHashCache } = await import('../files/lazy-hash-cache.js');
+    return lazyHashCache(await prepareHashCacheFile(stateDir), (identity) => identity.size >= HASH_CACHE_MIN_BYTES, () => undefined);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The upload body: every attempt re-opens the file through safeOpen (containment, no
- * symlinks, regular file) and proves it is still the file that was validated and hashed —
+ * The upload body: every attempt re-opens the file through the safe opener (containment, no
+ * symlinks, regular file; body-source.ts) and proves it is still the file that was validated and hashed —
  * same device, inode, size, mtime and ctime — before a byte is sent. Before the last chunk
  * goes out the handle is checked once more, and the bytes read are hashed and compared with
  * what was validated — the head, the hash, and every range validation read further in (a
@@ -9,10 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ExaiError } from '../errors.js';
-import { safeOpen } from '../files/safe-open.js';
-import type { FileIdentity, OpenedFile, PathPolicy } from '../files/types.js';
+import type { FileIdentity, PathPolicy } from '../files/types.js';
 import type { BodyReader, UploadBody } from '../../providers/types.js';
-import { readChunks } from './chunks.js';
+import { openBodySource, type BodySource } from './body-source.js';
 import { createRegionCheck, type RegionCheck } from './region-check.js';
 import type { ValidatedFile } from './types.js';
 
@@ -60,24 +59,23 @@ export async function hashVerified(file: ValidatedFile, policy: PathPolicy): Pro
 type OnComplete = (sha256: string) => void;
 
 async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete: OnComplete): Promise<BodyReader> {
-  const opened = await safeOpen(file.facts.realPath, policy);
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= opened.handle.close().catch(() => undefined));
+  const size = file.facts.size;
+  const source = await openBodySource(file.facts.realPath, size, policy, READ_CHUNK, (expected, got) => shrankError(file, expected, got));
   try {
-    assertSameFile(file, opened.identity);
+    assertSameFile(file, source.identity);
   } catch (error) {
-    await close();
+    await source.close();
     throw error;
   }
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        yield* verifiedChunks(file, opened, onComplete);
+        yield* verifiedChunks(file, source, onComplete);
       } finally {
-        await close();
+        await source.close();
       }
     },
-    close,
+    close: () => source.close(),
   };
 }
 
@@ -87,26 +85,26 @@ async function openVerified(file: ValidatedFile, policy: PathPolicy, onComplete:
  * bytes changed without a trace in its stat (a write through a shared mmap) fails before
  * the provider has the whole body, and a small file's changed bytes are never sent at all.
  */
-async function* verifiedChunks(file: ValidatedFile, opened: OpenedFile, onComplete: OnComplete): AsyncGenerator<Buffer, void, undefined> {
+async function* verifiedChunks(file: ValidatedFile, source: BodySource, onComplete: OnComplete): AsyncGenerator<Buffer, void, undefined> {
   const hash = createHash('sha256');
   // The directories and tags validation read past the head (a zip's central directory).
   const regions = createRegionCheck(file.facts.content.regions);
   const size = file.facts.size;
   let position = 0;
-  for await (const chunk of readChunks(opened.handle, size, READ_CHUNK, (expected, got) => shrankError(file, expected, got))) {
+  for await (const chunk of source.chunks()) {
     if (position === 0) assertSameHead(file, chunk);
     if (regions?.push(chunk, position) === false) throw changedError(file, 'bytes its validation read past the head, such as an archive directory, differ');
     hash.update(chunk);
     position += chunk.length;
-    if (position === size) await finish(file, opened, hash.digest('hex'), regions, onComplete);
+    if (position === size) await finish(file, source, hash.digest('hex'), regions, onComplete);
     yield chunk;
   }
   // An empty file has no last chunk to check before.
-  if (size === 0) await finish(file, opened, hash.digest('hex'), regions, onComplete);
+  if (size === 0) await finish(file, source, hash.digest('hex'), regions, onComplete);
 }
 
-async function finish(file: ValidatedFile, opened: OpenedFile, sha256: string, regions: RegionCheck | undefined, onComplete: OnComplete): Promise<void> {
-  await assertUnchangedAtEnd(file, opened);
+async function finish(file: ValidatedFile, source: BodySource, sha256: string, regions: RegionCheck | undefined, onComplete: OnComplete): Promise<void> {
+  await assertUnchangedAtEnd(file, source);
   // Ranges that never went by (a cache row naming bytes past the end) proved nothing.
   if (regions !== undefined && !regions.complete()) throw changedError(file, 'bytes its validation read are not where they were');
   if (file.sha256 !== undefined && sha256 !== file.sha256) throw changedError(file, `its SHA-256 is now ${sha256.slice(0, 12)}…, validated ${file.sha256.slice(0, 12)}…`);
@@ -134,8 +132,8 @@ function changedError(file: ValidatedFile, why: string): ExaiError {
  * Before the last chunk, fstat the handle again: a file rewritten in place (same size) during
  * the upload fails the request instead of landing at the provider under the old hash.
  */
-async function assertUnchangedAtEnd(file: ValidatedFile, opened: OpenedFile): Promise<void> {
-  const stat = await opened.handle.stat({ bigint: true });
+async function assertUnchangedAtEnd(file: ValidatedFile, source: BodySource): Promise<void> {
+  const stat = await source.stat();
   assertSameFile(file, { ...file.identity, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs });
 }
 

@@ -32,7 +32,7 @@ async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<Fil
     return undefined;
   }
   try {
-    if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES) || isCached(opts, opened)) return undefined;
+    if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES) || (await isCached(opts, opened))) return undefined;
     return await judgeHead(opened, await readHead(opened), opts);
   } catch (error) {
     // Two reads of the directory disagreed (files/read-regions.ts): the full inspection reads
@@ -52,9 +52,11 @@ async function mayBeBig(input: string, opts: InspectOptions): Promise<boolean> {
   }
 }
 
-// A cached hash is free, and the full inspection uses it without reading the file.
-function isCached(opts: InspectOptions, opened: OpenedFile): boolean {
+// A cached hash is free, and the full inspection uses it without reading the file. A cache
+// opened on first need (lazy-hash-cache.ts) is opened here, before it is asked.
+async function isCached(opts: InspectOptions, opened: OpenedFile): Promise<boolean> {
   try {
+    await opts.hashCache?.prepare?.(opened.identity);
     return opts.hashCache?.get(opened.identity) !== undefined;
   } catch {
     return false;

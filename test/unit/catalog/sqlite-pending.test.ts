@@ -57,6 +57,17 @@ describe('pending claims', () => {
     expect(failed.map((r) => r.sha256)).toEqual(['pending:1']);
   });
 
+  it('claims past live same-size rows with real hashes, and still fails an expired one of them', async () => {
+    // Same-size rows with other real hashes are no reason to wait (a batch of equal-size files).
+    for (const tag of ['b', 'c', 'd']) expect((await catalog.claim(input({ sha256: tag.repeat(64) }))).kind).toBe('claimed');
+    await catalog.claim(input({ sha256: 'e'.repeat(64), leaseMs: 1_000 }));
+    const later = await catalog.claim(input({ now: T0 + 5_000 }));
+    expect(later.kind).toBe('claimed');
+    const failed = await catalog.list({ userId: 'alice', status: 'failed' });
+    expect(failed.map((r) => r.sha256)).toEqual(['e'.repeat(64)]);
+    expect((await catalog.usage('alice')).uploadingFiles).toBe(4);
+  });
+
   it('gives the pending row its real hash on completion, after which real claims dedup against it', async () => {
     const pending = await catalog.claim(input({ sha256: 'pending:1' }));
     if (pending.kind !== 'claimed') throw new Error('expected a claim');

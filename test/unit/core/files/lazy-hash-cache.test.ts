@@ -45,6 +45,15 @@ describe('lazyHashCache', () => {
     second.close();
   });
 
+  it('forgets a wanted entry (an upload found the bytes are not the ones it vouched for)', async () => {
+    const cache = lazyHashCache(file, big, () => undefined);
+    await cache.prepare?.(identity(5000n));
+    cache.set(identity(5000n), entry);
+    cache.forget?.(identity(5000n));
+    expect(cache.get(identity(5000n))).toBeUndefined();
+    cache.close();
+  });
+
   it('reports a cache it cannot open once, then every file misses', async () => {
     await fs.writeFile(file, 'this is not a SQLite database, just some text that fills the header'.repeat(20));
     const errors: unknown[] = [];

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExaiError } from '../../../../src/core/errors.js';
+import { makeNonce } from '../../../../src/core/lock/file.js';
 import { acquireLock, listLocks, lockStats, removeStaleLocks, type LockHandle, type LockOwner } from '../../../../src/core/lock/index.js';
 
 const KEY = 'f'.repeat(64);
@@ -114,6 +115,16 @@ describe('acquireLock', () => {
     expect((await take(KEY, { leaseMs: 5000 })).tookOver).toBe(true);
   });
 
+  it('a FIFO planted as the lockfile blocks nothing: it reads as unreadable and is taken over once old', async () => {
+    await fs.mkdir(path.join(dir, 'locks'));
+    await new Promise<void>((resolve, reject) => execFile('mkfifo', [lockFile()], (error) => (error ? reject(error) : resolve())));
+    const old = new Date(Date.now() - 10_000);
+    await fs.utimes(lockFile(), old, old);
+    const handle = await take(KEY, { leaseMs: 5000 });
+    expect(handle.tookOver).toBe(true);
+    expect((await fs.lstat(lockFile())).isFile()).toBe(true);
+  });
+
   it('refreshes its lease so a long holder is never judged stale', async () => {
     const holder = await take(KEY, { leaseMs: 150 });
     const firstLease = holder.owner.lease_expires_at;
@@ -139,6 +150,14 @@ describe('acquireLock', () => {
     for (const key of ['../evil', 'a/b', '', '..']) {
       expect((await lockError(take(key))).name).toBe('USAGE');
     }
+  });
+});
+
+describe('makeNonce', () => {
+  it('never repeats, across many refills of its pool', () => {
+    const nonces = Array.from({ length: 1000 }, () => makeNonce());
+    expect(new Set(nonces).size).toBe(1000);
+    for (const nonce of nonces) expect(nonce).toMatch(/^[0-9a-f]{24}$/);
   });
 });
 

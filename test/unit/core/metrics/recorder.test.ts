@@ -48,6 +48,21 @@ describe('metrics recording', () => {
     }
   });
 
+  it('one series is one total whatever order a run gave its labels in', async () => {
+    const store = await openStateStore(dir);
+    try {
+      const first = createRecorder();
+      first.inc('uploadAttempts', { provider: 'kimi', outcome: 'uploaded' });
+      addToTotals(store, first);
+      const second = createRecorder();
+      second.inc('uploadAttempts', { outcome: 'uploaded', provider: 'kimi' }, 2);
+      const totals = addToTotals(store, second).filter((s) => s.series === 'exai_upload_attempts_total');
+      expect(totals).toEqual([{ family: 'exai_upload_attempts_total', series: 'exai_upload_attempts_total', labels: { outcome: 'uploaded', provider: 'kimi' }, value: 3 }]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('a label value cannot break the text format', async () => {
     const store = await openStateStore(dir);
     try {

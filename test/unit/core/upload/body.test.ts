@@ -1,9 +1,10 @@
 /** The upload body re-opens and re-verifies the validated file on every attempt. */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ExaiError } from '../../../../src/core/errors.js';
 import { createUploadBody } from '../../../../src/core/upload/body.js';
 import type { ValidatedFile } from '../../../../src/core/upload/types.js';
 import type { BodyReader } from '../../../../src/providers/types.js';
@@ -89,6 +90,20 @@ describe('createUploadBody', () => {
     })();
     await expect(reading).rejects.toMatchObject({ name: 'FILE_CHANGED' });
   });
+
+  for (const [label, bytes] of [['one chunk', 100_000], ['several chunks', 3 * 1024 * 1024]] as const) {
+    it(`refuses a file swapped for a symlink after validation (${label}), before reading a byte`, async () => {
+      const { file, policy, full } = await validated('s'.repeat(bytes));
+      const outside = await mkdtemp(path.join(os.tmpdir(), 'exai-body-outside-'));
+      temps.push(outside);
+      await writeFile(path.join(outside, 'secret.txt'), 's'.repeat(bytes));
+      await rm(full);
+      await symlink(path.join(outside, 'secret.txt'), full);
+      const error = await createUploadBody(file, policy).open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExaiError);
+      expect(['SYMLINK_REJECTED', 'PATH_OUTSIDE_ROOTS', 'FILE_CHANGED']).toContain((error as ExaiError).name);
+    });
+  }
 
   it('closes the file when the reader is closed without being read', async () => {
     const { file, policy } = await validated('never read\n');

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultConfig } from '../../../../src/core/config/defaults.js';
 import type { Config } from '../../../../src/core/config/types.js';
-import { openHashCache, type HashCache } from '../../../../src/core/files/hash-cache.js';
+import { openHashCache, prepareHashCacheFile, type HashCache } from '../../../../src/core/files/hash-cache.js';
+import { HASH_CACHE_MIN_BYTES, lazyHashCache } from '../../../../src/core/files/lazy-hash-cache.js';
 import { pathPolicyFor } from '../../../../src/core/files/policy.js';
 import { HASH_WHILE_UPLOADING_MIN_BYTES } from '../../../../src/core/upload/hash-later.js';
 import { inspectForUpload } from '../../../../src/core/upload/inspect-head.js';
@@ -164,6 +165,21 @@ describe('inspectForUpload: when the hash is known anyway', () => {
     const again = await inspectForUpload(name, withCache);
     expect(again.valid).toBe(true);
     expect(again.facts?.read.sha256).toBe(sha256);
+  });
+
+  it('a cache opened on first need (as upload opens it) is opened before it is asked: the hit still gives the hash', async () => {
+    const { name, sha256 } = await bigFile('lazy.pdf', PDF_HEAD);
+    const file = await prepareHashCacheFile(path.join(temp.dir, 'lazy-state'));
+    const wantsBig = (identity: { size: bigint }) => identity.size >= HASH_CACHE_MIN_BYTES;
+    const first = lazyHashCache(file, wantsBig, () => undefined);
+    expect((await inspectFile(name, { ...opts, hashCache: first })).facts?.read.sha256).toBe(sha256);
+    first.close();
+    const next = lazyHashCache(file, wantsBig, () => undefined);
+    try {
+      expect((await inspectForUpload(name, { ...opts, hashCache: next })).facts?.read.sha256).toBe(sha256);
+    } finally {
+      next.close();
+    }
   });
 
   it('a binary file just under the threshold is read whole and hashed', async () => {

@@ -34,11 +34,18 @@ describe('a file rewritten through a shared mmap between two attempts', () => {
       const mapping = await map(shape.file);
       const file = await prepare(shape.file);
       server.setFaults([{ kind: 'server-error', status: 500 }]);
-      onRetry(() => rewriteUnseen(mapping, path.join(dir, shape.file), shape.offset, shape.bytes));
+      let rewrites = 0;
+      onRetry(() => {
+        rewrites += 1;
+        return rewriteUnseen(mapping, path.join(dir, shape.file), shape.offset, shape.bytes);
+      });
       const outcome = await uploadFile(file, KIMI, deps);
       expect(outcome.status).toBe('failed');
       expect(outcome.error?.name).toBe('FILE_CHANGED');
-      expect(server.requests.filter((r) => r.method === 'POST').length).toBe(2);
+      expect(rewrites).toBe(1);
+      // The retry's request may never reach the server: a file of one chunk is read and
+      // checked before its request has written anything.
+      expect(server.requests.filter((r) => r.method === 'POST').length).toBeOneOf([1, 2]);
       await expectNothingKept(catalog, server);
     });
   }
