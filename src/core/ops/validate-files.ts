@@ -33,10 +33,6 @@ export interface ValidateFilesResult {
   allowlist: AllowlistChoice;
 }
 
-// Below this size re-reading costs less than a SQLite lookup and write: the cache only
-// pays off for files whose read pass is measurable (bench/validate.mjs).
-const HASH_CACHE_MIN_BYTES = 256n * 1024n;
-
 /** Report every file under `paths`; throws only for bad options or an argument that names no file. */
 export async function validateFiles(rt: Runtime, paths: readonly string[], opts: ValidateFilesOptions = {}): Promise<ValidateFilesResult> {
   const config = await applyOverrides(rt.loaded, opts);
@@ -81,7 +77,7 @@ async function openCacheQuietly(stateDir: string, onWarning: ((message: string) 
   const warn = (error: unknown): void => onWarning?.(`hash cache unavailable, every file will be read: ${(error as Error).message}`);
   try {
     const { prepareHashCacheFile } = await import('../files/hash-cache.js');
-    const { lazyHashCache } = await import('../files/lazy-hash-cache.js');
+    const { HASH_CACHE_MIN_BYTES, lazyHashCache } = await import('../files/lazy-hash-cache.js');
     return lazyHashCache(await prepareHashCacheFile(stateDir), (identity) => identity.size >= HASH_CACHE_MIN_BYTES, warn);
   } catch (error) {
     warn(error);
