@@ -1,0 +1,169 @@
+/**
+ * Builds the real-world corpus for scripts/corpus-sweep.mjs out of what this machine has:
+ * sampled files from /usr/share, Python's test data, LibreOffice, node_modules and /usr/bin,
+ * plus files made with ImageMagick, sox, LibreOffice, Python and wixl (each skipped when the
+ * tool is missing). Nothing here is a test; the corpus lives in /tmp and is never committed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const PER_EXT = 4;
+const MAX_BYTES = 40 * 1024 * 1024;
+const MAX_VISIT = 150_000;
+
+/** Sample files under `root`: up to PER_EXT of each lower-case extension (and `limit` in all). */
+function sample(root, { limit = 2000, filter = () => true } = {}) {
+  const byExt = new Map();
+  const out = [];
+  const stack = [root];
+  let visited = 0;
+  while (stack.length > 0 && visited < MAX_VISIT && out.length < limit) {
+    const dir = stack.pop();
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      visited++;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) stack.push(full);
+      if (!entry.isFile() || !filter(full)) continue;
+      const ext = path.extname(entry.name).toLowerCase() || '(none)';
+      const count = byExt.get(ext) ?? 0;
+      if (count >= PER_EXT) continue;
+      let size;
+      try {
+        size = fs.statSync(full).size;
+      } catch {
+        continue;
+      }
+      if (size === 0 || size > MAX_BYTES) continue;
+      byExt.set(ext, count + 1);
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+function copyInto(dir, files, tag) {
+  fs.mkdirSync(dir, { recursive: true });
+  files.forEach((file, i) => {
+    const name = `${tag}${i}-${path.basename(file)}`;
+    try {
+      fs.copyFileSync(file, path.join(dir, name));
+    } catch {
+      // Unreadable system files are simply not part of the corpus.
+    }
+  });
+}
+
+function run(cmd, args, opts = {}) {
+  const result = spawnSync(cmd, args, { stdio: 'ignore', timeout: 120_000, ...opts });
+  return result.status === 0;
+}
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+const IMAGE_FORMATS = ['png', 'jpg', 'gif', 'bmp', 'tiff', 'webp', 'ico', 'pnm', 'pgm', 'pbm', 'ppm', 'xpm', 'xbm', 'tga', 'pcx', 'psd', 'jp2', 'sgi', 'ras', 'fits', 'miff', 'pdf', 'eps', 'ps', 'svg', 'avif', 'heic', 'dds', 'dib', 'icns', 'hdr', 'exr', 'jxl', 'pam', 'pict', 'wbmp', 'xwd', 'cur', 'mng', 'otb', 'palm', 'pcd', 'viff', 'sun', 'tif', 'jpeg', 'apng', 'ptif', 'gif87'];
+
+function makeImages(dir) {
+  // /usr/local/bin/convert may be a stand-in: ImageMagick's own binary is in /usr/bin.
+  const convert = fs.existsSync('/usr/bin/convert') ? '/usr/bin/convert' : undefined;
+  if (convert === undefined) return;
+  const source = path.join(dir, 'source.png');
+  if (!run(convert, ['rose:', '-resize', '200x150', source])) return;
+  for (const fmt of IMAGE_FORMATS) run(convert, [source, path.join(dir, `image.${fmt}`)]);
+  // A TIFF whose image data comes before its first directory (the IFD far in).
+  run(convert, ['-size', '400x400', 'plasma:', path.join(dir, 'plasma.tiff')]);
+  run(convert, ['-size', '800x600', 'plasma:', '-quality', '95', path.join(dir, 'big.jpg')]);
+}
+
+const AUDIO_FORMATS = ['wav', 'aiff', 'aifc', 'au', 'flac', 'ogg', 'amr', 'voc', 'w64', 'caf', '8svx', 'avr', 'sph', 'wv', 'snd', 'gsm', 'mp3', 'opus', 'raw', 'ircam', 'maud', 'sf', 'txw', 'vox', 'xi', 'htk', 'prc', 'hcom', 'paf', 'nist'];
+
+function makeAudio(dir) {
+  if (!has('sox')) return;
+  for (const fmt of AUDIO_FORMATS) {
+    const rate = fmt === 'amr' || fmt === 'gsm' ? '8000' : '22050';
+    run('sox', ['-n', '-r', rate, '-c', '1', path.join(dir, `tone.${fmt}`), 'synth', '1', 'sine', '440']);
+  }
+}
+
+const OFFICE_TARGETS = {
+  'report.odt': ['doc', 'docx', 'rtf', 'html', 'txt', 'pdf', 'epub', 'fodt', 'xml', 'docm', 'dot', 'ott', 'wps'],
+  'sheet.ods': ['xls', 'xlsx', 'csv', 'html', 'pdf', 'fods', 'xlsm', 'ots', 'dif', 'slk'],
+  'slides.odp': ['ppt', 'pptx', 'pdf', 'fodp', 'otp', 'pps', 'ppsx', 'svg', 'png'],
+};
+
+function makeOffice(dir, repo) {
+  if (!has('soffice')) return;
+  const profile = path.join(dir, '.lo-profile');
+  for (const [source, formats] of Object.entries(OFFICE_TARGETS)) {
+    const input = path.join(repo, 'test/fixtures/office', source);
+    for (const fmt of formats) {
+      run('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to', fmt, '--outdir', dir, input], { timeout: 180_000 });
+    }
+  }
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+
+function makePython(dir, repo) {
+  const script = path.join(repo, 'scripts/corpus/make-archives.py');
+  run('python3', [script, dir, path.join(repo, 'test/fixtures/office')]);
+}
+
+function makeMsi(dir, repo) {
+  if (!has('wixl')) return;
+  const office = path.join(repo, 'test/fixtures/office');
+  run('wixl', ['-o', path.join(dir, 'setup.msi'), path.join(office, 'app.wxs')], { cwd: office });
+}
+
+function pythonPath(key, sub = '') {
+  try {
+    return path.join(execFileSync('python3', ['-c', `import sysconfig;print(sysconfig.get_paths()["${key}"])`]).toString().trim(), sub);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Build the corpus under `root` (wiped first); returns the list of real (not renamed) files. */
+export function buildCorpus(root, repo, log) {
+  fs.rmSync(root, { recursive: true, force: true });
+  const real = path.join(root, 'real');
+  const sources = [
+    ['share', '/usr/share', {}],
+    ['lo', '/usr/lib/libreoffice', {}],
+    ['pytest', pythonPath('stdlib', 'test'), {}],
+    // Windows executables (setuptools' and pip's launchers) and any .wasm a package ships.
+    ['pe', pythonPath('purelib'), { limit: 8, filter: (f) => f.endsWith('.exe') }],
+    ['wasm', path.join(repo, 'node_modules'), { limit: 4, filter: (f) => f.endsWith('.wasm') }],
+    ['node', path.join(repo, 'node_modules'), {}],
+    ['bin', '/usr/bin', { limit: 40 }],
+    ['cache', '/var/cache/apt/archives', { limit: 4 }],
+  ];
+  for (const [tag, dir, opts] of sources) {
+    if (dir === undefined || !fs.existsSync(dir)) continue;
+    const files = sample(dir, opts);
+    log(`sampled ${files.length} files from ${dir}`);
+    copyInto(path.join(real, tag), files, tag);
+  }
+  const made = path.join(real, 'made');
+  fs.mkdirSync(made, { recursive: true });
+  for (const [what, make] of [['images', makeImages], ['audio', makeAudio], ['python archives', makePython], ['msi', makeMsi], ['office', makeOffice]]) {
+    log(`making ${what}`);
+    make(made, repo);
+  }
+  return listFiles(real);
+}
+
+/** Every regular file under `dir`. */
+export function listFiles(dir) {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .filter((p) => !p.includes('/.lo-profile/'));
+}
