@@ -23,7 +23,7 @@ export interface DeepSniff extends Sniffed {
 }
 
 // file-type names these from the entries it finds in the head; the directory decides instead.
-const ZIP_SNIFFS = new Set(['zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'odg', 'epub', 'jar', 'apk', 'xpi', '3mf', 'kmz']);
+const ZIP_SNIFFS = new Set(['zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'odg', 'ott', 'ots', 'otp', 'otg', 'epub', 'jar', 'apk', 'xpi', '3mf', 'kmz']);
 const ID3_PASSES = 4;
 const RESNIFF_BYTES = 64 * 1024;
 
@@ -60,8 +60,8 @@ function unreadable(ext: string, error: Error): ContainerFacts {
   return error instanceof ReadBudgetExceeded ? { ...base, tooManyEntries: true } : { ...base, problem: 'its directory is malformed' };
 }
 
-// ID3v2: "ID3", version, flags, then a 28-bit "syncsafe" size; a footer adds 10 bytes.
-function id3End(bytes: Buffer, at: number): number | undefined {
+/** Where the ID3v2 tag at `at` ends ("ID3", version, flags, a 28-bit syncsafe size, maybe a footer). */
+export function id3End(bytes: Buffer, at: number): number | undefined {
   if (bytes.length < at + 10 || bytes.subarray(at, at + 3).toString('latin1') !== 'ID3') return undefined;
   const size = ((bytes[at + 6]! & 0x7f) << 21) | ((bytes[at + 7]! & 0x7f) << 14) | ((bytes[at + 8]! & 0x7f) << 7) | (bytes[at + 9]! & 0x7f);
   return at + 10 + size + (bytes[at + 5]! & 0x10 ? 10 : 0);

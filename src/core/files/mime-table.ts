@@ -74,6 +74,19 @@ export const TEXT_MIME_BY_EXT: Readonly<Record<string, string>> = {
   ...CODE_MIME,
 };
 
+/**
+ * Names a binary format shares with a text one: .dot is a Word template and a Graphviz graph,
+ * .pot a PowerPoint template and a gettext template, .msg an Outlook message and a message
+ * catalog, .asc a PGP message and any ASCII file. Content with the binary format's magic is
+ * judged as that format; clean text with no magic is the text format, not a renamed file.
+ */
+export const TEXT_NAMESAKE_MIME: Readonly<Record<string, string>> = {
+  '.dot': 'text/vnd.graphviz',
+  '.pot': 'text/x-gettext-translation-template',
+  '.msg': 'text/plain',
+  '.asc': 'text/plain',
+};
+
 /** MIME for text files whose extension says nothing (README, Makefile, notes.v2). */
 export const PLAIN_TEXT_MIME = 'text/plain';
 
@@ -111,6 +124,12 @@ export const SNIFF_EXTS_BY_EXT: Readonly<Record<string, readonly string[]>> = {
   '.ods': ['ods'],
   '.odp': ['odp'],
   '.odg': ['odg'],
+  '.ott': ['ott'],
+  '.ots': ['ots'],
+  '.otp': ['otp'],
+  '.otg': ['otg'],
+  '.odb': ['odb'],
+  '.odf': ['odf'],
   '.epub': ['epub'],
   // A compound file is what its root streams say (cfb-format.ts): a .doc must hold WordDocument.
   '.doc': ['doc'],

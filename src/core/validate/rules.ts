@@ -6,7 +6,7 @@
  */
 import type { ExaiError } from '../errors.js';
 import { sniffMatchesExtension } from '../files/facts.js';
-import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT } from '../files/mime-table.js';
+import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT, TEXT_NAMESAKE_MIME } from '../files/mime-table.js';
 import { allExtensions } from '../files/names.js';
 import type { ExecutableKind, FileFacts } from '../files/types.js';
 import { formatBytes } from '../units.js';
@@ -156,7 +156,7 @@ export const checkExtensionMatches: Rule = (facts) => {
     const why = problem === undefined ? '' : `: ${problem}`;
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'})${why}.`, 'rename the file to match its content');
   }
-  if (facts.kind === 'text' && binaryExt && !textExt) {
+  if (facts.kind === 'text' && binaryExt && !textExt && TEXT_NAMESAKE_MIME[ext] === undefined) {
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is plain text.`, 'rename the file to match its content');
   }
   return undefined;

@@ -1,0 +1,120 @@
+/**
+ * Classes of problem the real-world corpus sweep (scripts/corpus-sweep.mjs) found: binary data
+ * taken for MP3/AAC on a frame sync alone, text formats rejected because a binary format shares
+ * their extension, and ODF templates reported as plain zips.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspectFile, DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS, type FileInspection, type RuleConfig } from '../../../../src/core/validate/index.js';
+import { pngBytes, useFixtureDir, writeFixture, zipBytes } from '../../../fixtures/files.js';
+import { id3Tag } from '../../../fixtures/real-formats.js';
+
+const fx = useFixtureDir();
+const rules: RuleConfig = { maxFileSize: 64 * 1024 * 1024, allowedMimeTypes: DEFAULT_ALLOWED_MIME_TYPES, blockedExtensions: DEFAULT_BLOCKED_EXTENSIONS, allowActiveContent: false };
+
+async function inspect(name: string, content: string | Buffer): Promise<FileInspection> {
+  await writeFixture(fx.dir, name, content);
+  return inspectFile(name, { policy: fx.policy, rules });
+}
+const names = (result: FileInspection): string[] => result.errors.map((error) => error.name);
+
+// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames.
+function mp3Frames(count: number): Buffer {
+  const frame = Buffer.alloc(417, 0x55);
+  Buffer.from([0xff, 0xfb, 0x90, 0x64]).copy(frame);
+  return Buffer.concat(Array.from({ length: count }, () => frame));
+}
+
+// ADTS AAC LC, 44.1 kHz, stereo, 100-byte frames.
+function adtsFrames(count: number): Buffer {
+  const frame = Buffer.alloc(100, 0x21);
+  Buffer.from([0xff, 0xf1, 0x50, 0x80, 0x0c, 0x9f, 0xfc]).copy(frame);
+  return Buffer.concat(Array.from({ length: count }, () => frame));
+}
+
+describe('audio is a chain of frames, not a frame sync', () => {
+  it('accepts real MP3 frames, bare, after a small ID3 tag, and with an ID3v1 tag at the end', async () => {
+    for (const [name, bytes] of [
+      ['tone.mp3', mp3Frames(40)],
+      ['tagged.mp3', Buffer.concat([id3Tag(1024), mp3Frames(40)])],
+      ['short.mp3', Buffer.concat([mp3Frames(2), Buffer.from('TAG'), Buffer.alloc(125)])],
+      ['big.mp3', mp3Frames(400)],
+    ] as const) {
+      const result = await inspect(name, bytes);
+      expect(names(result), name).toEqual([]);
+      expect(result.facts?.mimeType, name).toBe('audio/mpeg');
+    }
+    expect((await inspect('tone.aac', adtsFrames(30))).facts?.sniffedExt).toBe('aac');
+  });
+
+  // A PhotoCD image starts with 2 KiB of 0xFF; a raw dump or cipher text can start with any sync.
+  const impostors: readonly [string, Buffer][] = [
+    ['photocd', Buffer.concat([Buffer.alloc(2048, 0xff), Buffer.alloc(4096, 0x0e)])],
+    ['one MP3 header then zeros', Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(8192)])],
+    ['one ADTS header then zeros', Buffer.concat([Buffer.from([0xff, 0xf1, 0x50, 0x80, 0x0c, 0x9f, 0xfc]), Buffer.alloc(8192)])],
+    ['a cut-off MP3 frame', Buffer.from([0xff, 0xfb, 0x90, 0x64, 1, 2, 3])],
+    ['a reserved sample rate', Buffer.concat([Buffer.from([0xff, 0xfb, 0x9c, 0x64]), Buffer.alloc(4096, 0xff)])],
+  ];
+
+  it.each(impostors)('does not call %s audio, under an unknown name or an audio name', async (label, bytes) => {
+    for (const name of ['image.pcd', 'song.mp3', 'sound.aac', 'track.m4a']) {
+      const result = await inspect(`${label.replace(/\W+/g, '-')}-${name}`, bytes);
+      expect(result.valid, `${label} as ${name}`).toBe(false);
+      expect(result.facts?.mimeType ?? '', `${label} as ${name}`).not.toMatch(/^audio\//);
+    }
+  });
+});
+
+describe('text formats that share an extension with a binary one', () => {
+  it.each([
+    ['deps.dot', 'digraph deps {\n  a -> b;\n}\n', 'text/vnd.graphviz'],
+    ['messages.pot', 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Hello"\nmsgstr ""\n', 'text/x-gettext-translation-template'],
+    ['de.msg', '::msgcat::mcset de "Hello" "Hallo"\n', 'text/plain'],
+    ['repo-key.asc', '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBFxyz\n-----END PGP PUBLIC KEY BLOCK-----\n', 'text/plain'],
+  ])('accepts the text file %s under its text type', async (name, content, mime) => {
+    const result = await inspect(name, content);
+    expect(names(result)).toEqual([]);
+    expect(result.facts?.mimeType).toBe(mime);
+  });
+
+  it('still judges the binary format by its bytes, and other binaries under these names as renamed', async () => {
+    const doc = await fs.readFile(path.resolve('test/fixtures/office/report.doc'));
+    const template = await inspect('letter.dot', doc);
+    expect(names(template)).toEqual([]);
+    expect(template.facts?.mimeType).toBe('application/msword');
+    for (const name of ['image.dot', 'image.pot', 'image.msg', 'image.asc']) {
+      expect(names(await inspect(name, pngBytes())), name).toEqual(['EXTENSION_MISMATCH']);
+    }
+    expect(names(await inspect('slides.pot', doc))).toEqual(['EXTENSION_MISMATCH']);
+    const pgp = await inspect('secret.asc', '-----BEGIN PGP MESSAGE-----\n\nhQEMA5ZkQ3lbTHYxAQf/aGVsbG8=\n=abcd\n-----END PGP MESSAGE-----\n');
+    expect(names(pgp)).toEqual(['MIME_NOT_ALLOWED']);
+  });
+
+  it('rejects a #! script under these names', async () => {
+    for (const name of ['run.dot', 'run.pot', 'run.msg', 'run.asc']) {
+      expect(names(await inspect(name, '#!/bin/sh\nrm -rf ~\n')), name).toEqual(['EXECUTABLE_CONTENT']);
+    }
+  });
+});
+
+describe('OpenDocument templates and databases', () => {
+  const odf = (mime: string): Buffer => zipBytes([['mimetype', mime], ['content.xml', '<office:document-content/>'], ['META-INF/manifest.xml', '<manifest/>']]);
+
+  it.each([
+    ['letter.ott', 'application/vnd.oasis.opendocument.text-template'],
+    ['budget.ots', 'application/vnd.oasis.opendocument.spreadsheet-template'],
+    ['deck.otp', 'application/vnd.oasis.opendocument.presentation-template'],
+    ['shapes.otg', 'application/vnd.oasis.opendocument.graphics-template'],
+    ['biblio.odb', 'application/vnd.oasis.opendocument.base'],
+  ])('reports %s as %s (its mimetype entry), not as a zip', async (name, mime) => {
+    const result = await inspect(name, odf(mime));
+    expect(result.facts?.mimeType).toBe(mime);
+    expect(result.errors.map((e) => e.message).join(' ')).toContain(`the type ${mime} is not on the allowed list`);
+  });
+
+  it('rejects a template renamed .odt, and a text document renamed .ott', async () => {
+    expect(names(await inspect('renamed-template.odt', odf('application/vnd.oasis.opendocument.text-template')))).toEqual(['MIME_NOT_ALLOWED', 'EXTENSION_MISMATCH']);
+    expect(names(await inspect('renamed-text.ott', odf('application/vnd.oasis.opendocument.text')))).toEqual(['EXTENSION_MISMATCH']);
+  });
+});
