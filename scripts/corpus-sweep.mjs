@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCorpus, listFiles } from './corpus/build.mjs';
+import { buildCorpus, listFiles, makeFuzz } from './corpus/build.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -163,12 +163,16 @@ function main() {
   fs.rmSync(path.join(root, 'renamed'), { recursive: true, force: true });
   const realMimes = fileMimes(real);
   const renamed = makeRenamed(real, realMimes);
-  log(`sweeping ${real.length} real files and ${renamed.length} renamed copies`);
+  const fuzzArg = args.indexOf('--fuzz');
+  const fuzz = makeFuzz(root, real, fuzzArg === -1 ? 8 : Number(args[fuzzArg + 1]));
+  log(`sweeping ${real.length} real files, ${renamed.length} renamed copies and ${fuzz.length} damaged copies`);
   const started = Date.now();
-  const result = sweep([...real, ...renamed.map((c) => c.path)]);
+  const result = sweep([...real, ...renamed.map((c) => c.path), ...fuzz]);
+  const fuzzAccepted = fuzz.filter((f) => result.records.get(f)?.valid === true).length;
   const { lines, falseAccepts } = summarise(real, realMimes, renamed, result);
+  lines.push(`damaged copies: ${fuzz.length}, no result: ${fuzz.filter((f) => !result.records.has(f)).length}, accepted: ${fuzzAccepted} (a damaged image or document can still be one)`);
   lines.push(`sweep took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const dump = { real: real.map((f, i) => ({ path: f, file: realMimes[i], result: result.records.get(f) })), renamed: renamed.map((c) => ({ ...c, result: result.records.get(c.path) })), trouble: result.trouble };
+  const dump = { real: real.map((f, i) => ({ path: f, file: realMimes[i], result: result.records.get(f) })), renamed: renamed.map((c) => ({ ...c, result: result.records.get(c.path) })), fuzz: fuzz.map((f) => ({ path: f, result: result.records.get(f) })), trouble: result.trouble };
   fs.writeFileSync(path.join(root, 'results.json'), JSON.stringify(dump, null, 1));
   process.stdout.write(`${lines.join('\n')}\n`);
   process.exitCode = falseAccepts.length > 0 || result.trouble.some((t) => t.status !== 0 && t.status !== 3) ? 1 : 0;

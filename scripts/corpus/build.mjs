@@ -167,3 +167,43 @@ export function listFiles(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name))
     .filter((p) => !p.includes('/.lo-profile/'));
 }
+
+const FUZZ_EXTS = new Set(['.doc', '.xls', '.ppt', '.msi', '.dot', '.docx', '.xlsx', '.pptx', '.odt', '.ods', '.odp', '.ott', '.epub', '.zip', '.jar', '.whl', '.tif', '.tiff', '.mp3', '.wav', '.png', '.pdf', '.flac', '.ogg', '.gif', '.jpg', '.webp', '.aiff', '.au']);
+
+// A small deterministic PRNG, so a crash found once can be found again with the same seed.
+function prng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Damaged copies of every structured file: flipped bytes near the start and the end (where directories live), and truncations. */
+export function makeFuzz(root, real, perFile, seed = 1) {
+  const dir = path.join(root, 'fuzz');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const rand = prng(seed);
+  const out = [];
+  for (const file of real) {
+    const ext = path.extname(file).toLowerCase();
+    if (!FUZZ_EXTS.has(ext)) continue;
+    const bytes = fs.readFileSync(file);
+    if (bytes.length < 16 || bytes.length > 4 * 1024 * 1024) continue;
+    for (let i = 0; i < perFile; i++) {
+      const copy = Buffer.from(i % 4 === 3 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes);
+      const flips = 1 + Math.floor(rand() * 8);
+      for (let f = 0; f < flips && copy.length > 0 && i % 4 !== 3; f++) {
+        // Half near the end (zip central directory, ID3v1, trailers), half near the start (headers, CFB directory sectors).
+        const window = Math.min(copy.length, 4096);
+        const at = rand() < 0.5 ? copy.length - 1 - Math.floor(rand() * window) : Math.floor(rand() * Math.min(copy.length, 8192));
+        copy[at] = Math.floor(rand() * 256);
+      }
+      const target = path.join(dir, `f${out.length}${ext}`);
+      fs.writeFileSync(target, copy);
+      out.push(target);
+    }
+  }
+  return out;
+}
