@@ -15,6 +15,7 @@ import {
 } from './mime-table.js';
 import { id3End, sniffDeeper } from './deep-sniff.js';
 import { FRAME_SYNC_SNIFFS, framesAgree } from './mpeg-frames.js';
+import { guessOtherText } from './text-encoding.js';
 import { finalExtension } from './names.js';
 import { sourceFromBuffer, type RandomSource } from './random-source.js';
 import { recordReads } from './read-regions.js';
@@ -48,6 +49,8 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
   const deep = random === undefined || sniff.executable !== undefined ? shallow : await sniffDeeper(read.head, shallow, random);
   const ext = deep.ext;
   const regions = recorder?.regions();
+  // Only content nothing recognised can be text in another encoding.
+  const textEncoding = ext === undefined && sniff.executable === undefined ? guessOtherText(read.head, read.validUtf8, read.hasNul) : undefined;
   return {
     sha256: read.sha256,
     sniffedMime: deep.mime,
@@ -57,6 +60,7 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
     hasNul: read.hasNul,
     markup: detectMarkup(read.head, text),
     headIsWholeFile,
+    ...(textEncoding === undefined ? {} : { textEncoding }),
     ...('container' in deep && deep.container !== undefined ? { container: deep.container } : {}),
     ...(regions === undefined ? {} : { regions }),
   };

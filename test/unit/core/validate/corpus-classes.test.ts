@@ -118,3 +118,34 @@ describe('OpenDocument templates and databases', () => {
     expect(names(await inspect('renamed-text.ott', odf('application/vnd.oasis.opendocument.text')))).toEqual(['EXTENSION_MISMATCH']);
   });
 });
+
+describe('text in another encoding is told to become UTF-8, not called unrecognised', () => {
+  const latin1 = Buffer.from('Le tutoriel de Vim : déplacer le curseur, éditer, sauvegarder.\nÀ bientôt !\n'.repeat(20), 'latin1');
+  const utf16le = Buffer.from('name,city\nAda,Zürich\n'.repeat(20), 'utf16le');
+
+  it.each([
+    ['tutor.fr', latin1, /legacy 8-bit/],
+    ['notes.txt', latin1, /legacy 8-bit/],
+    ['export.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le]), /UTF-16/],
+    ['export.dat', utf16le, /UTF-16/],
+    ['wide.txt', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('abc\n'.repeat(10), 'utf16le')]), /UTF-32|UTF-16/],
+  ])('%s', async (name, bytes, encoding) => {
+    const result = await inspect(name, bytes);
+    expect(names(result)).toEqual(['INVALID_TEXT']);
+    expect(result.errors[0]?.message).toMatch(encoding);
+    expect(result.errors[0]?.hint).toMatch(/UTF-8/);
+  });
+
+  it('still calls binary data of no known format unrecognised', async () => {
+    const noise = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + (i >> 3) * 31) & 0xff));
+    // Bright raw pixels have no control bytes; a text header (PPM, MIFF) comes before them.
+    const pixels = Buffer.from(Array.from({ length: 60_000 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
+    const ppm = Buffer.concat([Buffer.from('P6\n200 100\n255\n'), pixels]);
+    const miff = Buffer.concat([Buffer.from('id=ImageMagick  version=1.0\nclass=DirectClass  colors=0\n'.repeat(60) + '\f\n:\x1a'), pixels]);
+    for (const [name, bytes] of [['blob.dat', noise], ['blob.txt', noise], ['image.ppm', ppm], ['image.miff', miff]] as const) {
+      const result = await inspect(name, bytes);
+      expect(result.valid).toBe(false);
+      expect(result.errors[0]?.message, name).not.toMatch(/legacy|UTF-16/);
+    }
+  });
+});
