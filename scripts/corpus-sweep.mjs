@@ -4,7 +4,7 @@
  * over renamed copies of every executable, script, archive and container found in it.
  * Not a test and not run by npm test: it needs the machine's files and tools, and minutes.
  *
- *   npm run build && node scripts/corpus-sweep.mjs [--no-build-corpus] [--dir /tmp/exai-corpus]
+ *   npm run build && node scripts/corpus-sweep.mjs [--no-build-corpus] [--dir /tmp/exai-corpus] [--fuzz N] [--for kimi:file-extract]
  *
  * Prints a summary: formats seen, accepted, rejected by rule, disagreements with `file`,
  * crashes/timeouts, and renamed-copy false accepts (which must be 0). Full results go to
@@ -21,6 +21,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const dirArg = args.indexOf('--dir');
 const root = dirArg === -1 ? '/tmp/exai-corpus' : path.resolve(args[dirArg + 1]);
+const forIndex = args.indexOf('--for');
+// Judge against one destination's documented list (kimi:file-extract) instead of the default.
+const forArgs = forIndex === -1 ? [] : ['--for', args[forIndex + 1]];
 const log = (line) => process.stderr.write(`${line}\n`);
 
 const DOC_EXTS = ['pdf', 'docx', 'xlsx', 'pptx', 'doc', 'xls', 'ppt', 'odt', 'ods', 'odp', 'epub', 'txt', 'md', 'csv', 'json', 'png', 'jpg', 'gif', 'mp3', 'wav', 'flac'];
@@ -89,7 +92,7 @@ function sweep(files) {
   let maxRssKb = 0;
   for (let i = 0; i < files.length; i += BATCH) {
     const batch = files.slice(i, i + BATCH).map((f) => path.relative(root, f));
-    const res = spawnSync('timeout', ['300', '/usr/bin/time', '-f', '%M', process.execPath, path.join(repo, 'bin/exai.js'), 'validate', '--json', '-q', '--', ...batch], { cwd: root, env, maxBuffer: 256 << 20 });
+    const res = spawnSync('timeout', ['300', '/usr/bin/time', '-f', '%M', process.execPath, path.join(repo, 'bin/exai.js'), 'validate', '--json', '-q', ...forArgs, '--', ...batch], { cwd: root, env, maxBuffer: 256 << 20 });
     const stderr = res.stderr.toString();
     const rss = Number(/(\d+)\s*$/.exec(stderr)?.[1] ?? 0);
     maxRssKb = Math.max(maxRssKb, rss);
