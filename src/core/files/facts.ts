@@ -138,11 +138,19 @@ function decideMime(kind: FileFacts['kind'], content: ContentFacts, extension: s
 }
 
 function isActive(content: ContentFacts, extension: string): boolean {
-  if (ACTIVE_EXTS.has(extension) || content.container?.macros === true) return true;
+  if ((ACTIVE_EXTS.has(extension) && !renamedBinary(content, extension)) || content.container?.macros === true) return true;
   if (content.sniffedMime !== undefined && ACTIVE_MIMES.has(content.sniffedMime)) return true;
   if (content.markup === 'svg' || content.markup === 'html') return true;
   // <svg>/<script>/XHTML inside an XML document renders as active content too.
   return content.markup === 'embedded' && (extension === '.xml' || content.sniffedExt === 'xml');
+}
+
+// A PNG named .svg is a renamed image, not SVG: the extension rule rejects it for that (the
+// name has a text type), and calling it active content too would contradict that reason.
+// Names without a text type (.shtml, .mht) stay active whatever they hold: nothing else rejects them.
+function renamedBinary(content: ContentFacts, extension: string): boolean {
+  const binary = !content.validUtf8 || content.hasNul;
+  return binary && content.sniffedExt !== undefined && TEXT_MIME_BY_EXT[extension] !== undefined;
 }
 
 /**

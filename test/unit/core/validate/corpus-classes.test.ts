@@ -149,3 +149,21 @@ describe('text in another encoding is told to become UTF-8, not called unrecogni
     }
   });
 });
+
+describe('one reason for a renamed binary under an active-content name', () => {
+  it('calls a PNG named .svg or .html a renamed image, not SVG/HTML', async () => {
+    for (const name of ['favicon.svg', 'page.html', 'page.xhtml']) {
+      const result = await inspect(name, pngBytes());
+      expect(names(result), name).toEqual(['EXTENSION_MISMATCH']);
+      expect(result.errors[0]?.message).toMatch(/content is png/);
+    }
+  });
+
+  it('still rejects as active content what a browser would render: text markup, gzip under .svgz, any content under .shtml', async () => {
+    expect(names(await inspect('gif-polyglot.svg', 'GIF89a<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'))).toContain('ACTIVE_CONTENT');
+    expect(names(await inspect('image.svgz', Buffer.from('1f8b0800000000000003', 'hex')))).toContain('ACTIVE_CONTENT');
+    const shtml = await inspect('image.shtml', pngBytes());
+    expect(shtml.valid).toBe(false);
+    expect(names(shtml)).toContain('ACTIVE_CONTENT');
+  });
+});
