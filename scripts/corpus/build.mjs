@@ -99,14 +99,21 @@ const OFFICE_TARGETS = {
   'slides.odp': ['ppt', 'pptx', 'pdf', 'fodp', 'otp', 'pps', 'ppsx', 'svg', 'png'],
 };
 
+// LibreOffice's own templates (real documents with styles, images and tables) in other formats.
+const TEMPLATE_TARGETS = { '.ott': ['docx', 'doc', 'odt', 'rtf'], '.ots': ['xlsx', 'xls', 'ods'], '.otp': ['pptx', 'ppt', 'odp', 'pdf'] };
+
 function makeOffice(dir, repo) {
   if (!has('soffice')) return;
   const profile = path.join(dir, '.lo-profile');
+  const convert = (fmt, inputs, outdir) => run('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to', fmt, '--outdir', outdir, ...inputs], { timeout: 300_000 });
   for (const [source, formats] of Object.entries(OFFICE_TARGETS)) {
-    const input = path.join(repo, 'test/fixtures/office', source);
-    for (const fmt of formats) {
-      run('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to', fmt, '--outdir', dir, input], { timeout: 180_000 });
-    }
+    for (const fmt of formats) convert(fmt, [path.join(repo, 'test/fixtures/office', source)], dir);
+  }
+  const templates = path.join(dir, 'templates');
+  fs.mkdirSync(templates, { recursive: true });
+  for (const [ext, formats] of Object.entries(TEMPLATE_TARGETS)) {
+    const inputs = sample('/usr/lib/libreoffice/share/template', { limit: 5, filter: (f) => f.endsWith(ext) });
+    for (const fmt of formats) if (inputs.length > 0) convert(fmt, inputs, templates);
   }
   fs.rmSync(profile, { recursive: true, force: true });
 }
