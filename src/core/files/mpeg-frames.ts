@@ -30,14 +30,28 @@ export function mpegFrameLength(bytes: Buffer, at: number): number | undefined {
   const layer = 4 - ((bytes[at + 1]! >> 1) & 3);
   const bitrateIndex = bytes[at + 2]! >> 4;
   const rateIndex = (bytes[at + 2]! >> 2) & 3;
-  // Reserved version or layer, free or bad bitrate, reserved sample rate: not a frame we can follow.
-  if (version === 1 || layer === 4 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3) return undefined;
+  // Reserved version or layer, bad bitrate, reserved sample rate: not a frame.
+  if (version === 1 || layer === 4 || bitrateIndex === 15 || rateIndex === 3) return undefined;
+  if (bitrateIndex === 0) return freeFormatLength(bytes, at);
   const kbps = BITRATES[`${version === 3 ? 1 : 2}-${layer}`]![bitrateIndex - 1]!;
   const rate = SAMPLE_RATES[version]![rateIndex]!;
   const padding = (bytes[at + 2]! >> 1) & 1;
   if (layer === 1) return (Math.floor((12 * kbps * 1000) / rate) + padding) * 4;
   const perFrame = layer === 3 && version !== 3 ? 72 : 144;
   return Math.floor((perFrame * kbps * 1000) / rate) + padding;
+}
+
+// The largest free-format frame: 640 kbit/s (MPEG-1 Layer III's limit) at 32 kHz, padded.
+const MAX_FREE_FRAME = 2881;
+
+// A free-format stream (lame --freeformat) states no bitrate: its frame ends where the next
+// header with the same version, layer, sample rate and "free" bitrate starts.
+function freeFormatLength(bytes: Buffer, at: number): number | undefined {
+  const end = Math.min(bytes.length - 3, at + MAX_FREE_FRAME + 1);
+  for (let next = at + 4; next < end; next++) {
+    if (bytes[next] === 0xff && bytes[next + 1] === bytes[at + 1] && (bytes[next + 2]! & 0xfc) === (bytes[at + 2]! & 0x0c)) return next - at;
+  }
+  return undefined;
 }
 
 /** Length of the ADTS (AAC) frame whose header is at `at`, or undefined when it is no valid header. */

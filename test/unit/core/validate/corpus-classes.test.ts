@@ -19,10 +19,10 @@ async function inspect(name: string, content: string | Buffer): Promise<FileInsp
 }
 const names = (result: FileInspection): string[] => result.errors.map((error) => error.name);
 
-// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames.
-function mp3Frames(count: number): Buffer {
-  const frame = Buffer.alloc(417, 0x55);
-  Buffer.from([0xff, 0xfb, 0x90, 0x64]).copy(frame);
+// MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames (other headers: other lengths).
+function mp3Frames(count: number, header = [0xff, 0xfb, 0x90, 0x64], length = 417): Buffer {
+  const frame = Buffer.alloc(length, 0x55);
+  Buffer.from(header).copy(frame);
   return Buffer.concat(Array.from({ length: count }, () => frame));
 }
 
@@ -40,6 +40,10 @@ describe('audio is a chain of frames, not a frame sync', () => {
       ['tagged.mp3', Buffer.concat([id3Tag(1024), mp3Frames(40)])],
       ['short.mp3', Buffer.concat([mp3Frames(2), Buffer.from('TAG'), Buffer.alloc(125)])],
       ['big.mp3', mp3Frames(400)],
+      // MPEG-2 Layer III at 32 kbit/s, 22.05 kHz: 104-byte frames.
+      ['mpeg2.mp3', mp3Frames(60, [0xff, 0xf3, 0x40, 0xc4], 104)],
+      // Free format (no bitrate in the header, lame --freeformat): frames run to the next header.
+      ['free.mp3', mp3Frames(30, [0xff, 0xfb, 0x04, 0x64], 1500)],
     ] as const) {
       const result = await inspect(name, bytes);
       expect(names(result), name).toEqual([]);
