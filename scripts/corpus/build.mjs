@@ -91,6 +91,11 @@ function makeAudio(dir) {
     const rate = fmt === 'amr' || fmt === 'gsm' ? '8000' : '22050';
     run('sox', ['-n', '-r', rate, '-c', '1', path.join(dir, `tone.${fmt}`), 'synth', '1', 'sine', '440']);
   }
+  // MP3 in the layouts real encoders write (Debian's lame; sox here has no MP3 writer).
+  const wav = path.join(dir, 'tone.wav');
+  if (!has('lame') || !fs.existsSync(wav)) return;
+  const variants = { cbr: ['-b', '128'], vbr: ['-V', '2'], low: ['-b', '8', '--resample', '8'], mpeg2: ['-b', '32', '--resample', '22.05'], crc: ['-p'], free: ['--freeformat', '-b', '320'], tagged: ['--add-id3v2', '--pad-id3v2-size', '5000', '--tt', 'Tone'], v1: ['--id3v1-only', '--tt', 'Tone'] };
+  for (const [name, opts] of Object.entries(variants)) run('lame', ['--quiet', ...opts, wav, path.join(dir, `lame-${name}.mp3`)]);
 }
 
 const OFFICE_TARGETS = {
