@@ -7,6 +7,7 @@
  */
 import { inspectCfb } from './cfb-format.js';
 import { ReadBudgetExceeded, type RandomSource } from './random-source.js';
+import { FRAME_SYNC_SNIFFS, framesAgree } from './mpeg-frames.js';
 import { fileTypeOf } from './sniff.js';
 import type { ContainerFacts } from './types.js';
 import { inspectZip } from './zip-format.js';
@@ -74,13 +75,18 @@ async function sniffAfterId3(head: Buffer, source: RandomSource): Promise<Sniffe
     if (end + 16 <= head.length && pass === 0) return undefined;
     const after = await source.read(end, RESNIFF_BYTES);
     const next = id3End(after, 0);
-    if (next === undefined) {
-      const found = after.length === 0 ? undefined : await fileTypeOf(after);
-      return found === undefined ? undefined : { mime: found.mime, ext: found.ext };
-    }
+    if (next === undefined) return sniffAudioAt(after, end + after.length >= source.size);
     end += next;
   }
   return undefined;
+}
+
+// What follows the tag decides, as it does for a tag inside the head: nothing recognisable
+// (or a frame sync with no chain of frames behind it) is no audio, whatever the tag said.
+async function sniffAudioAt(after: Buffer, complete: boolean): Promise<Sniffed> {
+  const found = after.length === 0 ? undefined : await fileTypeOf(after);
+  if (found === undefined || (FRAME_SYNC_SNIFFS.has(found.ext) && !framesAgree(after, found.ext, complete))) return { mime: undefined, ext: undefined };
+  return { mime: found.mime, ext: found.ext };
 }
 
 function isTiffHeader(head: Buffer): boolean {

@@ -61,6 +61,18 @@ describe('audio is a chain of frames, not a frame sync', () => {
     ['a reserved sample rate', Buffer.concat([Buffer.from([0xff, 0xfb, 0x9c, 0x64]), Buffer.alloc(4096, 0xff)])],
   ];
 
+  it('looks behind an ID3 tag longer than the head: frames are audio, anything else is not', async () => {
+    const tag = id3Tag(100 * 1024);
+    const real = await inspect('long-tag.mp3', Buffer.concat([tag, mp3Frames(50)]));
+    expect(names(real)).toEqual([]);
+    expect(real.facts?.mimeType).toBe('audio/mpeg');
+    for (const [label, rest] of [['zeros', Buffer.alloc(20_000)], ['0xFF', Buffer.alloc(20_000, 0xff)], ['one header', Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(20_000)])], ['nothing', Buffer.alloc(0)]] as const) {
+      const result = await inspect(`tag-then-${label.replace(/\W+/g, '')}.mp3`, Buffer.concat([tag, rest]));
+      expect(result.valid, label).toBe(false);
+      expect(result.facts?.mimeType ?? '', label).not.toMatch(/^audio\//);
+    }
+  });
+
   it.each(impostors)('does not call %s audio, under an unknown name or an audio name', async (label, bytes) => {
     for (const name of ['image.pcd', 'song.mp3', 'sound.aac', 'track.m4a']) {
       const result = await inspect(`${label.replace(/\W+/g, '-')}-${name}`, bytes);
