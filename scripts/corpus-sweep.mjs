@@ -146,6 +146,14 @@ function summarise(real, realMimes, renamed, result) {
   const falseAccepts = renamed.filter((c) => result.records.get(c.path)?.valid === true);
   const renamedMissing = renamed.filter((c) => !result.records.has(c.path)).length;
   lines.push(`real files: ${real.length} (${exts.size} extensions, ${new Set(realMimes).size} types by file(1))`);
+  const byType = new Map();
+  real.forEach((file, i) => {
+    const seen = byType.get(realMimes[i]) ?? [0, 0];
+    seen[0] += result.records.get(file)?.valid === true ? 1 : 0;
+    seen[1] += 1;
+    byType.set(realMimes[i], seen);
+  });
+  lines.push(`formats seen (file(1) type accepted/total): ${[...byType.entries()].sort((a, b) => b[1][1] - a[1][1]).map(([type, [ok, all]]) => `${type.replace(/^application\//, '')} ${ok}/${all}`).join(', ')}`);
   lines.push(`accepted: ${accepted}; rejected: ${real.length - accepted - missing}; no result: ${missing}`);
   lines.push(`rejected by rule: ${top(rejectedBy, 20).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(`accepted with a type file(1) disagrees on (${[...disagree.values()].reduce((a, b) => a + b, 0)}):`);
