@@ -13,9 +13,9 @@ import {
   TEXT_NAMESAKE_MIME,
   ZIP_CONTAINER_EXTS,
 } from './mime-table.js';
-import { id3End, sniffDeeper } from './deep-sniff.js';
-import { FRAME_SYNC_SNIFFS, framesAgree } from './mpeg-frames.js';
+import { sniffDeeper } from './deep-sniff.js';
 import { guessOtherText } from './text-encoding.js';
+import { weakSniffHolds } from './weak-sniffs.js';
 import { finalExtension } from './names.js';
 import { sourceFromBuffer, type RandomSource } from './random-source.js';
 import { recordReads } from './read-regions.js';
@@ -43,7 +43,7 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
   const container = random === undefined ? undefined : containerSignature(read.head);
   const sniff = container === undefined ? await sniffHead(read.head, text) : { mime: undefined, ext: container, executable: detectExecutable(read.head, text) };
   const utf16 = read.head.length >= 2 && (read.head.readUInt16BE(0) === 0xfffe || read.head.readUInt16BE(0) === 0xfeff);
-  const dropSniff = (utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext)) || !frameSyncHolds(read.head, sniff.ext, headIsWholeFile);
+  const dropSniff = (utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext)) || !weakSniffHolds(read.head, sniff.ext, headIsWholeFile);
   const shallow = dropSniff ? { mime: undefined, ext: undefined } : sniff;
   // Executables are refused on their magic alone: nothing further in can make them acceptable.
   const deep = random === undefined || sniff.executable !== undefined ? shallow : await sniffDeeper(read.head, shallow, random);
@@ -64,16 +64,6 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
     ...('container' in deep && deep.container !== undefined ? { container: deep.container } : {}),
     ...(regions === undefined ? {} : { regions }),
   };
-}
-
-// A sniff that rests on an MPEG/ADTS frame sync alone must be followed by a chain of frames
-// (mpeg-frames.ts); audio behind an ID3 tag is checked where the tag ends.
-function frameSyncHolds(head: Buffer, ext: string | undefined, complete: boolean): boolean {
-  if (ext === undefined || !FRAME_SYNC_SNIFFS.has(ext)) return true;
-  const start = id3End(head, 0) ?? 0;
-  // A tag longer than the head, or tags stacked on tags: sniffDeeper looks past them.
-  if (start >= head.length || id3End(head, start) !== undefined) return true;
-  return framesAgree(head.subarray(start), ext, complete);
 }
 
 /**

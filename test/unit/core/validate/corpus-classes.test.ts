@@ -82,6 +82,50 @@ describe('audio is a chain of frames, not a frame sync', () => {
   });
 });
 
+// A 2×2 24-bit BMP: file header, BITMAPINFOHEADER (or the 12-byte OS/2 core header), pixels.
+function bmpBytes(core = false): Buffer {
+  const dib = core ? 12 : 40;
+  const buf = Buffer.alloc(14 + dib + 16);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(14 + dib, 10);
+  buf.writeUInt32LE(dib, 14);
+  if (core) {
+    buf.writeUInt16LE(2, 18);
+    buf.writeUInt16LE(2, 20);
+    buf.writeUInt16LE(1, 22);
+    buf.writeUInt16LE(24, 24);
+  } else {
+    buf.writeInt32LE(2, 18);
+    buf.writeInt32LE(2, 22);
+    buf.writeUInt16LE(1, 26);
+    buf.writeUInt16LE(24, 28);
+  }
+  return buf;
+}
+
+describe('images are more than their first two or three bytes', () => {
+  it('accepts real BMP (Windows and OS/2 headers) and GIF87a/GIF89a', async () => {
+    const gif = (version: string): Buffer => Buffer.concat([Buffer.from(`GIF${version}`), Buffer.from('0100010080000000000000ffffff2c00000000010001000002024401003b', 'hex')]);
+    for (const [name, bytes, mime] of [['a.bmp', bmpBytes(), 'image/bmp'], ['os2.bmp', bmpBytes(true), 'image/bmp'], ['a.gif', gif('89a'), 'image/gif'], ['old.gif', gif('87a'), 'image/gif']] as const) {
+      const result = await inspect(name, bytes);
+      expect(names(result), name).toEqual([]);
+      expect(result.facts?.mimeType, name).toBe(mime);
+    }
+  });
+
+  it('does not call binary data starting "BM" or "GIF" an image', async () => {
+    const junk = Buffer.alloc(4096, 0x80);
+    for (const [label, bytes] of [['BM', Buffer.concat([Buffer.from('BM'), junk])], ['BM zeros', Buffer.concat([Buffer.from('BM'), Buffer.alloc(4096)])], ['GIF', Buffer.concat([Buffer.from('GIF\x00\x01\x02'), junk])]] as const) {
+      for (const name of ['picture.bmp', 'picture.gif', 'blob.img']) {
+        const result = await inspect(`${label.replace(/\W+/g, '')}-${name}`, bytes);
+        expect(result.valid, `${label} as ${name}`).toBe(false);
+        expect(result.facts?.mimeType ?? '', `${label} as ${name}`).not.toMatch(/^image\//);
+      }
+    }
+  });
+});
+
 describe('text formats that share an extension with a binary one', () => {
   it.each([
     ['deps.dot', 'digraph deps {\n  a -> b;\n}\n', 'text/vnd.graphviz'],
