@@ -1,6 +1,6 @@
 /**
  * Second witnesses for the sniffs that rest on two or three bytes. file-type calls anything
- * starting "BM" a BMP, "GIF" a GIF and an 11-bit frame sync MP3 (mpeg-frames.ts); all three
+ * starting "BM" a BMP, "GIF" a GIF, FF D8 FF a JPEG and an 11-bit frame sync MP3 (mpeg-frames.ts); all
  * are on the default allowlist, so junk with such a start would be accepted as an image or
  * audio. Each format's header says more than its magic: that is checked here.
  */
@@ -28,10 +28,38 @@ function gifHeaderHolds(head: Buffer): boolean {
   return version === '87a' || version === '89a';
 }
 
+const JPEG_SEGMENTS_TO_CHECK = 3;
+
+// SOI, then marker segments each where the last one's length says: a JPEG starts with a
+// chain of them (APPn, DQT, SOF, …) up to its first scan, never with three stray bytes.
+function jpegSegmentsHold(head: Buffer, complete: boolean): boolean {
+  let at = 2;
+  for (let segment = 0; segment < JPEG_SEGMENTS_TO_CHECK; segment++) {
+    if (at >= head.length) return !complete;
+    if (head[at] !== 0xff) return false;
+    while (at < head.length && head[at] === 0xff) at++; // fill bytes before a marker
+    const marker = head[at];
+    if (marker === undefined) return !complete;
+    // Start of scan or end of image: the header part is over. 0x00 never follows 0xFF here.
+    if (marker === 0xda || marker === 0xd9) return segment > 0;
+    if (marker === 0x00) return false;
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 1;
+      continue;
+    }
+    if (at + 3 > head.length) return !complete;
+    const length = head.readUInt16BE(at + 1);
+    if (length < 2) return false;
+    at += 1 + length;
+  }
+  return true;
+}
+
 /** Whether a weak sniff of `head` (`ext` as file-type named it) is backed by the rest of the header. */
 export function weakSniffHolds(head: Buffer, ext: string | undefined, complete: boolean): boolean {
   if (ext === 'bmp') return bmpHeaderHolds(head);
   if (ext === 'gif') return gifHeaderHolds(head);
+  if (ext === 'jpg') return jpegSegmentsHold(head, complete);
   if (ext === undefined || !FRAME_SYNC_SNIFFS.has(ext)) return true;
   // Audio behind an ID3 tag is checked where the tag ends.
   const start = id3End(head, 0) ?? 0;

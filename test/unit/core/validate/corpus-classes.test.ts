@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectFile, DEFAULT_ALLOWED_MIME_TYPES, DEFAULT_BLOCKED_EXTENSIONS, type FileInspection, type RuleConfig } from '../../../../src/core/validate/index.js';
-import { pngBytes, useFixtureDir, writeFixture, zipBytes } from '../../../fixtures/files.js';
+import { jpegBytes, pngBytes, useFixtureDir, writeFixture, zipBytes } from '../../../fixtures/files.js';
 import { id3Tag } from '../../../fixtures/real-formats.js';
 
 const fx = useFixtureDir();
@@ -114,10 +114,23 @@ describe('images are more than their first two or three bytes', () => {
     }
   });
 
-  it('does not call binary data starting "BM" or "GIF" an image', async () => {
+  it('accepts a JPEG whose marker segments chain, and rejects three stray JPEG bytes', async () => {
+    const real = await inspect('photo.jpg', jpegBytes());
+    expect(names(real)).toEqual([]);
+    expect(real.facts?.mimeType).toBe('image/jpeg');
+  });
+
+  it('does not call binary data starting "BM", "GIF" or FF D8 FF an image', async () => {
     const junk = Buffer.alloc(4096, 0x80);
-    for (const [label, bytes] of [['BM', Buffer.concat([Buffer.from('BM'), junk])], ['BM zeros', Buffer.concat([Buffer.from('BM'), Buffer.alloc(4096)])], ['GIF', Buffer.concat([Buffer.from('GIF\x00\x01\x02'), junk])]] as const) {
-      for (const name of ['picture.bmp', 'picture.gif', 'blob.img']) {
+    const jpegStart = Buffer.from('ffd8ffe00010', 'hex');
+    for (const [label, bytes] of [
+      ['BM', Buffer.concat([Buffer.from('BM'), junk])],
+      ['BM zeros', Buffer.concat([Buffer.from('BM'), Buffer.alloc(4096)])],
+      ['GIF', Buffer.concat([Buffer.from('GIF\x00\x01\x02'), junk])],
+      ['FFD8FF', Buffer.concat([Buffer.from('ffd8ff', 'hex'), junk])],
+      ['APP0 then junk', Buffer.concat([jpegStart, Buffer.alloc(14), junk])],
+    ] as const) {
+      for (const name of ['picture.bmp', 'picture.gif', 'picture.jpg', 'blob.img']) {
         const result = await inspect(`${label.replace(/\W+/g, '')}-${name}`, bytes);
         expect(result.valid, `${label} as ${name}`).toBe(false);
         expect(result.facts?.mimeType ?? '', `${label} as ${name}`).not.toMatch(/^image\//);
