@@ -133,8 +133,9 @@ function wrap(db: BetterSqlite3.Database): HashCache {
 // read from (`regions`), which every upload re-checks. An older row may pair a directory's
 // verdict with the hash of other bytes (a big file's directory rewritten before an upload
 // that re-checked only its head, whose hash was then remembered): it must not be trusted.
-// Version 4: MPEG/ADTS sniffs need a chain of frames and ODF templates are named (a version 3
-// row may hold "mp3" for a PhotoCD image), and text in another encoding is noted.
+// Version 4: weak sniffs need a second witness (MPEG/ADTS a chain of frames, BMP/GIF/JPEG their
+// headers: a version 3 row may hold "mp3" for a PhotoCD image), ODF templates are named, and
+// text in another encoding is noted.
 const ENTRY_VERSION = 4;
 
 function isTextEncoding(value: unknown): value is OtherTextEncoding {
