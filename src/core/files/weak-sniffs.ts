@@ -1,8 +1,9 @@
 /**
- * Second witnesses for the sniffs that rest on two or three bytes. file-type calls anything
- * starting "BM" a BMP, "GIF" a GIF, FF D8 FF a JPEG and an 11-bit frame sync MP3 (mpeg-frames.ts); all
- * are on the default allowlist, so junk with such a start would be accepted as an image or
- * audio. Each format's header says more than its magic: that is checked here.
+ * Second witnesses for the sniffs that rest on a few bytes. file-type calls anything starting
+ * "BM" a BMP, "GIF" a GIF, FF D8 FF a JPEG, "mdat" at offset 4 a QuickTime movie and an 11-bit
+ * frame sync MP3 (mpeg-frames.ts); all are on the default allowlist, so junk with such a start
+ * would be accepted as an image, a video or audio. Each format's header says more than its
+ * magic: that is checked here.
  */
 import { id3End } from './deep-sniff.js';
 import { FRAME_SYNC_SNIFFS, framesAgree } from './mpeg-frames.js';
@@ -55,11 +56,36 @@ function jpegSegmentsHold(head: Buffer, complete: boolean): boolean {
   return true;
 }
 
+// file-type names QuickTime/MP4 from four letters at offset 4 alone; a real file starts with a box.
+const BOX_TYPES_AT_4 = new Set(['ftyp', 'free', 'mdat', 'moov', 'wide']);
+const BOXES_TO_CHECK = 3;
+
+function isBoxType(head: Buffer, at: number): boolean {
+  if (at + 8 > head.length) return true;
+  return [...head.subarray(at + 4, at + 8)].every((byte) => (byte >= 0x20 && byte <= 0x7e) || byte === 0xa9);
+}
+
+// ISO BMFF / QuickTime: boxes of [size, type], each where the last one's size says.
+function boxesChain(head: Buffer, complete: boolean): boolean {
+  let at = 0;
+  for (let box = 0; box < BOXES_TO_CHECK && at + 8 <= head.length; box++) {
+    if (!isBoxType(head, at)) return false;
+    const size32 = head.readUInt32BE(at);
+    if (size32 === 0) return true; // the last box runs to the end of the file
+    const size = size32 === 1 ? (at + 16 <= head.length ? Number(head.readBigUInt64BE(at + 8)) : 16) : size32;
+    if (size < (size32 === 1 ? 16 : 8)) return false;
+    at += size;
+  }
+  // A box that runs past a file held whole is no box.
+  return !complete || at <= head.length;
+}
+
 /** Whether a weak sniff of `head` (`ext` as file-type named it) is backed by the rest of the header. */
 export function weakSniffHolds(head: Buffer, ext: string | undefined, complete: boolean): boolean {
   if (ext === 'bmp') return bmpHeaderHolds(head);
   if (ext === 'gif') return gifHeaderHolds(head);
   if (ext === 'jpg') return jpegSegmentsHold(head, complete);
+  if (BOX_TYPES_AT_4.has(head.subarray(4, 8).toString('latin1'))) return boxesChain(head, complete);
   if (ext === undefined || !FRAME_SYNC_SNIFFS.has(ext)) return true;
   // Audio behind an ID3 tag is checked where the tag ends.
   const start = id3End(head, 0) ?? 0;

@@ -139,6 +139,42 @@ describe('images are more than their first two or three bytes', () => {
   });
 });
 
+// ISO BMFF / QuickTime boxes: [32-bit size][type][payload].
+const box = (type: string, payload: Buffer | string): Buffer => {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'latin1');
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+};
+
+describe('video is a chain of boxes, not four letters at offset 4', () => {
+  it('accepts an MP4 (ftyp, moov, mdat) and a QuickTime movie (wide, mdat, moov)', async () => {
+    const mp4 = Buffer.concat([box('ftyp', 'isom\0\0\x02\0isomiso2mp41'), box('moov', box('mvhd', Buffer.alloc(100))), box('mdat', Buffer.alloc(2000, 7))]);
+    const mov = Buffer.concat([box('wide', ''), box('mdat', Buffer.alloc(2000, 7)), box('moov', box('mvhd', Buffer.alloc(100)))]);
+    for (const [name, bytes, mime] of [['clip.mp4', mp4, 'video/mp4'], ['clip.mov', mov, 'video/quicktime']] as const) {
+      const result = await inspect(name, bytes);
+      expect(names(result), name).toEqual([]);
+      expect(result.facts?.mimeType, name).toBe(mime);
+    }
+  });
+
+  it('does not call junk with "mdat", "moov" or "free" at offset 4 a video', async () => {
+    const junk = Buffer.alloc(4096, 0x80);
+    for (const [label, bytes] of [
+      ['size past the end', Buffer.concat([Buffer.from('XXXXmdat', 'latin1'), junk])],
+      ['no box after it', Buffer.concat([Buffer.from('\0\0\0\x08free', 'latin1'), junk])],
+      ['size 3', Buffer.concat([Buffer.from('\0\0\0\x03moov', 'latin1'), junk])],
+    ] as const) {
+      for (const name of ['clip.mov', 'clip.mp4', 'blob.img']) {
+        const result = await inspect(`${label.replace(/\W+/g, '')}-${name}`, bytes);
+        expect(result.valid, `${label} as ${name}`).toBe(false);
+        expect(result.facts?.mimeType ?? '', `${label} as ${name}`).not.toMatch(/^video\//);
+      }
+    }
+  });
+});
+
 describe('text formats that share an extension with a binary one', () => {
   it.each([
     ['deps.dot', 'digraph deps {\n  a -> b;\n}\n', 'text/vnd.graphviz'],
