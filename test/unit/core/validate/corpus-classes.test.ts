@@ -51,6 +51,42 @@ describe('text formats that share an extension with a binary one', () => {
   });
 });
 
+// Sun/NeXT audio: ".snd", header size, data size, encoding (3: 16-bit PCM), rate, channels, then samples.
+function sunAu(): Buffer {
+  const header = Buffer.alloc(24);
+  header.write('.snd', 0, 'latin1');
+  [24, 2000, 3, 8000, 1].forEach((value, i) => header.writeUInt32BE(value, 4 + i * 4));
+  return Buffer.concat([header, Buffer.alloc(2000, 0x80)]);
+}
+
+describe('formats file-type does not know: Sun audio and Netpbm images', () => {
+  const ppm = Buffer.concat([Buffer.from('P6\n# made by hand\n4 2\n255\n'), Buffer.alloc(24, 0xc8)]);
+  const pgm = Buffer.concat([Buffer.from('P5 4 2 255\n'), Buffer.alloc(8, 0x00)]);
+
+  it.each([
+    ['tone.au', sunAu(), 'audio/basic'],
+    ['tone.snd', sunAu(), 'audio/basic'],
+    ['image.ppm', ppm, 'image/x-portable-pixmap'],
+    ['image.pgm', pgm, 'image/x-portable-graymap'],
+    ['image.pnm', ppm, 'image/x-portable-pixmap'],
+  ])('names %s %s (off the default list, so rejected for its type, not as unrecognised)', async (name, bytes, mime) => {
+    const result = await inspect(name, bytes);
+    expect(result.facts?.mimeType).toBe(mime);
+    expect(names(result)).toEqual(['MIME_NOT_ALLOWED']);
+    const allowed = await inspectFile(name, { policy: fx.policy, rules: { ...rules, allowedMimeTypes: [...rules.allowedMimeTypes, mime] } });
+    expect(names(allowed)).toEqual([]);
+  });
+
+  it('keeps ASCII Netpbm text, and rejects these formats renamed', async () => {
+    const ascii = await inspect('ascii.ppm', 'P3\n2 1\n255\n255 0 0  0 255 0\n');
+    expect(names(ascii)).toEqual([]);
+    expect(ascii.facts?.mimeType).toBe('text/plain');
+    expect(names(await inspect('tone-as.wav', sunAu()))).toEqual(['MIME_NOT_ALLOWED', 'EXTENSION_MISMATCH']);
+    expect(names(await inspect('image-as.png', ppm))).toEqual(['MIME_NOT_ALLOWED', 'EXTENSION_MISMATCH']);
+    expect(names(await inspect('photo-as.ppm', pngBytes()))).toEqual(['EXTENSION_MISMATCH']);
+  });
+});
+
 describe('OpenDocument templates and databases', () => {
   const odf = (mime: string): Buffer => zipBytes([['mimetype', mime], ['content.xml', '<office:document-content/>'], ['META-INF/manifest.xml', '<manifest/>']]);
 
