@@ -7,6 +7,7 @@
  */
 import { inspectCfb } from './cfb-format.js';
 import { ReadBudgetExceeded, type RandomSource } from './random-source.js';
+import { FRAME_SYNC_SNIFFS, framesAgree } from './mpeg-frames.js';
 import { fileTypeOf } from './sniff.js';
 import type { ContainerFacts } from './types.js';
 import { inspectZip } from './zip-format.js';
@@ -23,7 +24,7 @@ export interface DeepSniff extends Sniffed {
 }
 
 // file-type names these from the entries it finds in the head; the directory decides instead.
-const ZIP_SNIFFS = new Set(['zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'odg', 'epub', 'jar', 'apk', 'xpi', '3mf', 'kmz']);
+const ZIP_SNIFFS = new Set(['zip', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'odg', 'ott', 'ots', 'otp', 'otg', 'epub', 'jar', 'apk', 'xpi', '3mf', 'kmz']);
 const ID3_PASSES = 4;
 const RESNIFF_BYTES = 64 * 1024;
 
@@ -60,8 +61,8 @@ function unreadable(ext: string, error: Error): ContainerFacts {
   return error instanceof ReadBudgetExceeded ? { ...base, tooManyEntries: true } : { ...base, problem: 'its directory is malformed' };
 }
 
-// ID3v2: "ID3", version, flags, then a 28-bit "syncsafe" size; a footer adds 10 bytes.
-function id3End(bytes: Buffer, at: number): number | undefined {
+/** Where the ID3v2 tag at `at` ends ("ID3", version, flags, a 28-bit syncsafe size, maybe a footer). */
+export function id3End(bytes: Buffer, at: number): number | undefined {
   if (bytes.length < at + 10 || bytes.subarray(at, at + 3).toString('latin1') !== 'ID3') return undefined;
   const size = ((bytes[at + 6]! & 0x7f) << 21) | ((bytes[at + 7]! & 0x7f) << 14) | ((bytes[at + 8]! & 0x7f) << 7) | (bytes[at + 9]! & 0x7f);
   return at + 10 + size + (bytes[at + 5]! & 0x10 ? 10 : 0);
@@ -74,13 +75,18 @@ async function sniffAfterId3(head: Buffer, source: RandomSource): Promise<Sniffe
     if (end + 16 <= head.length && pass === 0) return undefined;
     const after = await source.read(end, RESNIFF_BYTES);
     const next = id3End(after, 0);
-    if (next === undefined) {
-      const found = after.length === 0 ? undefined : await fileTypeOf(after);
-      return found === undefined ? undefined : { mime: found.mime, ext: found.ext };
-    }
+    if (next === undefined) return sniffAudioAt(after, end + after.length >= source.size);
     end += next;
   }
   return undefined;
+}
+
+// What follows the tag decides, as it does for a tag inside the head: nothing recognisable
+// (or a frame sync with no chain of frames behind it) is no audio, whatever the tag said.
+async function sniffAudioAt(after: Buffer, complete: boolean): Promise<Sniffed> {
+  const found = after.length === 0 ? undefined : await fileTypeOf(after);
+  if (found === undefined || (FRAME_SYNC_SNIFFS.has(found.ext) && !framesAgree(after, found.ext, complete))) return { mime: undefined, ext: undefined };
+  return { mime: found.mime, ext: found.ext };
 }
 
 function isTiffHeader(head: Buffer): boolean {

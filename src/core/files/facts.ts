@@ -10,9 +10,12 @@ import {
   PLAIN_TEXT_MIME,
   SNIFF_EXTS_BY_EXT,
   TEXT_MIME_BY_EXT,
+  TEXT_NAMESAKE_MIME,
   ZIP_CONTAINER_EXTS,
 } from './mime-table.js';
 import { sniffDeeper } from './deep-sniff.js';
+import { guessOtherText } from './text-encoding.js';
+import { weakSniffHolds } from './weak-sniffs.js';
 import { finalExtension } from './names.js';
 import { sourceFromBuffer, type RandomSource } from './random-source.js';
 import { recordReads } from './read-regions.js';
@@ -43,12 +46,14 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
   const container = random === undefined ? undefined : containerSignature(read.head);
   const sniff = container === undefined ? await sniffHead(read.head, text) : { mime: undefined, ext: container, executable: detectExecutable(read.head, text) };
   const utf16 = read.head.length >= 2 && (read.head.readUInt16BE(0) === 0xfffe || read.head.readUInt16BE(0) === 0xfeff);
-  const dropSniff = utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext);
+  const dropSniff = (utf16 && sniff.ext !== undefined && WEAK_AUDIO.has(sniff.ext)) || !weakSniffHolds(read.head, sniff.ext, headIsWholeFile);
   const shallow = dropSniff ? { mime: undefined, ext: undefined } : sniff;
   // Executables are refused on their magic alone: nothing further in can make them acceptable.
   const deep = random === undefined || sniff.executable !== undefined ? shallow : await sniffDeeper(read.head, shallow, random);
   const ext = deep.ext;
   const regions = recorder?.regions();
+  // Only content nothing recognised can be text in another encoding.
+  const textEncoding = ext === undefined && sniff.executable === undefined ? guessOtherText(read.head, read.validUtf8, read.hasNul) : undefined;
   return {
     sha256: read.sha256,
     sniffedMime: deep.mime,
@@ -58,6 +63,7 @@ export async function analyseContent(read: ReadPassResult, source?: RandomSource
     hasNul: read.hasNul,
     markup: detectMarkup(read.head, text),
     headIsWholeFile,
+    ...(textEncoding === undefined ? {} : { textEncoding }),
     ...('container' in deep && deep.container !== undefined ? { container: deep.container } : {}),
     ...(regions === undefined ? {} : { regions }),
   };
@@ -115,7 +121,7 @@ function classify(content: ContentFacts, extension: string): FileFacts['kind'] {
 
 function decideMime(kind: FileFacts['kind'], content: ContentFacts, extension: string): string | undefined {
   if (kind === 'unknown') return undefined;
-  if (kind === 'text') return TEXT_MIME_BY_EXT[extension] ?? PLAIN_TEXT_MIME;
+  if (kind === 'text') return TEXT_MIME_BY_EXT[extension] ?? TEXT_NAMESAKE_MIME[extension] ?? PLAIN_TEXT_MIME;
   // zip/cfb name only the container; the extension (already checked to match) names the format.
   const container = CONTAINER_MIME_BY_EXT[extension];
   if (container !== undefined && (content.sniffedExt === 'zip' || content.sniffedExt === 'cfb')) {
@@ -125,11 +131,19 @@ function decideMime(kind: FileFacts['kind'], content: ContentFacts, extension: s
 }
 
 function isActive(content: ContentFacts, extension: string): boolean {
-  if (ACTIVE_EXTS.has(extension) || content.container?.macros === true) return true;
+  if ((ACTIVE_EXTS.has(extension) && !renamedBinary(content, extension)) || content.container?.macros === true) return true;
   if (content.sniffedMime !== undefined && ACTIVE_MIMES.has(content.sniffedMime)) return true;
   if (content.markup === 'svg' || content.markup === 'html') return true;
   // <svg>/<script>/XHTML inside an XML document renders as active content too.
   return content.markup === 'embedded' && (extension === '.xml' || content.sniffedExt === 'xml');
+}
+
+// A PNG named .svg is a renamed image, not SVG: the extension rule rejects it for that (the
+// name has a text type), and calling it active content too would contradict that reason.
+// Names without a text type (.shtml, .mht) stay active whatever they hold: nothing else rejects them.
+function renamedBinary(content: ContentFacts, extension: string): boolean {
+  const binary = !content.validUtf8 || content.hasNul;
+  return binary && content.sniffedExt !== undefined && TEXT_MIME_BY_EXT[extension] !== undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { loadSqliteDriver } from '../sqlite-driver.js';
 import { ExaiError } from '../errors.js';
 import { parseRegions } from './read-regions.js';
+import type { OtherTextEncoding } from './text-encoding.js';
 import type { ContentFacts, FileIdentity } from './types.js';
 
 /** What the cache remembers about a file's content. */
@@ -133,7 +134,14 @@ function wrap(db: BetterSqlite3.Database): HashCache {
 // read from (`regions`), which every upload re-checks. An older row may pair a directory's
 // verdict with the hash of other bytes (a big file's directory rewritten before an upload
 // that re-checked only its head, whose hash was then remembered): it must not be trusted.
-const ENTRY_VERSION = 3;
+// Version 4: weak sniffs need a second witness (MPEG/ADTS a chain of frames, BMP/GIF/JPEG their
+// headers: a version 3 row may hold "mp3" for a PhotoCD image), ODF templates are named, and
+// text in another encoding is noted.
+const ENTRY_VERSION = 4;
+
+function isTextEncoding(value: unknown): value is OtherTextEncoding {
+  return value === 'utf-16' || value === 'utf-32' || value === 'legacy-8bit';
+}
 
 // A row written by another exai version may lack fields: treat it as a miss, not a crash.
 function parseEntry(json: string): HashCacheEntry | undefined {
@@ -154,6 +162,7 @@ function parseEntry(json: string): HashCacheEntry | undefined {
       hasNul: value.hasNul,
       markup: value.markup ?? undefined,
       headIsWholeFile: value.headIsWholeFile,
+      ...(isTextEncoding(value.textEncoding) ? { textEncoding: value.textEncoding } : {}),
       ...(typeof value.container === 'object' && value.container !== null ? { container: value.container } : {}),
       ...(regions === undefined ? {} : { regions }),
     };

@@ -74,6 +74,25 @@ export const TEXT_MIME_BY_EXT: Readonly<Record<string, string>> = {
   ...CODE_MIME,
 };
 
+/**
+ * Names a binary format shares with a text one: .dot is a Word template and a Graphviz graph,
+ * .pot a PowerPoint template and a gettext template, .msg an Outlook message and a message
+ * catalog, .asc a PGP message and any ASCII file, .ppm a binary and an ASCII image. Content
+ * with the binary format's magic is judged as that format; clean text with no magic is the
+ * text format, not a renamed file.
+ */
+export const TEXT_NAMESAKE_MIME: Readonly<Record<string, string>> = {
+  '.dot': 'text/vnd.graphviz',
+  '.pot': 'text/x-gettext-translation-template',
+  '.msg': 'text/plain',
+  '.asc': 'text/plain',
+  // Netpbm's ASCII variants (P1-P3) are text; the binary ones (P4-P6) are images (extra-magic.ts).
+  '.pbm': 'text/plain',
+  '.pgm': 'text/plain',
+  '.ppm': 'text/plain',
+  '.pnm': 'text/plain',
+};
+
 /** MIME for text files whose extension says nothing (README, Makefile, notes.v2). */
 export const PLAIN_TEXT_MIME = 'text/plain';
 
@@ -111,6 +130,12 @@ export const SNIFF_EXTS_BY_EXT: Readonly<Record<string, readonly string[]>> = {
   '.ods': ['ods'],
   '.odp': ['odp'],
   '.odg': ['odg'],
+  '.ott': ['ott'],
+  '.ots': ['ots'],
+  '.otp': ['otp'],
+  '.otg': ['otg'],
+  '.odb': ['odb'],
+  '.odf': ['odf'],
   '.epub': ['epub'],
   // A compound file is what its root streams say (cfb-format.ts): a .doc must hold WordDocument.
   '.doc': ['doc'],
@@ -144,6 +169,13 @@ export const SNIFF_EXTS_BY_EXT: Readonly<Record<string, readonly string[]>> = {
   '.opus': ['opus', 'ogg'],
   '.aac': ['aac'],
   '.amr': ['amr'],
+  '.au': ['au'],
+  '.snd': ['au'],
+  '.pbm': ['pbm'],
+  '.pgm': ['pgm'],
+  '.ppm': ['ppm'],
+  '.pnm': ['pbm', 'pgm', 'ppm'],
+  '.pam': ['pam'],
   '.zip': ['zip'],
   // file-type looks inside a gzip for a tar: archive.tar.gz ends in .gz and is both.
   '.gz': ['gz', 'tar.gz'],

@@ -3,6 +3,7 @@
  * our own executable detection (which file-type's answer must never override), and the
  * leading markup that makes a text file SVG or HTML.
  */
+import { extraMagic } from './extra-magic.js';
 import { isPlainTextHead } from './plain-text-head.js';
 import type { ExecutableKind, MarkupKind } from './types.js';
 
@@ -41,7 +42,7 @@ export async function sniffHead(head: Buffer, text: TextEvidence): Promise<Sniff
   // loading and walking its parser for what is often a third of a document tree.
   if (isPdfHead(head)) return { mime: 'application/pdf', ext: 'pdf', executable };
   const { fileTypeFromBuffer } = await loadFileType();
-  const found = await fileTypeFromBuffer(head);
+  const found = (await fileTypeFromBuffer(head)) ?? extraMagic(head);
   return { mime: found?.mime, ext: found?.ext, executable };
 }
 

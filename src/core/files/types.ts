@@ -1,5 +1,6 @@
 /** Shapes shared by safe open, sniffing, hashing and the validation rules. */
 import type { FileHandle } from 'node:fs/promises';
+import type { OtherTextEncoding } from './text-encoding.js';
 
 /** What `lstat` + `fstat` proved about a file at the moment it was opened. */
 export interface FileIdentity {
@@ -102,6 +103,8 @@ export interface ContentFacts {
   markup: MarkupKind | undefined;
   /** True when the sniff window held the whole file (a zip seen whole is not a .docx). */
   headIsWholeFile: boolean;
+  /** Not UTF-8 but text in this encoding, by its head: words a rejection, never accepts. */
+  textEncoding?: OtherTextEncoding | undefined;
   /** The container's directory, for zip and compound files (read past the head when needed). */
   container?: ContainerFacts | undefined;
   /** What the structure checks read at random: a judgement the upload must re-check. */

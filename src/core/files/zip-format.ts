@@ -20,6 +20,12 @@ export const CONTAINER_FORMAT_MIME: Readonly<Record<string, string>> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
   odp: 'application/vnd.oasis.opendocument.presentation',
   odg: 'application/vnd.oasis.opendocument.graphics',
+  ott: 'application/vnd.oasis.opendocument.text-template',
+  ots: 'application/vnd.oasis.opendocument.spreadsheet-template',
+  otp: 'application/vnd.oasis.opendocument.presentation-template',
+  otg: 'application/vnd.oasis.opendocument.graphics-template',
+  odb: 'application/vnd.oasis.opendocument.base',
+  odf: 'application/vnd.oasis.opendocument.formula',
   epub: 'application/epub+zip',
   jar: 'application/java-archive',
   apk: 'application/vnd.android.package-archive',
@@ -40,13 +46,13 @@ const OOXML_MAIN: readonly (readonly [string, string, string])[] = [
   ['ppt/presentation.xml', 'pptx', 'pptm'],
 ];
 
-const MIMETYPE_FORMATS: Readonly<Record<string, string>> = {
-  'application/vnd.oasis.opendocument.text': 'odt',
-  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
-  'application/vnd.oasis.opendocument.presentation': 'odp',
-  'application/vnd.oasis.opendocument.graphics': 'odg',
-  'application/epub+zip': 'epub',
-};
+// Every ODF type above (templates and databases included, so that a template is reported as
+// one rather than as a zip) and EPUB, by the content of their `mimetype` entry.
+const MIMETYPE_FORMATS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(CONTAINER_FORMAT_MIME)
+    .filter(([, mime]) => mime.startsWith('application/vnd.oasis.opendocument.') || mime === 'application/epub+zip')
+    .map(([format, mime]) => [mime, format]),
+);
 
 const MAX_UNSAFE_LISTED = 5;
 

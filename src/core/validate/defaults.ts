@@ -1,5 +1,5 @@
 /** Default rule settings; the config module uses them as the defaults of its keys. */
-import { TEXT_MIME_BY_EXT } from '../files/mime-table.js';
+import { TEXT_MIME_BY_EXT, TEXT_NAMESAKE_MIME } from '../files/mime-table.js';
 
 /** Extensions refused whatever the content: executables, installers, scripts, shortcuts. */
 export const DEFAULT_BLOCKED_EXTENSIONS: readonly string[] = [
@@ -11,7 +11,7 @@ export const DEFAULT_BLOCKED_EXTENSIONS: readonly string[] = [
 ];
 
 // Every text/code type we can name from an extension, minus shell scripts and active content.
-const TEXT_TYPES = [...new Set(Object.values(TEXT_MIME_BY_EXT))].filter(
+const TEXT_TYPES = [...new Set([...Object.values(TEXT_MIME_BY_EXT), ...Object.values(TEXT_NAMESAKE_MIME)])].filter(
   (mime) => mime !== 'text/x-shellscript' && mime !== 'text/html' && mime !== 'image/svg+xml' && mime !== 'application/xhtml+xml',
 );
 

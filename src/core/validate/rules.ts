@@ -6,8 +6,9 @@
  */
 import type { ExaiError } from '../errors.js';
 import { sniffMatchesExtension } from '../files/facts.js';
-import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT } from '../files/mime-table.js';
+import { ACTIVE_MIMES, SNIFF_EXTS_BY_EXT, TEXT_MIME_BY_EXT, TEXT_NAMESAKE_MIME } from '../files/mime-table.js';
 import { allExtensions } from '../files/names.js';
+import type { OtherTextEncoding } from '../files/text-encoding.js';
 import type { ExecutableKind, FileFacts } from '../files/types.js';
 import { formatBytes } from '../units.js';
 import { checkArchiveBomb, checkArchiveEntryNames } from './archive-rules.js';
@@ -156,15 +157,25 @@ export const checkExtensionMatches: Rule = (facts) => {
     const why = problem === undefined ? '' : `: ${problem}`;
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is ${facts.sniffedExt ?? 'binary'} (${facts.mimeType ?? 'unknown type'})${why}.`, 'rename the file to match its content');
   }
-  if (facts.kind === 'text' && binaryExt && !textExt) {
+  if (facts.kind === 'text' && binaryExt && !textExt && TEXT_NAMESAKE_MIME[ext] === undefined) {
     return fail(facts, 'EXTENSION_MISMATCH', `named ${ext} but the content is plain text.`, 'rename the file to match its content');
   }
   return undefined;
 };
 
-/** No magic and not clean UTF-8: a broken text file (text name) or something we can't identify. */
+const ENCODING_NAMES: Readonly<Record<OtherTextEncoding, string>> = {
+  'utf-16': 'UTF-16',
+  'utf-32': 'UTF-32',
+  'legacy-8bit': 'a legacy 8-bit or double-byte encoding (Latin-1, Windows-1250, Shift JIS, …)',
+};
+
+/** No magic and not clean UTF-8: text in another encoding, a broken text file (text name), or something we can't identify. */
 export const checkTextOrKnown: Rule = (facts) => {
   if (facts.kind !== 'unknown' || facts.size === 0) return undefined;
+  const encoding = facts.content.textEncoding;
+  if (encoding !== undefined) {
+    return fail(facts, 'INVALID_TEXT', `the content looks like text in ${ENCODING_NAMES[encoding]}, not UTF-8.`, 'save it as UTF-8 (e.g. iconv -f OLD -t UTF-8, or "Save as UTF-8" in the editor)');
+  }
   const why = facts.content.hasNul ? 'contains NUL bytes' : 'is not valid UTF-8';
   if (TEXT_MIME_BY_EXT[facts.extension] !== undefined) {
     return fail(facts, 'INVALID_TEXT', `the text ${why}.`, 'save it as UTF-8 (not UTF-16) without NUL bytes');

@@ -129,6 +129,22 @@ describe('hash cache', () => {
     expect(cache.get(identity)).toBeUndefined();
   });
 
+  it('misses on a version 3 entry that took a frame sync for MP3, and keeps a text encoding', async () => {
+    // A PhotoCD image starts with 2 KiB of 0xFF: an older exai remembered it as audio.
+    await writeFixture(policy.cwd, 'photo.pcd', Buffer.alloc(4096, 0xff));
+    const identity = await identityOf('photo.pcd');
+    const v3 = { sha256: FAKE_SHA, sniffedExt: 'mp3', sniffedMime: 'audio/mpeg', validUtf8: false, hasNul: false, headIsWholeFile: true, v: 3 };
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(stateDir, HASH_CACHE_FILE));
+    db.prepare('INSERT OR REPLACE INTO hash_cache VALUES (?, ?, ?, ?, ?, ?, ?)').run(...[identity.dev, identity.ino, identity.size, identity.mtimeNs, identity.ctimeNs].map(String), JSON.stringify(v3), Date.now());
+    db.close();
+    expect(cache.get(identity)).toBeUndefined();
+    const result = await inspectFile('photo.pcd', { policy, rules, hashCache: cache });
+    expect(result.facts?.mimeType).toBeUndefined();
+    cache.set(identity, { ...v3, sniffedExt: undefined, sniffedMime: undefined, executable: undefined, markup: undefined, textEncoding: 'legacy-8bit' });
+    expect(cache.get(identity)?.textEncoding).toBe('legacy-8bit');
+  });
+
   it('persists across reopening', async () => {
     await writeFixture(policy.cwd, 'd.txt', 'persist\n');
     await inspectFile('d.txt', { policy, rules, hashCache: cache });
