@@ -77,8 +77,10 @@ async function confirmForce(ctx: Context, live: LockEntry[]): Promise<boolean> {
 
 // Dry run: the same rows reconcileExpired would change, read without changing them. Reads
 // show an expired claim as failed already; only one not yet reconciled still has its lease.
+// gc's catalog: with the service key the operator's (every user's claims, no session needed).
 async function reconcile(ctx: Context, now: number, dryRun: boolean): Promise<FileRecord[]> {
-  const catalog = await ctx.catalog();
+  const { gcBackend } = await import('../../core/ops/gc.js');
+  const { catalog } = await gcBackend(ctx);
   if (!dryRun) return catalog.reconcileExpired(now);
   const failed = await catalog.list({ status: 'failed' });
   const uploading = await catalog.list({ status: 'uploading' });
