@@ -5,6 +5,7 @@
  */
 import type { SupabaseClient } from '../auth/client.js';
 import type { GcLockAttempt, GcLockHolder, GcLockStore } from '../core/ops/gc-lock.js';
+import type { GcLockAdmin, SharedGcLockState } from '../core/ops/gc-unlock.js';
 import { restError, type RestFailure } from './supabase-errors.js';
 
 interface RestResult {
@@ -13,8 +14,8 @@ interface RestResult {
   status: number;
 }
 
-/** exai_gc_lock_acquire / _renew / _release over one client (operator or user). */
-export class SupabaseGcLock implements GcLockStore {
+/** exai_gc_lock_acquire / _renew / _release / _status / _clear over one client (operator or user). */
+export class SupabaseGcLock implements GcLockStore, GcLockAdmin {
   constructor(private readonly client: SupabaseClient) {}
 
   private async call(fn: string, args: Record<string, unknown>, action: string): Promise<unknown> {
@@ -40,6 +41,31 @@ export class SupabaseGcLock implements GcLockStore {
   async release(generation: number): Promise<boolean> {
     return (await this.call('exai_gc_lock_release', { p_generation: generation }, 'gc lock release')) === true;
   }
+
+  async status(): Promise<SharedGcLockState> {
+    return readState(await this.call('exai_gc_lock_status', {}, 'gc lock status'));
+  }
+
+  async clear(generation: number | undefined, force: boolean): Promise<SharedGcLockState & { cleared: boolean }> {
+    const data = await this.call('exai_gc_lock_clear', { p_generation: generation ?? null, p_force: force }, 'gc lock clear');
+    return { ...readState(data), cleared: (data as Record<string, unknown> | null)?.['cleared'] === true };
+  }
+}
+
+// status/clear answer: held or not, live or not, and the row's fields when there is one.
+function readState(raw: unknown): SharedGcLockState {
+  const data = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v.replace(/[^\x20-\x7e]/g, '?').slice(0, 64) : undefined);
+  const generation = Number(data['generation']);
+  const since = str(data['since']);
+  return {
+    held: data['held'] === true || data['cleared'] === true,
+    live: data['live'] === true,
+    generation: Number.isSafeInteger(generation) && generation > 0 ? generation : undefined,
+    holder: readHolder(data['holder'], since),
+    since,
+    expiresAt: str(data['expires_at']),
+  };
 }
 
 // The holder was written by another machine: keep only printable, short fields, and take

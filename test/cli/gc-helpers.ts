@@ -56,9 +56,9 @@ export async function seedFailed(sb: Sandbox, ageMs: number): Promise<FileRecord
   return row;
 }
 
-/** Every file under the state dir's locks/ folder (names only). */
-export async function lockFiles(sb: Sandbox): Promise<string[]> {
-  return (await fs.readdir(path.join(sb.env.EXAI_STATE_DIR!, 'locks')).catch(() => [] as string[])).sort();
+/** Every file under the state dir's (or `dir`'s) locks/ folder (names only). */
+export async function lockFiles(sb: Sandbox, dir = sb.env.EXAI_STATE_DIR!): Promise<string[]> {
+  return (await fs.readdir(path.join(dir, 'locks')).catch(() => [] as string[])).sort();
 }
 
 /** A lockfile left by a process that is gone (pid far beyond pid_max). */

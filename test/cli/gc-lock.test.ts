@@ -4,15 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, type LockHandle } from '../../src/core/lock/index.js';
-import { gcLockKey } from '../../src/core/ops/gc-lock.js';
+import { localGcLock } from '../../src/core/ops/gc-lock.js';
 import { readRows, runCli } from './catalog-cli.js';
 import { DAY, lockFiles, makeGcWorld, seedActive, writesTo, type GcWorld } from './gc-helpers.js';
 
 let w: GcWorld;
 let key: string;
+let lockDir: string;
 beforeEach(async () => {
   w = await makeGcWorld();
-  key = gcLockKey(`sqlite:${w.sb.env.EXAI_DATA_DIR!}`);
+  ({ key, dir: lockDir } = await localGcLock(w.sb.env.EXAI_DATA_DIR!));
 });
 afterEach(async () => {
   await w.close();
@@ -20,7 +21,7 @@ afterEach(async () => {
 
 /** Hold the gc lock as another gc process would. */
 const holdGcLock = (): Promise<LockHandle> =>
-  acquireLock({ dir: w.sb.env.EXAI_STATE_DIR!, key, timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'gc' } });
+  acquireLock({ dir: lockDir, key, timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'gc' } });
 
 describe('the gc lock', () => {
   it('--no-wait: exits 7 at once naming the holder (pid, host, since) and the unlock command; nothing deleted', async () => {
@@ -64,7 +65,7 @@ describe('the gc lock', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`waiting for another gc to finish (pid ${process.pid} on ${os.hostname()}`);
     expect(writesTo(w.kimi).map((q) => q.method)).toEqual(['DELETE']);
-    expect((await lockFiles(w.sb)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    expect((await lockFiles(w.sb, lockDir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
   it('gives up after lockTimeout with exit 7 naming the holder', async () => {
@@ -80,14 +81,36 @@ describe('the gc lock', () => {
 
   it('a holder killed -9 on this host is taken over as a stale lock', async () => {
     await seedActive(w, 'cold', 40 * DAY);
-    const dir = path.join(w.sb.env.EXAI_STATE_DIR!, 'locks');
+    const dir = path.join(lockDir, 'locks');
     await fs.mkdir(dir, { recursive: true });
     const dead = { pid: 99_999_999, hostname: os.hostname(), user: 'x', command: 'gc', started: new Date().toISOString(), lease_expires_at: Date.now() + 60_000, nonce: 'n', generation: 5 };
     await fs.writeFile(path.join(dir, `${key}.lock`), JSON.stringify(dead), { mode: 0o600 });
     const r = await runCli(w.sb, ['gc', '--no-wait', '--yes']);
     expect(r.code).toBe(0);
     expect(writesTo(w.kimi)).toHaveLength(1);
-    expect((await lockFiles(w.sb)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    expect((await lockFiles(w.sb, lockDir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('two setups sharing one catalog through different state dirs (one via a symlinked data dir) exclude each other', async () => {
+    await seedActive(w, 'cold', 40 * DAY);
+    const link = path.join(w.sb.root, 'data-link');
+    await fs.symlink(w.sb.env.EXAI_DATA_DIR!, link);
+    const other = { ...w.sb, env: { ...w.sb.env, EXAI_STATE_DIR: path.join(w.sb.root, 'state-2'), EXAI_DATA_DIR: link } };
+    // The lockfile sits next to the catalog, not in either state dir.
+    expect(lockDir).toBe(await fs.realpath(w.sb.env.EXAI_DATA_DIR!));
+    const held = await holdGcLock();
+    try {
+      const r = await runCli(other, ['gc', '--no-wait', '--yes']);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toContain(`another gc is running on this catalog: pid ${process.pid}`);
+      expect(writesTo(w.kimi)).toEqual([]);
+    } finally {
+      await held.release();
+    }
+    const r = await runCli(other, ['gc', '--no-wait', '--yes']);
+    expect(r.code).toBe(0);
+    expect(writesTo(w.kimi)).toHaveLength(1);
+    expect(await lockFiles(w.sb)).toEqual([]);
   });
 
   it('two gc runs at once: one deletes, the other waits and finds nothing left; each file deleted once', async () => {

@@ -161,8 +161,8 @@ describe('gc through the library', () => {
     exai = await open();
     await exai.upload('old.md');
     const { acquireLock } = await import('../../src/core/lock/index.js');
-    const { gcLockKey } = await import('../../src/core/ops/gc-lock.js');
-    const held = await acquireLock({ dir: exai.config.dirs.state, key: gcLockKey(`sqlite:${exai.config.dirs.data}`), timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'gc' } });
+    const { localGcLock } = await import('../../src/core/ops/gc-lock.js');
+    const held = await acquireLock({ ...(await localGcLock(exai.config.dirs.data)), timeoutMs: 1000, leaseMs: 60_000, owner: { command: 'gc' } });
     try {
       const busy = await exai.gc({ olderThanMs: 0, dryRun: false, yes: true, wait: false }).catch((e: unknown) => e);
       expect(busy).toBeInstanceOf(ExaiError);

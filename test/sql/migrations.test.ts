@@ -53,7 +53,7 @@ describe.skipIf(!target.ok || !hasPsql)('shared catalog: migrations with psql', 
       expect(r.stderr.replace(/^.*NOTICE:.*$\n?/gm, ''), file).toBe('');
       expect(r.status, file).toBe(0);
     }
-    expect(scalar(root, `SELECT count(*) FROM pg_proc WHERE proname LIKE 'exai\\_%' AND proowner = '${MIGRATION_ROLE}'::regrole`)).toBe('18');
+    expect(scalar(root, `SELECT count(*) FROM pg_proc WHERE proname LIKE 'exai\\_%' AND proowner = '${MIGRATION_ROLE}'::regrole`)).toBe('20');
     expect(scalar(root, `SELECT count(*) FROM pg_policies WHERE schemaname = 'storage' AND policyname LIKE 'exai\\_%'`)).toBe('5');
   });
 

@@ -51,7 +51,7 @@ describe.skipIf(!target.ok)('shared catalog: operator functions', () => {
         WHERE n.nspname = 'public' AND has_function_privilege('authenticated', p.oid, 'EXECUTE')`,
     );
     expect(rows.map((r) => r.proname).sort()).toEqual([
-      'exai_claim', 'exai_complete', 'exai_fail', 'exai_find_by_ref', 'exai_gc_lock_acquire', 'exai_gc_lock_release', 'exai_gc_lock_renew', 'exai_list', 'exai_mark_deleted',
+      'exai_claim', 'exai_complete', 'exai_fail', 'exai_find_by_ref', 'exai_gc_lock_acquire', 'exai_gc_lock_clear', 'exai_gc_lock_release', 'exai_gc_lock_renew', 'exai_gc_lock_status', 'exai_list', 'exai_mark_deleted',
       'exai_purge_failed', 'exai_reconcile_expired', 'exai_renew_lease', 'exai_usage',
     ]);
     for (const r of rows) expect(r.args, r.proname).not.toMatch(/quota|max_file_size|user_id/);

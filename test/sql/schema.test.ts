@@ -24,7 +24,7 @@ describe.skipIf(!target.ok)('shared catalog: grants and hostile input', () => {
       `SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'public' AND p.proname LIKE 'exai\\_%'`,
     );
-    expect(rows.length).toBe(18);
+    expect(rows.length).toBe(20);
     for (const r of rows) {
       expect(r.prosecdef, r.proname).toBe(true);
       expect(r.proconfig, r.proname).toContain('search_path=""');

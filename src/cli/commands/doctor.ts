@@ -8,8 +8,8 @@ export type DoctorOptions = BaseOptions;
 
 export const doctorSpec: CommandSpec<DoctorOptions> = {
   name: 'doctor',
-  summary: 'check config, dirs, providers, breakers, catalog and locks',
-  help: 'Each check prints ok, warn or fail with a hint. Exit 0 when nothing fails, 1 otherwise. Never prints a secret.\nAn invalid or unsafe config file or EXAI_* value does not stop doctor (other commands exit 9): each is a failed config check naming the key, where it came from, the rule and the fix, and the other checks run with the default in its place.\n\nExamples:\n  exai doctor\n  exai doctor --json',
+  summary: 'check config, dirs, providers, breakers, catalog, locks and the gc lock',
+  help: 'Each check prints ok, warn or fail with a hint. Exit 0 when nothing fails, 1 otherwise. Never prints a secret.\nThe gc lock check says whether a gc holds this catalog\'s gc lock (the lockfile next to the catalog, or with SUPABASE_URL the database lease), by whom, since when, and whether it is stale.\nAn invalid or unsafe config file or EXAI_* value does not stop doctor (other commands exit 9): each is a failed config check naming the key, where it came from, the rule and the fix, and the other checks run with the default in its place.\n\nExamples:\n  exai doctor\n  exai doctor --json',
   options: [],
   reportsConfigProblems: true,
   load: async () => ({ run: runDoctorCommand }),
@@ -25,12 +25,17 @@ export async function runDoctorCommand(_opts: DoctorOptions, ctx: Context): Prom
     breakers: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
     now: ctx.clock.now(),
     nodeVersion: process.versions.node,
-    extraChecks: supabaseChecks(ctx),
+    extraChecks: [...supabaseChecks(ctx), () => gcLockCheck(ctx)],
   });
   const failed = anyFailed(checks);
   if (ctx.output.json) ctx.output.jsonDocument({ ok: !failed, checks: checks.map(toJson) });
   else print(ctx, checks);
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+async function gcLockCheck(ctx: Context): Promise<DoctorCheck[]> {
+  const { checkGcLock } = await import('../../core/doctor/gc-lock-check.js');
+  return checkGcLock(ctx);
 }
 
 /** With SUPABASE_URL: the session (verified by the auth server) and the catalog functions. */

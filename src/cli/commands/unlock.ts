@@ -15,8 +15,8 @@ export const unlockSpec: CommandSpec<UnlockOptions> = {
   name: 'unlock',
   args: '[keys...]',
   summary: 'remove stale locks (and with --all, live ones too)',
-  help: 'Remove lockfiles whose lease expired or whose process is gone on this host, and mark uploads interrupted by a crash as failed (their quota is released).\n\nGive sha256 keys to look at only those locks. --all also removes live locks: use it only when you know their holders are gone (it asks on a terminal and needs --yes otherwise).',
-  examples: ['exai unlock', 'exai unlock --dry-run', 'exai unlock 3f2a9c0e1d2b4a5f --all --yes'],
+  help: 'Remove lockfiles whose lease expired or whose process is gone on this host, and mark uploads interrupted by a crash as failed (their quota is released).\n\nThe gc lock is one of them: a gc-<16 hex> lockfile next to the catalog, or with SUPABASE_URL the lease row exai_gc_lock in the database (with the service key the operator\'s, else your own), removed once its lease ran out.\n\nGive keys to look at only those locks. --all also removes live locks: use it only when you know their holders are gone (it asks on a terminal and needs --yes otherwise).',
+  examples: ['exai unlock', 'exai unlock --dry-run', 'exai unlock 3f2a9c0e1d2b4a5f --all --yes', 'exai unlock exai_gc_lock --all --yes'],
   options: [
     { flags: '--all', description: 'remove live locks too, not only stale ones' },
     { flags: '-y, --yes', description: 'do not ask before removing live locks' },
@@ -35,14 +35,19 @@ export async function runUnlock(opts: UnlockOptions, ctx: Context): Promise<numb
   const keys = opts.args.length > 0 ? opts.args : undefined;
   keys?.forEach(validateLockKey);
   const judge = { leaseMs: ctx.config.leaseMs };
-  const found = (await listLocks(dir, now, judge)).filter((e) => keys === undefined || keys.includes(e.key));
+  const { findGcLocks, removeGcLocks } = await import('../../core/ops/gc-unlock.js');
+  const chosen = (e: LockEntry) => keys === undefined || keys.includes(e.key);
+  const gcLocks = (await findGcLocks(ctx, now)).filter(chosen);
+  const found = [...(await listLocks(dir, now, judge)).filter(chosen), ...gcLocks];
   const wanted = found.filter((e) => e.stale || opts.all === true);
   const live = wanted.filter((e) => !e.stale);
   if (live.length > 0 && !opts.dryRun && !opts.yes && !(await confirmForce(ctx, live))) {
     ctx.output.info('nothing removed');
     return EXIT.failure;
   }
-  const removed = opts.dryRun ? wanted : await removeStaleLocks(dir, { keys, force: opts.all === true, now, ...judge });
+  const force = opts.all === true;
+  const gcWanted = wanted.filter((e) => gcLocks.includes(e));
+  const removed = opts.dryRun ? wanted : [...(await removeStaleLocks(dir, { keys, force, now, ...judge })), ...(await removeGcLocks(ctx, gcWanted, { force, now }))];
   const removedKeys = new Set(removed.map((e) => e.key));
   const kept = found.filter((e) => !removedKeys.has(e.key));
   const reconciled = await reconcile(ctx, now, opts.dryRun === true);
@@ -72,8 +77,10 @@ async function confirmForce(ctx: Context, live: LockEntry[]): Promise<boolean> {
 
 // Dry run: the same rows reconcileExpired would change, read without changing them. Reads
 // show an expired claim as failed already; only one not yet reconciled still has its lease.
+// gc's catalog: with the service key the operator's (every user's claims, no session needed).
 async function reconcile(ctx: Context, now: number, dryRun: boolean): Promise<FileRecord[]> {
-  const catalog = await ctx.catalog();
+  const { gcBackend } = await import('../../core/ops/gc.js');
+  const { catalog } = await gcBackend(ctx);
   if (!dryRun) return catalog.reconcileExpired(now);
   const failed = await catalog.list({ status: 'failed' });
   const uploading = await catalog.list({ status: 'uploading' });

@@ -19,7 +19,7 @@ export async function acquireSharedGcLock(rt: Runtime, store: GcLockStore, holde
     if (elapsed >= timeoutMs) {
       const { gcBusy } = await import('./gc-lock.js');
       const until = attempt.expiresAt === undefined ? '' : ` at ${attempt.expiresAt}`;
-      const hint = `let it finish; if that process is gone, its lease runs out${until} and the next gc takes over`;
+      const hint = `let it finish; if that process is gone, its lease runs out${until} and the next gc takes over (\`exai unlock exai_gc_lock --all\` clears it now)`;
       throw gcBusy(attempt.holder, opts.wait ? timeoutMs : undefined, { key: 'exai_gc_lock', hint });
     }
     if (attempt.holder !== undefined) opts.onWait?.(attempt.holder);

@@ -7,6 +7,7 @@
  * gc runs and taken over once a dead holder's lease has run out. A dry run takes neither.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import { ExaiError, isExaiError } from '../errors.js';
 import type { LockOwner } from '../lock/index.js';
@@ -44,11 +45,21 @@ export interface GcLockOptions {
   onWait?: ((holder: GcLockHolder) => void) | undefined;
 }
 
-/** The catalog a gc run covers, as text: the lock is one per scope. */
-export async function gcLockScope(rt: Runtime): Promise<string> {
-  if (!rt.shared) return `sqlite:${rt.config.dirs.data}`;
-  const { userId } = await gcBackend(rt);
-  return `supabase:${rt.config.supabaseUrl ?? ''}:${userId ?? 'all-users'}`;
+/** Where the embedded catalog's gc lockfile lives: `dir` for the lock module, and its key. */
+export interface LocalGcLock {
+  dir: string;
+  key: string;
+}
+
+/**
+ * The embedded catalog's gc lock sits next to the catalog (`<data>/locks/gc-….lock`), keyed by
+ * the data dir's real path: two setups sharing one catalog through different state dirs (or a
+ * symlinked data dir) must meet at the same lockfile, which a state-dir lock would not do.
+ */
+export async function localGcLock(dataDir: string): Promise<LocalGcLock> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const real = await fs.realpath(dataDir);
+  return { dir: real, key: gcLockKey(`sqlite:${real}`) };
 }
 
 /** The lock key for a scope: `gc-` and 16 hex digits (a valid lockfile name, as `exai unlock` takes). */
@@ -62,9 +73,9 @@ export async function acquireGcLock(rt: Runtime, opts: GcLockOptions): Promise<G
   const holder: GcLockHolder = { pid: process.pid, hostname: os.hostname(), user: safeUsername(), command: 'gc', started: new Date(rt.clock.now()).toISOString() };
   if (gcLock !== undefined) return acquireSharedGcLock(rt, gcLock, holder, opts);
   const { acquireLock } = await import('../lock/index.js');
-  const key = gcLockKey(await gcLockScope(rt));
+  const { dir, key } = await localGcLock(rt.config.dirs.data);
   try {
-    return await acquireLock({ dir: rt.config.dirs.state, key, timeoutMs: opts.wait ? rt.config.lockTimeoutMs : 0, leaseMs: rt.config.leaseMs, owner: { command: 'gc' }, clock: rt.clock, onWait: opts.onWait });
+    return await acquireLock({ dir, key, timeoutMs: opts.wait ? rt.config.lockTimeoutMs : 0, leaseMs: rt.config.leaseMs, owner: { command: 'gc' }, clock: rt.clock, onWait: opts.onWait });
   } catch (error) {
     if (!isExaiError(error) || error.name !== 'LOCK_TIMEOUT') throw error;
     const hint = `let it finish; if that process is gone (killed on another host), \`exai unlock ${key} --all\` removes its lock (a holder gone from this host is taken over by itself)`;

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { Archive } from '../archive.js';
 import type { GcLockStore } from './gc-lock.js';
+import type { GcLockAdmin } from './gc-unlock.js';
 import { formatDuration } from '../units.js';
 
 export interface GcOptions {
@@ -51,7 +52,7 @@ export interface GcBackend {
   userId: string | undefined;
   partialView: boolean;
   /** The shared catalog's gc lock (one per server-decided scope); undefined embedded (a lockfile then). */
-  gcLock?: GcLockStore | undefined;
+  gcLock?: (GcLockStore & GcLockAdmin) | undefined;
 }
 
 const backends = new WeakMap<Runtime, Promise<GcBackend>>();
