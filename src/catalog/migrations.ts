@@ -4,6 +4,7 @@
  * version inside it, so two processes opening a fresh catalog at once migrate it once.
  */
 import type Database from 'better-sqlite3';
+import { USAGE_MIGRATION_SQL } from './sqlite-usage-schema.js';
 
 /** One schema step; `version` is what user_version becomes after it. */
 export interface Migration {
@@ -54,6 +55,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // claim are compare-and-set on (id, lock_generation).
     version: 3,
     sql: `ALTER TABLE files ADD COLUMN lock_generation INTEGER;`,
+  },
+  {
+    // Running per-user totals (sqlite-usage.ts): a claim's quota check read every row of
+    // the user; now it reads one row plus the user's few expired claims.
+    version: 4,
+    sql: USAGE_MIGRATION_SQL,
   },
 ];
 

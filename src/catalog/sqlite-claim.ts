@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { ExaiError } from '../core/errors.js';
 import { formatBytes, toRecord, type FileRow } from './sqlite-rows.js';
 import { sqliteCode } from './sqlite-errors.js';
+import { selectUsedBytes } from './sqlite-usage.js';
 import { isPendingSha256, PENDING_SHA256_PREFIX, type ClaimInput, type ClaimResult, type DedupKey, type FileRecord } from './types.js';
 
 /** Error text left on a claim whose lease ran out. */
@@ -26,17 +27,6 @@ export function selectLiveByKey(db: Database.Database, key: DedupKey): FileRecor
     .prepare(`SELECT * FROM files WHERE ${KEY_WHERE} AND status IN ('uploading', 'active')`)
     .get(keyParams(key)) as FileRow | undefined;
   return row ? toRecord(row) : undefined;
-}
-
-/** SQL for "this row holds quota at @now": active, or uploading with a live lease. */
-export const HOLDS_QUOTA = `(status = 'active' OR (status = 'uploading' AND lease_expires_at > @now))`;
-
-/** Bytes held by a user's active + live uploading rows (an expired lease holds nothing). */
-export function selectUsedBytes(db: Database.Database, userId: string, now: number): number {
-  const row = db
-    .prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS used FROM files WHERE user_id = @user_id AND ${HOLDS_QUOTA}`)
-    .get({ user_id: userId, now }) as { used: number };
-  return row.used;
 }
 
 /** Error texts of claims whose upload may have reached the provider unseen (adoption). */

@@ -8,7 +8,8 @@ import type Database from 'better-sqlite3';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
 import { openDatabase } from './sqlite-open.js';
-import { claimInTransaction, completeClaim, HOLDS_QUOTA, LEASE_EXPIRED_ERROR, selectLiveByKey, selectUsedBytes } from './sqlite-claim.js';
+import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey } from './sqlite-claim.js';
+import { selectUsage } from './sqlite-usage.js';
 import { lockLost, readListWhere, withExpiredAsFailed } from './sqlite-fence.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
@@ -172,16 +173,7 @@ class SqliteCatalog implements Catalog {
   }
 
   usage(userId: string): Promise<Usage> {
-    return this.run('usage', () => {
-      const now = this.now();
-      const counts = this.db
-        .prepare(
-          `SELECT COALESCE(SUM(status = 'active'), 0) AS active, COALESCE(SUM(status = 'uploading'), 0) AS uploading
-           FROM files WHERE user_id = @user_id AND ${HOLDS_QUOTA}`,
-        )
-        .get({ user_id: userId, now }) as { active: number; uploading: number };
-      return { usedBytes: selectUsedBytes(this.db, userId, now), activeFiles: counts.active, uploadingFiles: counts.uploading };
-    });
+    return this.run('usage', () => selectUsage(this.db, userId, this.now()));
   }
 
   listAll(filter: Omit<ListFilter, 'userId'>): Promise<RowSummary[]> {

@@ -4,11 +4,14 @@
  * sending again, the provider's file list is asked (providers/stored-copy.ts, the same check
  * a garbled 2xx answer gets): exactly one file with this name, size and purpose created since
  * that claim is the crashed run's upload, and the new claim completes with it — no upload.
+ * The crashed run died before its archive copy (that step follows the provider's answer), so
+ * the adopting run makes it, as a normal upload would: the shared backend keeps every file.
  */
 import type { FileRecord } from '../../catalog/types.js';
 import type { Provider } from '../../providers/types.js';
 import { CLOCK_SKEW_SECONDS, findStoredCopy } from '../../providers/stored-copy.js';
 import type { LockHandle } from '../lock/index.js';
+import { archiveCopy } from './archive-copy.js';
 import { createUploadBody } from './body.js';
 import type { UploadDeps, ValidatedFile } from './types.js';
 
@@ -35,8 +38,12 @@ export async function adoptStoredCopy(file: ValidatedFile, input: AdoptionInput,
   // A file another row already records is that row's, not the crashed run's.
   const owners = await deps.catalog.findByRef(deps.userId, copy.file.id);
   if (owners.some((r) => r.providerFileId === copy.file.id && r.provider === provider.name)) return undefined;
+  const storagePath = await archiveCopy(file, file.sha256, deps);
   await lock.assertHeld();
-  const record = await deps.catalog.complete(claimed.id, copy.file.id, deps.clock.now(), { lockGeneration: claimed.lockGeneration ?? undefined });
+  const record = await deps.catalog.complete(claimed.id, copy.file.id, deps.clock.now(), {
+    ...(storagePath ? { storagePath } : {}),
+    lockGeneration: claimed.lockGeneration ?? undefined,
+  });
   deps.events?.onAdopted?.(file, copy.file.id);
   return record;
 }

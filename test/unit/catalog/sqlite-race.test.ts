@@ -51,6 +51,36 @@ describe('SQLite catalog across processes', () => {
     await catalog.close();
   });
 
+  it('6 processes racing 30 claims near the quota stop exactly at it (running totals, migration 4)', async () => {
+    const seed = await openSqliteCatalog({ dir });
+    const base = { userId: 'alice', provider: 'local' as const, purpose: 'file-extract', mimeType: 'text/plain', originalName: 'a.txt', leaseMs: 60_000, quotaBytes: 1000 };
+    const first = await seed.claim({ ...base, sha256: 'e'.repeat(64), sizeBytes: 350, now: Date.now() });
+    await seed.complete(first.record.id, 'file-seed', Date.now());
+    await seed.close();
+    const racer = `
+      const { openSqliteCatalog } = await import(${JSON.stringify(DIST)});
+      const [dir, startAt, who] = process.argv.slice(1);
+      const catalog = await openSqliteCatalog({ dir });
+      await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+      const kinds = [];
+      for (let i = 0; i < 5; i++) {
+        const sha256 = (who + '-' + i).padStart(64, '0').replace(/[^0-9a-f]/g, 'f');
+        kinds.push(await catalog.claim({ ...${JSON.stringify(base)}, sha256, sizeBytes: 100, now: Date.now() })
+          .then((r) => r.kind, (e) => e.name));
+      }
+      await catalog.close();
+      process.stdout.write(JSON.stringify(kinds));
+    `;
+    const startAt = Date.now() + 1500;
+    const children = Array.from({ length: 6 }, (_, k) => run(process.execPath, ['--input-type=module', '-e', racer, dir, String(startAt), String(k)]));
+    const kinds = (await Promise.all(children)).flatMap((r) => JSON.parse(r.stdout) as string[]);
+    expect(kinds.filter((k) => k === 'claimed')).toHaveLength(6);
+    expect(kinds.filter((k) => k === 'QUOTA_EXCEEDED')).toHaveLength(24);
+    const catalog = await openSqliteCatalog({ dir });
+    expect(await catalog.usage('alice')).toEqual({ usedBytes: 950, activeFiles: 1, uploadingFiles: 6 });
+    await catalog.close();
+  });
+
   it('a process killed mid-upload leaves a claim that expires and is reconciled', async () => {
     const crash = `
       const { openSqliteCatalog } = await import(${JSON.stringify(DIST)});
