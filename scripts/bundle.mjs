@@ -6,7 +6,8 @@
  * - main.cjs: the CLI with everything it always or often needs.
  * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
  *   form-data, loaded when a request goes to a provider), metrics-vendor.cjs (prom-client, when metrics are
- *   exported) and tty-vendor.cjs (ora, for a spinner on a terminal). A dedup hit or a `validate` neither reads them nor
+ *   exported), tty-vendor.cjs (ora, for a spinner on a terminal) and supabase-vendor.cjs
+ *   (supabase-js and tus-js-client, for the shared backend). A dedup hit or a `validate` neither reads them nor
  *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
  *   in two bundles would be two copies (two ExaiError classes).
  *
@@ -42,7 +43,16 @@ const VENDORS = {
   'metrics-vendor.cjs': { 'prom-client': 'promClient' },
   // Only on a TTY, for gc's planning spinner.
   'tty-vendor.cjs': { ora: 'ora' },
+  // Only with the shared backend (SUPABASE_URL): its client and the tus uploader of its archive.
+  // main.cjs never evaluates them for validate or a local/Kimi/GLM upload, but carried them:
+  // ~450 KB of its 1.1 MB that every start read.
+  'supabase-vendor.cjs': { '@supabase/supabase-js': 'supabaseJs', 'tus-js-client': 'tusJsClient' },
 };
+/**
+ * Modules whose exports object is what exai imports names from: a vendor bundle hands over the
+ * whole namespace, not a default export (supabase-js marks itself __esModule and has none).
+ */
+const NAMESPACE_IMPORTS = new Set(['@supabase/supabase-js', 'tus-js-client']);
 const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
 
 const COMMON = {
@@ -161,9 +171,11 @@ async function bundleLaunch() {
   await build({ ...COMMON, entryPoints: [path.join(ROOT, 'dist', 'launch', 'start.js')], outfile: path.join(OUT, 'launch.cjs') });
 }
 
-/** A vendor bundle: each module's default export (module.exports for CommonJS) under its name. */
+/** A vendor bundle: each module's default export (module.exports for CommonJS), or its namespace, under its name. */
 async function bundleVendor(bundle, ids) {
-  const contents = Object.entries(ids).map(([id, name], i) => `import v${i} from ${JSON.stringify(id)};\nexport { v${i} as ${name} };`).join('\n');
+  const contents = Object.entries(ids)
+    .map(([id, name], i) => `import ${NAMESPACE_IMPORTS.has(id) ? '* as ' : ''}v${i} from ${JSON.stringify(id)};\nexport { v${i} as ${name} };`)
+    .join('\n');
   await build({
     ...COMMON,
     stdin: { contents, resolveDir: ROOT, sourcefile: `${bundle}-entry.mjs`, loader: 'js' },
