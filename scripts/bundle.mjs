@@ -94,6 +94,22 @@ const formDataUnusedDeps = {
   },
 };
 
+const CHALK_DIR = `${path.sep}node_modules${path.sep}chalk${path.sep}`;
+
+/**
+ * chalk probes the terminal when it is loaded (its vendored supports-color calls tty.isatty,
+ * and node:tty brings net with it: ~2.5 ms of every start) for its default instances, which
+ * exai never uses: output.ts builds its own Chalk with the level decideColor() chose. In
+ * main.cjs that probe becomes "no colour support" data; the Chalk exai builds is unchanged.
+ */
+const chalkWithoutProbe = {
+  name: 'chalk-without-probe',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, (args) => (args.importer.includes(CHALK_DIR) ? { path: args.path, namespace: 'exai-no-probe' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'exai-no-probe' }, () => ({ loader: 'js', contents: 'export default { stdout: false, stderr: false };' }));
+  },
+};
+
 /**
  * `exai mcp` runs from mcp.cjs, a bundle of its own with the MCP SDK (and zod, ajv): no other
  * command loads or caches them. In main.cjs the import of mcp/entry.js becomes a require of
@@ -141,6 +157,7 @@ const fromVendorBundles = {
  * Node built-ins that start-up does not need, loaded on first use: crypto (hashing and random
  * ids; ~15 internal modules) and child_process (commander requires it for executable
  * subcommands, which exai has none of; it pulls in net and dgram). ~4 ms of every dedup hit.
+ * And tty, whose isatty() is asked only about character devices (cli/is-terminal.ts).
  * In main.cjs each becomes a module of stand-ins for the functions listed here, which require
  * the real module on their first call. Importing a name not listed is a build error
  * ("No matching export"), so the list cannot silently fall behind the code.
@@ -148,6 +165,8 @@ const fromVendorBundles = {
 const LAZY_BUILTINS = {
   crypto: ['createHash', 'hash', 'randomBytes', 'randomUUID'],
   child_process: ['spawn'],
+  // tty brings net; cli/is-terminal.ts asks only when a descriptor is a character device.
+  tty: ['isatty'],
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -195,7 +214,7 @@ async function bundleCli() {
     // as it was when the bundle was an ES module in the same folder.
     define: { 'import.meta.url': '__exaiBundleUrl' },
     banner: { js: "var __exaiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [fromVendorBundles, lazyBuiltins, mcpAsSibling],
+    plugins: [fromVendorBundles, lazyBuiltins, mcpAsSibling, chalkWithoutProbe],
   });
 }
 

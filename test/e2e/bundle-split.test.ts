@@ -56,4 +56,27 @@ describe('the bundles a command loads', () => {
     expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
     expect(loaded).toEqual(commands.map(() => ['main.cjs']));
   });
+
+  it('validate with stdio on /dev/null never loads node:tty (nor net with it), and still exits 0', async () => {
+    expect(await builtinsLoadedBy(root, ['validate', 'one.pdf', '--json'])).toEqual({ code: 0, tty: false, net: false });
+  });
 });
+
+/** Start exai as bin/exai.js does, stdio on /dev/null; report its exit code and whether tty and net were loaded. */
+function builtinsLoadedBy(root: string, argv: string[]): Promise<{ code: number; tty: boolean; net: boolean }> {
+  const script = `
+    const launch = require(${JSON.stringify(path.join(BUNDLES, 'launch.cjs'))});
+    launch.start(${JSON.stringify(BUNDLES)}, ${JSON.stringify(argv)}).then((code) => {
+      const has = (name) => process.moduleLoadList.includes('NativeModule ' + name);
+      require('node:fs').writeSync(3, JSON.stringify({ code, tty: has('tty'), net: has('net') }));
+    });
+  `;
+  const env = { PATH: process.env['PATH'], HOME: root, EXAI_CONFIG_DIR: `${root}/config`, EXAI_DATA_DIR: `${root}/data`, EXAI_STATE_DIR: `${root}/state` };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { cwd: root, env, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let out = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { code: number; tty: boolean; net: boolean }) : reject(new Error(`exit ${code}`))));
+  });
+}
