@@ -6,7 +6,8 @@
  * - main.cjs: the CLI with everything it always or often needs.
  * - vendor bundles, third-party code only a few paths need: http-vendor.cjs (undici and
  *   form-data, loaded when a request goes to a provider), metrics-vendor.cjs (prom-client, when metrics are
- *   exported) and tty-vendor.cjs (ora, for a spinner on a terminal). A dedup hit or a `validate` neither reads them nor
+ *   exported), tty-vendor.cjs (ora, for a spinner on a terminal) and supabase-vendor.cjs
+ *   (supabase-js and tus-js-client, for the shared backend). A dedup hit or a `validate` neither reads them nor
  *   deserialises their caches. Only self-contained libraries go there: a module of exai's own
  *   in two bundles would be two copies (two ExaiError classes).
  *
@@ -42,7 +43,16 @@ const VENDORS = {
   'metrics-vendor.cjs': { 'prom-client': 'promClient' },
   // Only on a TTY, for gc's planning spinner.
   'tty-vendor.cjs': { ora: 'ora' },
+  // Only with the shared backend (SUPABASE_URL): its client and the tus uploader of its archive.
+  // main.cjs never evaluates them for validate or a local/Kimi/GLM upload, but carried them:
+  // ~450 KB of its 1.1 MB that every start read.
+  'supabase-vendor.cjs': { '@supabase/supabase-js': 'supabaseJs', 'tus-js-client': 'tusJsClient' },
 };
+/**
+ * Modules whose exports object is what exai imports names from: a vendor bundle hands over the
+ * whole namespace, not a default export (supabase-js marks itself __esModule and has none).
+ */
+const NAMESPACE_IMPORTS = new Set(['@supabase/supabase-js', 'tus-js-client']);
 const VENDOR_OF = new Map(Object.entries(VENDORS).flatMap(([bundle, ids]) => Object.entries(ids).map(([id, name]) => [id, { bundle, name }])));
 
 const COMMON = {
@@ -81,6 +91,22 @@ const formDataUnusedDeps = {
         throw new Error('form-data used ' + ${JSON.stringify(args.path)} + '.' + String(key) + ', which the exai bundle leaves out (scripts/bundle.mjs)');
       } });`,
     }));
+  },
+};
+
+const CHALK_DIR = `${path.sep}node_modules${path.sep}chalk${path.sep}`;
+
+/**
+ * chalk probes the terminal when it is loaded (its vendored supports-color calls tty.isatty,
+ * and node:tty brings net with it: ~2.5 ms of every start) for its default instances, which
+ * exai never uses: output.ts builds its own Chalk with the level decideColor() chose. In
+ * main.cjs that probe becomes "no colour support" data; the Chalk exai builds is unchanged.
+ */
+const chalkWithoutProbe = {
+  name: 'chalk-without-probe',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, (args) => (args.importer.includes(CHALK_DIR) ? { path: args.path, namespace: 'exai-no-probe' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'exai-no-probe' }, () => ({ loader: 'js', contents: 'export default { stdout: false, stderr: false };' }));
   },
 };
 
@@ -131,6 +157,7 @@ const fromVendorBundles = {
  * Node built-ins that start-up does not need, loaded on first use: crypto (hashing and random
  * ids; ~15 internal modules) and child_process (commander requires it for executable
  * subcommands, which exai has none of; it pulls in net and dgram). ~4 ms of every dedup hit.
+ * And tty, whose isatty() is asked only about character devices (cli/is-terminal.ts).
  * In main.cjs each becomes a module of stand-ins for the functions listed here, which require
  * the real module on their first call. Importing a name not listed is a build error
  * ("No matching export"), so the list cannot silently fall behind the code.
@@ -138,6 +165,8 @@ const fromVendorBundles = {
 const LAZY_BUILTINS = {
   crypto: ['createHash', 'hash', 'randomBytes', 'randomUUID'],
   child_process: ['spawn'],
+  // tty brings net; cli/is-terminal.ts asks only when a descriptor is a character device.
+  tty: ['isatty'],
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -161,9 +190,11 @@ async function bundleLaunch() {
   await build({ ...COMMON, entryPoints: [path.join(ROOT, 'dist', 'launch', 'start.js')], outfile: path.join(OUT, 'launch.cjs') });
 }
 
-/** A vendor bundle: each module's default export (module.exports for CommonJS) under its name. */
+/** A vendor bundle: each module's default export (module.exports for CommonJS), or its namespace, under its name. */
 async function bundleVendor(bundle, ids) {
-  const contents = Object.entries(ids).map(([id, name], i) => `import v${i} from ${JSON.stringify(id)};\nexport { v${i} as ${name} };`).join('\n');
+  const contents = Object.entries(ids)
+    .map(([id, name], i) => `import ${NAMESPACE_IMPORTS.has(id) ? '* as ' : ''}v${i} from ${JSON.stringify(id)};\nexport { v${i} as ${name} };`)
+    .join('\n');
   await build({
     ...COMMON,
     stdin: { contents, resolveDir: ROOT, sourcefile: `${bundle}-entry.mjs`, loader: 'js' },
@@ -183,7 +214,7 @@ async function bundleCli() {
     // as it was when the bundle was an ES module in the same folder.
     define: { 'import.meta.url': '__exaiBundleUrl' },
     banner: { js: "var __exaiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [fromVendorBundles, lazyBuiltins, mcpAsSibling],
+    plugins: [fromVendorBundles, lazyBuiltins, mcpAsSibling, chalkWithoutProbe],
   });
 }
 

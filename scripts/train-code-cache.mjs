@@ -45,6 +45,9 @@ try {
   await exai(['rm', 'report.pdf', '--yes'], local);
   await exai(['config', 'set', 'concurrency', '3'], local);
   await mcpSession(local);
+  // The shared backend needs a Supabase server to run against, which a build has none of;
+  // evaluating its vendor bundle still caches the libraries' module code, the bulk of its start.
+  loader.require('supabase-vendor.cjs');
   const written = launch.writeCodeCaches(loader);
   process.stdout.write(`code caches: ${written.map((f) => path.relative(ROOT, f)).join(', ')}\n`);
 } finally {

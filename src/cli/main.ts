@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { isatty } from 'node:tty';
 import { CommanderError } from 'commander';
 import { EXIT, isExaiError, ExaiError, messageLines } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
@@ -12,6 +11,7 @@ import { buildContext, systemClock, type Clock, type Context, type ContextOverri
 import { Output, decideColor, type OutputStreams } from './output.js';
 import { COMMANDS } from './commands/index.js';
 import { buildProgram } from './program.js';
+import { isTerminal } from './is-terminal.js';
 
 /** Everything main needs from the outside world; tests pass their own. */
 export interface MainDeps {
@@ -59,9 +59,9 @@ function processStreams(): OutputStreams {
     get stderr() {
       return stderr();
     },
-    stdoutIsTTY: isatty(1),
-    stderrIsTTY: isatty(2),
-    stdinIsTTY: isatty(0),
+    stdoutIsTTY: isTerminal(1),
+    stderrIsTTY: isTerminal(2),
+    stdinIsTTY: isTerminal(0),
   };
 }
 

@@ -14,6 +14,7 @@ function loadBuiltBundles(setFlags: boolean): Promise<Record<string, boolean>> {
     const loader = launch.createBundleLoader(${JSON.stringify(BUNDLES)});
     loader.require('main.cjs');
     loader.require('http-vendor.cjs');
+    loader.require('supabase-vendor.cjs');
     process.stdout.write(JSON.stringify(Object.fromEntries(loader.loaded().map((b) => [b.name, b.cacheAccepted]))));
   `;
   return new Promise((resolve, reject) => {
@@ -27,11 +28,11 @@ function loadBuiltBundles(setFlags: boolean): Promise<Record<string, boolean>> {
 
 describe('the build’s code caches', () => {
   it('are taken by V8 when the bundles start as bin/exai.js starts them', async () => {
-    expect(await loadBuiltBundles(true)).toEqual({ 'main.cjs': true, 'http-vendor.cjs': true });
+    expect(await loadBuiltBundles(true)).toEqual({ 'main.cjs': true, 'http-vendor.cjs': true, 'supabase-vendor.cjs': true });
   });
 
   it('are refused, harmlessly, by a process with other V8 flags', async () => {
-    expect(await loadBuiltBundles(false)).toEqual({ 'main.cjs': false, 'http-vendor.cjs': false });
+    expect(await loadBuiltBundles(false)).toEqual({ 'main.cjs': false, 'http-vendor.cjs': false, 'supabase-vendor.cjs': false });
   });
 });
 

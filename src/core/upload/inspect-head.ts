@@ -3,18 +3,20 @@
  * already proves the content is not text (a NUL, or a byte sequence that is not UTF-8) and
  * file-type names its format, so every rule sees the facts a full read would give. Only the
  * hash is missing; upload computes it as the bytes go out (hash-later.ts says when that is
- * allowed). Anything else — a hash-cache hit, possible text, an unknown type, a path problem —
- * takes the full inspection, which reports it exactly as `exai validate` does.
+ * allowed). A hash-cache hit is judged from the cache through the handle already open.
+ * Anything else — possible text, an unknown type, a path problem — takes the full
+ * inspection, which reports it exactly as `exai validate` does.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isExaiError } from '../errors.js';
 import { analyseContent, buildFacts } from '../files/facts.js';
+import type { HashCacheEntry } from '../files/hash-cache.js';
 import { createPassState, HEAD_BYTES } from '../files/pass-state.js';
 import { sourceFromHandle } from '../files/random-source.js';
 import { safeOpen } from '../files/safe-open.js';
 import type { OpenedFile, ReadPassResult } from '../files/types.js';
-import { inspectFile, validateFacts, type FileInspection, type InspectOptions } from '../validate/index.js';
+import { inspectCached, inspectFile, validateFacts, type FileInspection, type InspectOptions } from '../validate/index.js';
 import { HASH_WHILE_UPLOADING_MIN_BYTES } from './hash-later.js';
 
 /** Inspect one input for upload: head-only for big binary files, the full read otherwise. */
@@ -32,7 +34,12 @@ async function inspectHeadOnly(input: string, opts: InspectOptions): Promise<Fil
     return undefined;
   }
   try {
-    if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES) || (await isCached(opts, opened))) return undefined;
+    if (opened.identity.size < BigInt(HASH_WHILE_UPLOADING_MIN_BYTES)) return undefined;
+    // A cache hit (a big file's dedup hit, typically) is judged through this verified handle:
+    // opening the path again only looked the same identity up a second time, and a file
+    // swapped in between would have been a different file from the one just checked.
+    const cached = await cachedEntry(opts, opened);
+    if (cached !== undefined) return inspectCached(opened, cached, opts);
     return await judgeHead(opened, await readHead(opened), opts);
   } catch (error) {
     // Two reads of the directory disagreed (files/read-regions.ts): the full inspection reads
@@ -52,14 +59,15 @@ async function mayBeBig(input: string, opts: InspectOptions): Promise<boolean> {
   }
 }
 
-// A cached hash is free, and the full inspection uses it without reading the file. A cache
-// opened on first need (lazy-hash-cache.ts) is opened here, before it is asked.
-async function isCached(opts: InspectOptions, opened: OpenedFile): Promise<boolean> {
+// A cached hash is free: the file is judged from it without being read. A cache opened on
+// first need (lazy-hash-cache.ts) is opened here, before it is asked; a cache that fails reads
+// as a miss, as it does in the full inspection.
+async function cachedEntry(opts: InspectOptions, opened: OpenedFile): Promise<HashCacheEntry | undefined> {
   try {
     await opts.hashCache?.prepare?.(opened.identity);
-    return opts.hashCache?.get(opened.identity) !== undefined;
+    return opts.hashCache?.get(opened.identity);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -125,6 +125,14 @@ async function inspectLarge(input: string, opts: InspectOptions): Promise<FileIn
   }
 }
 
+/**
+ * Judge a file the caller opened through safeOpen and found in the hash cache, without reading
+ * it: the same verdict inspectFile gives from that entry. Never hands the handle back.
+ */
+export function inspectCached(opened: OpenedFile, entry: HashCacheEntry, opts: InspectOptions): FileInspection {
+  return judge(opened, factsFromCache(opened, entry), { ...opts, keepOpen: false });
+}
+
 function judge(file: Verified | OpenedFile, facts: FileFacts, opts: InspectOptions): FileInspection {
   const errors = validateFacts(facts, opts.rules);
   const valid = errors.length === 0;

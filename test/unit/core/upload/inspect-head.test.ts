@@ -5,7 +5,8 @@
  * keep the full read, so they always come back with their hash.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { renameSync, statSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultConfig } from '../../../../src/core/config/defaults.js';
@@ -13,6 +14,7 @@ import type { Config } from '../../../../src/core/config/types.js';
 import { openHashCache, prepareHashCacheFile, type HashCache } from '../../../../src/core/files/hash-cache.js';
 import { HASH_CACHE_MIN_BYTES, lazyHashCache } from '../../../../src/core/files/lazy-hash-cache.js';
 import { pathPolicyFor } from '../../../../src/core/files/policy.js';
+import { createUploadBody } from '../../../../src/core/upload/body.js';
 import { HASH_WHILE_UPLOADING_MIN_BYTES } from '../../../../src/core/upload/hash-later.js';
 import { inspectForUpload } from '../../../../src/core/upload/inspect-head.js';
 import { inspectFile, type FileInspection, type InspectOptions } from '../../../../src/core/validate/index.js';
@@ -52,6 +54,10 @@ async function bigFile(name: string, head: Buffer, size = BIG, filler: (n: numbe
   const content = Buffer.concat([head, filler(size - head.length)]);
   await writeFile(path.join(temp.dir, name), content);
   return { name, sha256: createHash('sha256').update(content).digest('hex') };
+}
+
+async function openFdCount(): Promise<number> {
+  return (await readdir('/proc/self/fd')).length;
 }
 
 const errorNames = (inspection: FileInspection) => inspection.errors.map((e) => e.name);
@@ -180,6 +186,45 @@ describe('inspectForUpload: when the hash is known anyway', () => {
     } finally {
       next.close();
     }
+  });
+
+  it('a hash-cache hit opens the file once and asks the cache once, and closes what it opened', async () => {
+    const { name, sha256 } = await bigFile('once.pdf', PDF_HEAD);
+    await inspectFile(name, { ...opts, hashCache: cache });
+    const asked: bigint[] = [];
+    const counting: HashCache = { ...cache, get: (identity) => (asked.push(identity.ino), cache.get(identity)), set: (i, e) => cache.set(i, e), close: () => undefined };
+    const before = await openFdCount();
+    const inspection = await inspectForUpload(name, { ...opts, hashCache: counting });
+    expect(inspection.facts?.read.sha256).toBe(sha256);
+    expect(asked).toHaveLength(1);
+    expect(inspection.opened).toBeUndefined();
+    expect(await openFdCount()).toBe(before);
+  });
+
+  it('a file swapped after its cache hit was judged is still refused when the upload opens it', async () => {
+    const { name, sha256 } = await bigFile('swapped.pdf', PDF_HEAD);
+    await inspectFile(name, { ...opts, hashCache: cache });
+    const full = path.join(temp.dir, name);
+    const other = await bigFile('other.pdf', PDF_HEAD);
+    let swapped = false;
+    // Swap the path for another file the moment the cache vouches for the first one.
+    const swapping: HashCache = {
+      ...cache,
+      get: (identity) => {
+        const entry = cache.get(identity);
+        if (!swapped) renameSync(path.join(temp.dir, other.name), full);
+        swapped = true;
+        return entry;
+      },
+      set: (i, e) => cache.set(i, e),
+      close: () => undefined,
+    };
+    const inspection = await inspectForUpload(name, { ...opts, hashCache: swapping });
+    // What was judged is one file: the identity and the hash belong together (the first file).
+    expect(inspection.facts?.read.sha256).toBe(sha256);
+    expect(inspection.identity?.ino).not.toBe(statSync(full, { bigint: true }).ino);
+    const file = { displayPath: name, facts: inspection.facts!, identity: inspection.identity!, sha256 };
+    await expect(createUploadBody(file, opts.policy).open()).rejects.toMatchObject({ name: 'FILE_CHANGED' });
   });
 
   it('a binary file just under the threshold is read whole and hashed', async () => {
