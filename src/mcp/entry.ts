@@ -2,6 +2,7 @@
  * What `exai mcp` calls: built into a bundle of its own (dist/bundle/mcp.cjs), so the MCP SDK
  * and its schemas never load for any other command.
  */
+import { format } from 'node:util';
 import { createRuntime, type Clock, type Runtime } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import { serveMcp, type McpServerInput } from './server.js';
@@ -30,5 +31,25 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
     return createRuntime({ loaded, clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
   };
   const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, ...server } = input;
-  await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
+  const restore = captureConsole(input.log);
+  try {
+    await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
+  } finally {
+    restore();
+  }
+}
+
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+
+/**
+ * Libraries write to the console on their own (auth-js prints a failed refresh with the server's
+ * message, which may quote the tokens it was sent). stdout is the protocol's and stderr the
+ * operator's: both get such lines only through `log`, which redacts and writes to stderr.
+ */
+function captureConsole(log: (line: string) => void): () => void {
+  const saved = CONSOLE_METHODS.map((name) => [name, console[name].bind(console)] as const);
+  for (const name of CONSOLE_METHODS) console[name] = (...args: unknown[]) => log(format(...args));
+  return () => {
+    for (const [name, original] of saved) console[name] = original;
+  };
 }
