@@ -3,6 +3,7 @@
  * and its schemas never load for any other command.
  */
 import { format } from 'node:util';
+import { redactSecrets } from '../core/redact.js';
 import { createRuntime, type Clock, type Runtime } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import { serveMcp, type McpServerInput } from './server.js';
@@ -22,21 +23,42 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
   const first = await input.reloadConfig();
   // The CLI printed the first load's warnings; a config edited mid-session gets its own, once each.
   const warned = new Set(first.warnings);
+  // Session tokens are learnt as the session is read and refreshed: everything that leaves the
+  // process is masked with them too, also when a server quotes one back bare.
+  const tokens = sessionTokens();
+  const redact = (text: string) => redactSecrets(input.redact(text), tokens.list());
+  const log = (line: string) => input.log(redact(line));
   const loadRuntime = async (): Promise<Runtime> => {
     const loaded = await input.reloadConfig();
     for (const warning of loaded.warnings.filter((w) => !warned.has(w))) {
       warned.add(warning);
-      input.log(`warning: ${warning}`);
+      log(`warning: ${warning}`);
     }
-    return createRuntime({ loaded, clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: input.log });
+    return createRuntime({ loaded, clock: input.clock, cwd: input.cwd, signal: input.signal, overrides: { userId: input.userId }, onWarning: log, onSecret: tokens.add });
   };
   const { reloadConfig: _reload, clock: _clock, cwd: _cwd, userId: _userId, ...server } = input;
-  const restore = captureConsole(input.log);
+  const restore = captureConsole(log);
   try {
-    await serveMcp({ ...server, loadRuntime, configFile: first.configFilePath });
+    await serveMcp({ ...server, redact, log, loadRuntime, configFile: first.configFilePath });
   } finally {
     restore();
   }
+}
+
+/** The most tokens kept: a session refreshed all day must not grow the list (and each redaction) without end. */
+const MAX_TOKENS = 64;
+
+/** The session tokens this process has held, newest last: a long session refreshes many times. */
+function sessionTokens(): { add: (token: string) => void; list: () => string[] } {
+  const seen = new Set<string>();
+  return {
+    add: (token) => {
+      seen.delete(token);
+      seen.add(token);
+      if (seen.size > MAX_TOKENS) seen.delete(seen.values().next().value!);
+    },
+    list: () => [...seen],
+  };
 }
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;

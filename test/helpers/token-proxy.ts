@@ -33,7 +33,9 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
       if (auth.startsWith('Bearer ')) proxy.tokens.add(auth.slice(7));
       remember(body.toString('utf8'));
       if (proxy.echo.some((prefix) => url.startsWith(prefix))) {
-        const quoted = `${auth} ${String(req.headers.apikey ?? '')} ${body.toString('utf8')}`;
+        // Named (the body as sent) and bare: a bare refresh token has no shape a pattern could spot.
+        const bare = [...body.toString('utf8').matchAll(/"refresh_token"\s*:\s*"([^"]+)"/g)].map((m) => m[1]).join(' ');
+        const quoted = `${auth} ${String(req.headers.apikey ?? '')} ${body.toString('utf8')} token ${bare} is not valid`;
         res.writeHead(url.startsWith('/auth/') ? 400 : 401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ code: 'PGRST301', message: `rejected ${quoted}`, error_description: `bad grant ${quoted}`, msg: quoted, hint: quoted, details: quoted }));
       }
