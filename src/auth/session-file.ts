@@ -36,6 +36,36 @@ export function createFileSessionStorage(file: string): SessionStorage {
   };
 }
 
+/**
+ * `storage` that tells `onSecret` each access and refresh token passing through it (read at
+ * load, written at refresh): whoever prints for this process can then mask them even when a
+ * server quotes one back bare.
+ */
+export function reportingTokens(storage: SessionStorage, onSecret: ((secret: string) => void) | undefined): SessionStorage {
+  if (onSecret === undefined) return storage;
+  const report = (value: string | null) => {
+    if (value === null) return;
+    try {
+      const session = JSON.parse(value) as Record<string, unknown>;
+      for (const key of ['access_token', 'refresh_token']) if (typeof session[key] === 'string') onSecret(session[key]);
+    } catch {
+      // Not a session: nothing to report.
+    }
+  };
+  return {
+    getItem: async (key) => {
+      const value = await storage.getItem(key);
+      report(value);
+      return value;
+    },
+    setItem: async (key, value) => {
+      report(value);
+      await storage.setItem(key, value);
+    },
+    removeItem: (key) => storage.removeItem(key),
+  };
+}
+
 /** Delete the session file (logout); a missing file is fine. */
 export async function removeSessionFile(file: string): Promise<boolean> {
   try {

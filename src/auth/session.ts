@@ -7,7 +7,7 @@ import { ExaiError } from '../core/errors.js';
 import { createSessionClient, createTokenClient, SESSION_STORAGE_KEY, type ProjectSettings, type SupabaseClient } from './client.js';
 import { DEADLINE_HINT, isDeadlineMessage } from './deadline-fetch.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
-import { createFileSessionStorage, sessionPath, type SessionStorage } from './session-file.js';
+import { createFileSessionStorage, reportingTokens, sessionPath, type SessionStorage } from './session-file.js';
 
 /** Everything auth needs, taken from the loaded config by the caller. */
 export interface AuthSettings extends ProjectSettings {
@@ -15,6 +15,8 @@ export interface AuthSettings extends ProjectSettings {
   accessToken?: string | undefined;
   /** The state dir; the session file lives in its `auth/` folder. */
   stateDir: string;
+  /** Told each session token the process holds, so its redactor can mask it (MCP sessions). */
+  onSecret?: ((secret: string) => void) | undefined;
 }
 
 /** An authenticated user and a client that speaks as them. */
@@ -76,8 +78,8 @@ function openTokenAuth(settings: AuthSettings, token: string): UserAuth {
 }
 
 /** The session file's storage for these settings. */
-export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir'>): SessionStorage {
-  return createFileSessionStorage(sessionPath(settings.stateDir));
+export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir' | 'onSecret'>): SessionStorage {
+  return reportingTokens(createFileSessionStorage(sessionPath(settings.stateDir)), settings.onSecret);
 }
 
 type Session = NonNullable<Awaited<ReturnType<SupabaseClient['auth']['getSession']>>['data']['session']>;

@@ -11,6 +11,9 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi,
   // JWT: three base64url segments, the first one a JSON header ("eyJ").
   /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+  // Session tokens by name, as a server echoes a request body back ({"refresh_token":"…"} or
+  // refresh_token=…): a Supabase refresh token is short and opaque, no shape to spot it by.
+  /\b((?:refresh|access|provider_refresh|provider)_token\\?["']?\s*[:=]\s*\\?["']?)[A-Za-z0-9._~+/=-]{4,}/gi,
   // OpenAI/Moonshot style keys.
   /\bsk-[A-Za-z0-9_-]{8,}/g,
   // Supabase secret and publishable keys.

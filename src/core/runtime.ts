@@ -79,6 +79,8 @@ export interface RuntimeInput {
   overrides: RuntimeOverrides;
   /** Told when something worth saying fails without failing the run (metrics not recorded). */
   onWarning?: ((message: string) => void) | undefined;
+  /** Told each shared-backend session token the run holds (for a redactor that outlives the login). */
+  onSecret?: ((secret: string) => void) | undefined;
 }
 
 /** Assemble a Runtime whose heavy parts load on first use. */
@@ -91,7 +93,7 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const sharedAuth = memoize(async () => {
     const { authSettingsFrom } = await import('../auth/settings.js');
     const { openUserAuth } = await import('../auth/session.js');
-    return openUserAuth(authSettingsFrom(config, overrides.supabaseFetch, dispatcher));
+    return openUserAuth({ ...authSettingsFrom(config, overrides.supabaseFetch, dispatcher), onSecret: input.onSecret });
   });
   const archive = memoize(async () => {
     if (!shared) return undefined;

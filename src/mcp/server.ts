@@ -6,13 +6,14 @@
 import type { Readable, Writable } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ProgressToken, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, ResultSchema, RootsListChangedNotificationSchema, type CallToolResult, type ProgressToken, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isExaiError } from '../core/errors.js';
 import { redactedJson } from '../core/redact.js';
 import type { Runtime } from '../core/runtime.js';
 import type { ExaiProgressEvent, ProgressListener } from '../library/progress.js';
 import { HANDLERS } from './handlers.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtimes.js';
+import { createSessionRoots, effectiveRoots, scopedRuntime, type SessionRoots } from './session-roots.js';
 import { LineTransport } from './stdio-transport.js';
 import { toolSpecs } from './tools.js';
 
@@ -36,10 +37,21 @@ export interface McpServerInput {
 /** Serve until the client closes stdin; resolves then. */
 export async function serveMcp(input: McpServerInput): Promise<void> {
   const runtimes = createRuntimeHolder(input.loadRuntime, input.configFile);
-  const where = () => runtimes.use(async (rt) => ({ roots: rt.config.allowedPaths, cwd: rt.cwd }));
+  const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: { listChanged: true }, logging: {} } });
+  const roots = createSessionRoots({
+    supported: () => server.getClientCapabilities()?.roots !== undefined,
+    // Not listRoots(): its schema throws away the whole answer for one root that is not a
+    // file:// URI, where each root is judged (and a bad one dropped) on its own.
+    list: async () => (await server.request({ method: 'roots/list' }, ResultSchema, { timeout: ROOTS_TIMEOUT_MS }))['roots'],
+    log: (line) => input.log(input.redact(line)),
+    // The tool descriptions name the roots: a client that caches them hears they changed.
+    onChange: () => void server.sendToolListChanged().catch(() => undefined),
+  });
+  server.oninitialized = () => void roots.refresh();
+  server.setNotificationHandler(RootsListChangedNotificationSchema, () => roots.refresh());
+  const where = () => runtimes.use(async (rt) => ({ roots: await effectiveRoots(rt, await roots.current()), cwd: rt.cwd }));
   const first = await where();
   let known = first;
-  const server = new Server({ name: 'exai', version: input.version }, { capabilities: { tools: {}, logging: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     // A config broken mid-session still lists the tools (with the roots last seen): each call
     // then says what is wrong as a tool error, redacted, instead of the SDK's raw -32603 text.
@@ -53,7 +65,7 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
     if (request.method !== 'tools/call') throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
     const params = request.params;
     if (typeof params?.['name'] !== 'string') throw new McpError(ErrorCode.InvalidParams, 'Invalid params: tools/call needs params.name, a string');
-    return callTool({ ...input, notice: noticeSender(server, input) }, runtimes, { name: params['name'], args: params['arguments'], token: progressTokenOf(params) }, extra);
+    return callTool({ ...input, notice: noticeSender(server, input), roots }, runtimes, { name: params['name'], args: params['arguments'], token: progressTokenOf(params) }, extra);
   };
   const transport = new LineTransport(input.stdin ?? process.stdin, input.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
@@ -67,6 +79,11 @@ export async function serveMcp(input: McpServerInput): Promise<void> {
   await runtimes.close();
 }
 
+/** How long a client may take to answer roots/list before its last answer (or none) stands. */
+const ROOTS_TIMEOUT_MS = 10_000;
+/** Tools that read local paths (as paths or as refs): the ones client roots narrow. */
+const PATH_TOOLS = new Set(['validate_files', 'upload_files', 'get_file_content', 'remove_files']);
+
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 interface ToolCall {
@@ -75,14 +92,16 @@ interface ToolCall {
   token: ProgressToken | undefined;
 }
 
-async function callTool(input: McpServerInput & { notice: (message: string) => void }, runtimes: RuntimeHolder, call: ToolCall, extra: ToolExtra): Promise<CallToolResult> {
+async function callTool(input: McpServerInput & { notice: (message: string) => void; roots: SessionRoots }, runtimes: RuntimeHolder, call: ToolCall, extra: ToolExtra): Promise<CallToolResult> {
   const handler = Object.hasOwn(HANDLERS, call.name) ? HANDLERS[call.name] : undefined;
   if (handler === undefined) return toolError(input, { code: 1101, name: 'USAGE', message: `unknown tool ${JSON.stringify(call.name)}` });
   const { token } = call;
   const progress = token === undefined ? undefined : progressSender((params) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...params } }));
   try {
-    const structured = await runtimes.use((rt) => {
-      const scoped = { ...rt, signal: AbortSignal.any([rt.signal, extra.signal]) };
+    const client = await input.roots.current();
+    const structured = await runtimes.use(async (rt) => {
+      const narrowed = await scopedRuntime(rt, client, PATH_TOOLS.has(call.name));
+      const scoped = { ...narrowed, signal: AbortSignal.any([rt.signal, extra.signal]) };
       return handler(call.args, { rt: scoped, allowRemove: input.allowRemove, progress, notice: input.notice });
     });
     const text = redactedJson(structured, input.redact);

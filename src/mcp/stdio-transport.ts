@@ -8,7 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { BatchReplies } from './batch-replies.js';
+import { BatchReplies, type Batch } from './batch-replies.js';
 import { LineReader, type Line } from './line-reader.js';
 import { clarifyParamsError } from './params-error.js';
 
@@ -100,12 +100,15 @@ export class LineTransport implements Transport {
       const why = value.length === 0 ? 'an empty batch' : `batches are not part of protocol version ${this.version ?? '(not initialized)'}`;
       return void this.reject(null, ErrorCode.InvalidRequest, `Invalid Request: ${why}`);
     }
+    // An id already running keys the first request's reply, never this batch's.
     const ids = value.filter((item) => isRequestLike(item) && !('result' in item || 'error' in item)).map((item: { id: RequestId }) => item.id);
-    this.batches.open(ids);
-    for (const item of value) this.receive(item);
+    const batch = this.batches.open(ids.filter((id) => !this.unanswered.has(id)));
+    for (const item of value) this.receive(item, batch);
+    const finished = this.batches.seal(batch);
+    if (finished !== undefined) void this.write(finished);
   }
 
-  private receive(value: unknown): void {
+  private receive(value: unknown, batch?: Batch): void {
     const parsed = JSONRPCMessageSchema.safeParse(value);
     if (!parsed.success) {
       const id = isRequestLike(value) ? value.id : null;
@@ -123,6 +126,7 @@ export class LineTransport implements Transport {
       if (isRequest) void this.reject(message.id, NOT_INITIALIZED, `Server not initialized: send "initialize" before "${message.method}"`);
       return;
     }
+    if (isRequest && this.unanswered.has(message.id)) return this.duplicate(message.id, batch);
     if (isRequest) this.unanswered.add(message.id);
     this.onmessage?.(message);
     if (message.method === 'notifications/cancelled') this.cancelled(message.params?.['requestId']);
@@ -134,6 +138,17 @@ export class LineTransport implements Transport {
     const finished = this.batches.forget(id);
     if (finished !== undefined) void this.write(finished);
     this.answered(id);
+  }
+
+  /**
+   * JSON-RPC ids are unique among a session's requests in flight: a second request with the id
+   * of one still running is refused and never reaches the server, so the first keeps running,
+   * gets its own reply, and a cancellation naming the id still stops the first.
+   */
+  private duplicate(id: RequestId, batch: Batch | undefined): void {
+    const reply = { jsonrpc: '2.0' as const, id, error: { code: ErrorCode.InvalidRequest, message: `Invalid Request: id ${JSON.stringify(id)} is already in use by a request still running` } };
+    if (batch === undefined) void this.write(reply);
+    else this.batches.include(batch, reply);
   }
 
   private async reject(id: RequestId | null, code: number, message: string): Promise<void> {

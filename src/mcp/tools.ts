@@ -96,7 +96,8 @@ const object = (properties: Record<string, unknown>, required: string[] = []) =>
 
 /** The tool list, with the allowed roots and the directory relative paths start from written into the descriptions. */
 export function toolSpecs(roots: readonly string[], cwd: string, allowRemove: boolean): ToolSpec[] {
-  const where = `Paths must lie inside the allowed roots (${roots.join(', ')}); relative paths start at the server's working directory (${cwd}); symlinks, devices and files outside are refused.`;
+  const allowed = roots.length > 0 ? roots.join(', ') : "none: the client's roots share no directory with exai's";
+  const where = `Paths must lie inside the allowed roots (${allowed}); relative paths start at the server's working directory (${cwd}); symlinks, devices and files outside are refused.`;
   const PATHS = paths(cwd);
   return [
     {

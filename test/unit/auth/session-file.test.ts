@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileSessionStorage, removeSessionFile, sessionPath } from '../../../src/auth/session-file.js';
+import { createFileSessionStorage, removeSessionFile, reportingTokens, sessionPath } from '../../../src/auth/session-file.js';
 import { ExaiError } from '../../../src/core/errors.js';
 
 let dir: string;
@@ -58,5 +58,17 @@ describe('session file', () => {
     await storage.setItem('k', 'v');
     await storage.removeItem('k');
     expect(await removeSessionFile(file)).toBe(false);
+  });
+});
+
+describe('reportingTokens', () => {
+  it('reports the access and refresh tokens of each session read or written, and nothing else', async () => {
+    const seen: string[] = [];
+    const storage = reportingTokens(createFileSessionStorage(file), (token) => seen.push(token));
+    await storage.setItem('s', JSON.stringify({ access_token: 'acc-1', refresh_token: 'ref-1', user: { id: 'u' } }));
+    expect(await storage.getItem('s')).toContain('ref-1');
+    await storage.setItem('other', 'not json');
+    await storage.getItem('missing');
+    expect(seen).toEqual(['acc-1', 'ref-1', 'acc-1', 'ref-1']);
   });
 });

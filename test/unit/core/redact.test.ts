@@ -19,6 +19,12 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe(['Authorization: Bearer <redacted>', 'key <redacted>', 'token <redacted>', '<redacted>', '<redacted>'].join('\n'));
   });
 
+  it('masks session tokens a server echoes by name (JSON, escaped JSON, form), keeping the name', () => {
+    const text = ['{"refresh_token":"c440a9122e85"}', '{\\"refresh_token\\":\\"c440a9122e85\\"}', 'grant_type=refresh_token&refresh_token=abc123def', 'access_token: zzzz1234'].join('\n');
+    expect(redactSecrets(text)).toBe(['{"refresh_token":"<redacted>"}', '{\\"refresh_token\\":\\"<redacted>\\"}', 'grant_type=refresh_token&refresh_token=<redacted>', 'access_token: <redacted>'].join('\n'));
+    expect(redactSecrets('the access_token is fine')).toBe('the access_token is fine');
+  });
+
   it('leaves ordinary text and very short "secrets" alone', () => {
     expect(redactSecrets('uploaded report.pdf to kimi (file-extract)', ['ab', undefined])).toBe('uploaded report.pdf to kimi (file-extract)');
   });
