@@ -10,7 +10,7 @@ export function usesSharedBackend(config: Pick<Config, 'supabaseUrl'>): boolean 
 }
 
 /**
- * URL, publishable key, CI token, session location and request deadline; CONFIG_INVALID when
+ * URL, publishable key, CI token, session location, request deadline and retry policy; CONFIG_INVALID when
  * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run).
  */
 export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>): AuthSettings {
@@ -31,6 +31,7 @@ export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispa
     stateDir: config.dirs.state,
     fetch: fetchImpl,
     deadline: config.http,
+    retry: config.retry,
     dispatcher,
   };
 }
