@@ -53,7 +53,7 @@ export function messageOf(body: unknown, status: number): string {
 function withRotatedHint(error: unknown): unknown {
   if (!isExaiError(error)) return error;
   return new ExaiError(error.name, `the session could not be refreshed: ${error.message}`, {
-    hint: `${error.hint ?? ''}${error.hint ? '. ' : ''}${ROTATED_HINT}`,
+    hint: error.hint ? `${error.hint}; ${ROTATED_HINT}` : ROTATED_HINT,
     retryable: error.retryable,
     status: error.status,
     details: error.details,
