@@ -14,8 +14,8 @@ import { DEADLINE_HINT, isDeadlineMessage, withDeadline } from './deadline-fetch
 /** The retry policy when the caller has none (the config's defaults). */
 const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000, totalBudgetMs: 120_000 };
 
-/** Answers above this are cut: Auth answers are small JSON documents. */
-const MAX_ANSWER_CHARS = 1024 * 1024;
+/** Answers above this are refused: Auth answers are small JSON documents. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** The hint when the Auth server stays unreachable or overloaded. */
 export const UNREACHABLE_HINT = 'check SUPABASE_URL and your network, then try again; if the link is just slow, raise http.requestDeadline or retry.totalBudgetMs';
@@ -71,7 +71,7 @@ async function attempt(settings: AuthRequestSettings, send: typeof fetch, call: 
   let text: string;
   try {
     response = await send(`${settings.url}/auth/v1${call.route}`, { method: call.method, headers: headersOf(settings, call), body: call.body === undefined ? null : JSON.stringify(call.body), signal, redirect: 'manual' });
-    text = await response.text();
+    text = await readCapped(response);
   } catch (error) {
     throw networkError(error, signal);
   }
@@ -89,6 +89,22 @@ async function attempt(settings: AuthRequestSettings, send: typeof fetch, call: 
   return { status: response.status, body: parseBody(text, response.status) };
 }
 
+/** The answer as text, refusing one larger than MAX_ANSWER_BYTES (a hostile server must not fill memory). */
+async function readCapped(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await response.body.cancel().catch(() => undefined);
+      throw new ExaiError('CATALOG_ERROR', `the Supabase auth server's answer is larger than ${MAX_ANSWER_BYTES} bytes`, { status: response.status, hint: 'check SUPABASE_URL: it must be the project URL of a Supabase auth server' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function headersOf(settings: AuthRequestSettings, call: AuthCall): Record<string, string> {
   return {
     apikey: settings.anonKey,
@@ -101,7 +117,7 @@ function headersOf(settings: AuthRequestSettings, call: AuthCall): Record<string
 function parseBody(text: string, status: number): unknown {
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text.slice(0, MAX_ANSWER_CHARS)) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     // A proxy's HTML page or a cut answer: nothing in it can be used, and it is not sent again.
     throw new ExaiError('CATALOG_ERROR', `the Supabase auth server answered ${status} with a body that is not JSON`, { status, hint: 'check SUPABASE_URL: it must be the project URL, not a proxy or a web page' });
@@ -111,6 +127,7 @@ function parseBody(text: string, status: number): unknown {
 /** A failed fetch: the budget's own abort passes through, a request deadline or a reset may be retried. */
 function networkError(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted && isExaiError(signal.reason)) return signal.reason;
+  if (isExaiError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (isDeadlineMessage(message) || isDeadlineMessage(String((error as { cause?: unknown })?.cause))) {
     return new ExaiError('PROVIDER_TIMEOUT', `the Supabase auth server gave no complete answer in time: ${message}`, { retryable: true, hint: DEADLINE_HINT });

@@ -15,9 +15,18 @@ export const REFRESH_MARGIN_MS = 90_000;
 /** Added to a failure's hint when the refresh request may have reached the server. */
 const ROTATED_HINT = 'the server may have spent your refresh token without the answer reaching exai: if the next try says the session is invalid or already used, run `exai login` again';
 
-/** True when `session`'s access token is expired or about to be. */
+/** An access token with less than this left is not used when a refresh fails: it would expire in flight. */
+const STILL_VALID_MS = 10_000;
+
+/** True when `session`'s access token is expired or about to be (a token login, which cannot refresh, only once expired). */
 export function needsRefresh(session: StoredSession, now: number = Date.now()): boolean {
+  if (session.refresh_token === '') return session.expires_at * 1000 <= now;
   return session.expires_at * 1000 - now < REFRESH_MARGIN_MS;
+}
+
+/** True when `session`'s access token can still be sent for a while. */
+export function stillValid(session: StoredSession, now: number = Date.now()): boolean {
+  return session.expires_at * 1000 - now > STILL_VALID_MS;
 }
 
 /** A new session for `session`'s refresh token, saved to `storage`; `storage` is untouched on failure. */

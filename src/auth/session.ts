@@ -7,7 +7,7 @@ import { ExaiError } from '../core/errors.js';
 import type { AuthRequestSettings } from './auth-request.js';
 import { createCallbackClient, createTokenClient, SESSION_STORAGE_KEY, type SupabaseClient } from './client.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
-import { needsRefresh, refreshStoredSession } from './refresh.js';
+import { needsRefresh, refreshStoredSession, stillValid } from './refresh.js';
 import { createFileSessionStorage, sessionPath, type SessionStorage } from './session-file.js';
 import { LOGIN_HINT, readStoredSession, type StoredSession } from './stored-session.js';
 
@@ -39,30 +39,52 @@ export async function openUserAuth(settings: AuthSettings): Promise<UserAuth> {
   refuseElevatedKey(settings.anonKey, 'SUPABASE_ANON_KEY');
   if (settings.accessToken !== undefined) return openTokenAuth(settings, settings.accessToken);
   const storage = sessionStorageOf(settings);
-  let session = await underRefreshLock(settings, () => freshSession(settings, storage, false));
+  // The access token a failed proactive refresh kept in use: not refreshed again until it expires.
+  const kept = { token: undefined as string | undefined };
+  let session = await underRefreshLock(settings, () => freshSession(settings, storage, kept));
   // Under the refresh lock, as at open: a long upload refreshes mid-way, and a refresh token
   // is single-use, so two processes must not both spend it.
   const accessToken = async (): Promise<string> => {
-    if (needsRefresh(session)) session = await underRefreshLock(settings, () => freshSession(settings, storage, false));
+    if (needsRefresh(session) && !(session.access_token === kept.token && stillValid(session))) {
+      session = await underRefreshLock(settings, () => freshSession(settings, storage, kept));
+    }
     return session.access_token;
   };
   const refreshAccessToken = async (): Promise<string> => {
     const refused = session.access_token;
-    session = await underRefreshLock(settings, () => freshSession(settings, storage, true, refused));
+    session = await underRefreshLock(settings, () => refusedSession(settings, storage, refused));
     return session.access_token;
   };
   return { client: createCallbackClient(settings, accessToken), userId: session.user.id, email: session.user.email, source: 'session', accessToken, refreshAccessToken };
 }
 
 /**
- * The stored session, refreshed when it is about to expire (or, when `force`, when it still
- * holds the token the server refused). Read under the lock: another process may have refreshed it.
+ * The stored session, refreshed when it is about to expire. Read under the lock: another
+ * process may have refreshed it. A refresh that fails while the access token still works
+ * keeps that token (as auth-js does) rather than failing a command that can still succeed.
  */
-async function freshSession(settings: AuthSettings, storage: SessionStorage, force: boolean, refused?: string): Promise<StoredSession> {
+async function freshSession(settings: AuthSettings, storage: SessionStorage, kept: { token: string | undefined }): Promise<StoredSession> {
+  const stored = await storedOrLogin(storage);
+  if (!needsRefresh(stored)) return stored;
+  try {
+    return await refreshStoredSession(settings, storage, stored);
+  } catch (error) {
+    if (!stillValid(stored)) throw error;
+    kept.token = stored.access_token;
+    return stored;
+  }
+}
+
+/** A new session after the server refused `refused` as expired (unless another process already replaced it). */
+async function refusedSession(settings: AuthSettings, storage: SessionStorage, refused: string): Promise<StoredSession> {
+  const stored = await storedOrLogin(storage);
+  return stored.access_token === refused ? refreshStoredSession(settings, storage, stored) : stored;
+}
+
+async function storedOrLogin(storage: SessionStorage): Promise<StoredSession> {
   const stored = await readStoredSession(storage);
   if (stored === undefined) throw new ExaiError('AUTH_REQUIRED', 'not logged in to the shared backend', { hint: LOGIN_HINT });
-  const stale = force ? stored.access_token === refused : needsRefresh(stored);
-  return stale ? refreshStoredSession(settings, storage, stored) : stored;
+  return stored;
 }
 
 function openTokenAuth(settings: AuthSettings, token: string): UserAuth {

@@ -139,6 +139,20 @@ describe('refresh of an expired session (exai ls, whoami)', () => {
     expect((await run(['whoami'])).code).toBe(0);
   });
 
+  it('a refresh that hangs while the access token still works: the command goes on with it, session untouched', async () => {
+    await newMachine();
+    server.auth.tokenTtlSeconds = 60; // inside the 90 s refresh margin, well before expiry
+    expect((await login()).code).toBe(0);
+    server.auth.tokenTtlSeconds = 3600;
+    const before = await sessionText();
+    const faults = inject({ fault: 'hang', times: Infinity, route: REFRESH });
+    const result = await run(['whoami', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ email: 'ada@example.com' });
+    expect(faults.hits).toBeGreaterThanOrEqual(1);
+    expect(await sessionText()).toBe(before);
+  });
+
   it('commands refreshing one expired session at once refresh it once and all succeed', async () => {
     await expiredSession();
     const sent = refreshes().length;
@@ -154,6 +168,7 @@ describe('exai login', () => {
     ['answers 500 every time', { fault: '500', times: Infinity }, 1],
     ['answers an HTML page', { fault: 'html', times: Infinity }, 1],
     ['answers JSON that is not a session', { fault: 'not-a-session', times: Infinity }, 1],
+    ['answers 2 MiB', { fault: 'huge', times: Infinity }, 1],
   ] as const)('an Auth server that %s: a clear error, no session file', async (_name, plan, code) => {
     await newMachine();
     inject(plan);
@@ -162,6 +177,16 @@ describe('exai login', () => {
     expect(result.stderr).toMatch(/hint/i);
     expect(result.stderr).not.toContain(PASSWORD);
     await expect(fs.stat(sessionFile())).rejects.toThrow();
+  });
+
+  it('a refusal whose message carries terminal escapes: AUTH_REFUSED, printed without them', async () => {
+    await newMachine();
+    inject({ fault: 'hostile-refusal', times: 1 });
+    const result = await login();
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('login refused: Invalid login');
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).not.toContain('\u0007');
   });
 
   it.each([

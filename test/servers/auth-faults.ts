@@ -1,12 +1,15 @@
 /**
  * Faults of a Supabase Auth server, for the loopback project's beforeAuth hook: it hangs,
  * trickles, rate-limits with Retry-After, fails with 500, resets the connection, or answers
- * 200 with a body that is not a session. Each fault hits the first `times` matching requests;
+ * 200 with a body that is not a session or too large, or refuses with terminal escapes. Each fault hits the first `times` matching requests;
  * later ones reach the real routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type AuthFault = 'hang' | 'trickle' | '429' | '500' | 'reset' | 'html' | 'not-a-session' | 'refresh-then-reset';
+export type AuthFault = 'hang' | 'trickle' | '429' | '500' | 'reset' | 'html' | 'not-a-session' | 'huge' | 'hostile-refusal' | 'refresh-then-reset';
+
+/** What 'hostile-refusal' puts in its message: a terminal escape that clears the screen. */
+export const HOSTILE_MESSAGE = 'Invalid login \u001b[2J\u001b]0;pwned\u0007credentials';
 
 export interface AuthFaultPlan {
   fault: AuthFault;
@@ -56,6 +59,10 @@ function apply(plan: AuthFaultPlan, req: IncomingMessage, res: ServerResponse, r
       return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>');
     case 'not-a-session':
       return json(res, 200, { access_token: 'x', user: null });
+    case 'huge':
+      return json(res, 200, { access_token: 'x'.repeat(2 * 1024 * 1024) });
+    case 'hostile-refusal':
+      return json(res, 400, { code: 400, error_code: 'invalid_credentials', msg: HOSTILE_MESSAGE });
     case 'refresh-then-reset':
       // The server rotates the refresh token, and the answer never reaches the client.
       return void (realAnswer ? realAnswer(req) : Promise.resolve()).finally(() => req.socket.destroy());
