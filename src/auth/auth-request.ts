@@ -24,6 +24,8 @@ export const UNREACHABLE_HINT = 'check SUPABASE_URL and your network, then try a
 export interface AuthRequestSettings extends ProjectSettings {
   /** retry.* from the config; the defaults when absent. */
   retry?: RetryConfig | undefined;
+  /** The run's interrupt (Ctrl-C): ends a call, its retries included, with INTERRUPTED. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What the caller asks for: a route under /auth/v1, a JSON body, the bearer token. */
@@ -60,8 +62,9 @@ export async function authRequest(settings: AuthRequestSettings, call: AuthCall)
   const send = withDeadline(base, settings.deadline, settings.dispatcher);
   const retry = settings.retry ?? DEFAULT_RETRY;
   try {
-    return await withRetry((_attempt, signal) => attempt(settings, send, call, signal), { retry, clock: realClock });
+    return await withRetry((_attempt, signal) => attempt(settings, send, call, signal), { retry, clock: realClock, signal: settings.signal });
   } catch (error) {
+    if (settings.signal?.aborted) throw isExaiError(settings.signal.reason) ? settings.signal.reason : new ExaiError('INTERRUPTED', 'interrupted');
     throw explained(error);
   }
 }

@@ -11,9 +11,10 @@ export function usesSharedBackend(config: Pick<Config, 'supabaseUrl'>): boolean 
 
 /**
  * URL, publishable key, CI token, session location, request deadline and retry policy; CONFIG_INVALID when
- * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run).
+ * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run);
+ * `signal` is the run's interrupt, which ends an Auth call at once.
  */
-export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>): AuthSettings {
+export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>, signal?: AbortSignal): AuthSettings {
   if (!usesSharedBackend(config)) {
     throw new ExaiError('CONFIG_INVALID', 'SUPABASE_URL is not set: there is no shared backend to log in to', {
       hint: 'set SUPABASE_URL and SUPABASE_ANON_KEY (see "Shared backend" in the README); without them exai keeps its catalog on this machine',
@@ -33,5 +34,6 @@ export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispa
     deadline: config.http,
     retry: config.retry,
     dispatcher,
+    signal,
   };
 }

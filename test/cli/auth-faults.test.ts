@@ -162,6 +162,28 @@ describe('refresh of an expired session (exai ls, whoami)', () => {
   });
 });
 
+describe('interrupted', () => {
+  it.each([
+    ['login', () => ['login', '--email', 'ada@example.com', '--password-stdin'], '/token?grant_type=password'],
+    ['ls refreshing an expired session', () => ['ls'], REFRESH],
+  ] as const)('Ctrl-C during a hung %s ends it at once (exit 130), the session file as it was', async (_name, argv, route) => {
+    const before = route === REFRESH ? await expiredSession() : (await newMachine(), undefined);
+    const controller = new AbortController();
+    const faults = authFaults({ fault: 'hang', times: Infinity, route });
+    // The interrupt comes once the request is at the server, as a user's Ctrl-C would.
+    server.hooks.beforeAuth = (req, res, r) => {
+      const taken = faults.hook(req, res, r);
+      if (taken) controller.abort(new Error('SIGINT'));
+      return taken;
+    };
+    const result = await machine.run([...argv()], { env: { EXAI_REQUEST_DEADLINE: '5m' }, stdin: PASSWORD, signal: controller.signal });
+    expect(result.code).toBe(130);
+    expect(faults.hits).toBe(1);
+    if (before === undefined) await expect(fs.stat(sessionFile())).rejects.toThrow();
+    else expect(await sessionText()).toBe(before);
+  });
+});
+
 describe('exai login', () => {
   it.each([
     ['hangs', { fault: 'hang', times: Infinity }, 6],
