@@ -5,9 +5,9 @@
 import { ExaiError } from '../core/errors.js';
 import { authRequest, type AuthAnswer, type AuthRequestSettings } from './auth-request.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
-import { messageOf } from './refresh.js';
+import { messageOf, needsRefresh, refreshStoredSession } from './refresh.js';
 import { removeSessionFile, sessionPath } from './session-file.js';
-import { openUserAuth, sessionStorageOf, type AuthSettings } from './session.js';
+import { openUserAuth, sessionStorageOf, underRefreshLock, type AuthSettings } from './session.js';
 import { asSession, LOGIN_HINT, readStoredSession, writeStoredSession, type SessionUser } from './stored-session.js';
 
 /** A user as the auth server reports it. */
@@ -59,7 +59,17 @@ export async function whoami(settings: AuthSettings): Promise<VerifiedUser> {
 export async function logout(settings: AuthSettings): Promise<{ hadSession: boolean; revoked: boolean }> {
   let revoked = false;
   try {
-    const session = await readStoredSession(sessionStorageOf(settings));
+    const storage = sessionStorageOf(settings);
+    let session = await readStoredSession(storage);
+    // The server revokes only for a live access token: an expired one is refreshed first (if
+    // that fails, nothing more is sent — the whole logout stays within one retry budget).
+    if (session !== undefined && needsRefresh(session) && session.refresh_token !== '') {
+      session = await underRefreshLock(settings, async () => {
+        // Another process may have refreshed it while this one waited.
+        const current = await readStoredSession(storage);
+        return current !== undefined && needsRefresh(current) ? refreshStoredSession(settings, storage, current) : current;
+      });
+    }
     if (session !== undefined) revoked = await revoke(settings, session.access_token);
   } catch {
     // An unreadable or unsafe session file, or an auth server that is down or slow, and the

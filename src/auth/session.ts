@@ -110,7 +110,7 @@ export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir'>): Sess
 }
 
 /** Run `fn` holding the session-refresh lock (one process at a time spends the refresh token). */
-async function underRefreshLock<T>(settings: AuthSettings, fn: () => Promise<T>): Promise<T> {
+export async function underRefreshLock<T>(settings: AuthSettings, fn: () => Promise<T>): Promise<T> {
   const { acquireLock } = await import('../core/lock/index.js');
   // Wait as long as the holder's refresh may take (its whole retry budget), and a little more.
   const timeoutMs = (settings.retry?.totalBudgetMs ?? 120_000) + 10_000;

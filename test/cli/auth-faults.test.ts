@@ -248,6 +248,16 @@ describe('exai whoami and logout', () => {
     await expect(fs.stat(sessionFile())).rejects.toThrow();
   });
 
+  it('logout of an expired session refreshes it to revoke it (the server takes only a live access token)', async () => {
+    await expiredSession();
+    const sent = server.requests.length;
+    const result = await run(['logout', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ logged_out: true, revoked: true });
+    expect(server.requests.slice(sent).map((r) => `${r.path} ${r.status}`)).toEqual([`/auth/v1${REFRESH} 200`, '/auth/v1/logout?scope=local 204']);
+    await expect(fs.stat(sessionFile())).rejects.toThrow();
+  });
+
   it('logout when the server answers 500 still removes the session', async () => {
     await newMachine();
     expect((await login()).code).toBe(0);
