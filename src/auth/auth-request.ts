@@ -4,15 +4,13 @@
  * resets as the providers are. auth-js is not used for these calls: it retries a refresh on
  * its own for up to 30 s (AUTO_REFRESH_TICK_DURATION_MS), past any deadline exai was given.
  */
+import { DEFAULT_RETRY } from '../core/config/defaults.js';
 import type { RetryConfig } from '../core/config/types.js';
 import { ExaiError, isExaiError } from '../core/errors.js';
 import { parseRetryAfter } from '../core/http-response.js';
 import { withRetry, type RetryClock } from '../core/resilience.js';
 import type { ProjectSettings } from './client.js';
 import { DEADLINE_HINT, isDeadlineMessage, withDeadline } from './deadline-fetch.js';
-
-/** The retry policy when the caller has none (the config's defaults). */
-const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000, totalBudgetMs: 120_000 };
 
 /** Answers above this are refused: Auth answers are small JSON documents. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
