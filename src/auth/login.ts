@@ -64,10 +64,10 @@ export async function logout(settings: AuthSettings): Promise<{ hadSession: bool
     // The server revokes only for a live access token: an expired one is refreshed first (if
     // that fails, nothing more is sent — the whole logout stays within one retry budget).
     if (session !== undefined && needsRefresh(session) && session.refresh_token !== '') {
-      session = await underRefreshLock(settings, async () => {
+      session = await underRefreshLock(settings, async (left) => {
         // Another process may have refreshed it while this one waited.
         const current = await readStoredSession(storage);
-        return current !== undefined && needsRefresh(current) ? refreshStoredSession(settings, storage, current) : current;
+        return current !== undefined && needsRefresh(current) ? refreshStoredSession(left, storage, current) : current;
       });
     }
     if (session !== undefined) revoked = await revoke(settings, session.access_token);

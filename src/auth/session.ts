@@ -3,6 +3,7 @@
  * (EXAI_ACCESS_TOKEN) when set, otherwise the `exai login` session, refreshed before it
  * expires. No session, or one that can no longer be refreshed, is AUTH_REQUIRED (exit 4).
  */
+import { DEFAULT_RETRY } from '../core/config/defaults.js';
 import { ExaiError } from '../core/errors.js';
 import type { AuthRequestSettings } from './auth-request.js';
 import { createCallbackClient, createTokenClient, SESSION_STORAGE_KEY, type SupabaseClient } from './client.js';
@@ -41,18 +42,18 @@ export async function openUserAuth(settings: AuthSettings): Promise<UserAuth> {
   const storage = sessionStorageOf(settings);
   // The access token a failed proactive refresh kept in use: not refreshed again until it expires.
   const kept = { token: undefined as string | undefined };
-  let session = await underRefreshLock(settings, () => freshSession(settings, storage, kept));
+  let session = await underRefreshLock(settings, (left) => freshSession(left, storage, kept));
   // Under the refresh lock, as at open: a long upload refreshes mid-way, and a refresh token
   // is single-use, so two processes must not both spend it.
   const accessToken = async (): Promise<string> => {
     if (needsRefresh(session) && !(session.access_token === kept.token && stillValid(session))) {
-      session = await underRefreshLock(settings, () => freshSession(settings, storage, kept));
+      session = await underRefreshLock(settings, (left) => freshSession(left, storage, kept));
     }
     return session.access_token;
   };
   const refreshAccessToken = async (): Promise<string> => {
     const refused = session.access_token;
-    session = await underRefreshLock(settings, () => refusedSession(settings, storage, refused));
+    session = await underRefreshLock(settings, (left) => refusedSession(left, storage, refused));
     return session.access_token;
   };
   return { client: createCallbackClient(settings, accessToken), userId: session.user.id, email: session.user.email, source: 'session', accessToken, refreshAccessToken };
@@ -109,14 +110,19 @@ export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir'>): Sess
   return createFileSessionStorage(sessionPath(settings.stateDir));
 }
 
-/** Run `fn` holding the session-refresh lock (one process at a time spends the refresh token). */
-export async function underRefreshLock<T>(settings: AuthSettings, fn: () => Promise<T>): Promise<T> {
+/**
+ * Run `fn` holding the session-refresh lock (one process at a time spends the refresh token).
+ * The wait counts against the retry budget: `fn` gets the settings with what is left of it, so
+ * a process that queued behind another's hung refresh still ends within one budget.
+ */
+export async function underRefreshLock<T>(settings: AuthSettings, fn: (left: AuthSettings) => Promise<T>): Promise<T> {
   const { acquireLock } = await import('../core/lock/index.js');
-  // Wait as long as the holder's refresh may take (its whole retry budget), and a little more.
-  const timeoutMs = (settings.retry?.totalBudgetMs ?? 120_000) + 10_000;
-  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
+  const retry = settings.retry ?? DEFAULT_RETRY;
+  const started = Date.now();
+  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: retry.totalBudgetMs, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
   try {
-    return await fn();
+    const left = Math.max(1, retry.totalBudgetMs - (Date.now() - started));
+    return await fn({ ...settings, retry: { ...retry, totalBudgetMs: left } });
   } finally {
     await lock.release();
   }

@@ -153,6 +153,17 @@ describe('refresh of an expired session (exai ls, whoami)', () => {
     expect(await sessionText()).toBe(before);
   });
 
+  it('two commands queued on one hung refresh both end (the wait counts against the budget), session untouched', async () => {
+    const before = await expiredSession();
+    const faults = inject({ fault: 'hang', times: Infinity, route: REFRESH });
+    const results = await Promise.all([run(['ls']), run(['whoami'])]);
+    // Timed out at the server (6) or still waiting for the other's lock when the budget ran out (7).
+    for (const r of results) expect([6, 7]).toContain(r.code);
+    expect(results.map((r) => r.stderr).join('')).toContain('exai login');
+    expect(faults.hits).toBeLessThanOrEqual(2 * RETRY.maxAttempts);
+    expect(await sessionText()).toBe(before);
+  });
+
   it('commands refreshing one expired session at once refresh it once and all succeed', async () => {
     await expiredSession();
     const sent = refreshes().length;
