@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { startLoopbackSupabase } from '../servers/supabase.js';
 import { authFaultWorld, PASSWORD, REFRESH } from './auth-fault-world.js';
 
 const w = authFaultWorld();
@@ -35,6 +36,21 @@ describe('exai login', () => {
     expect(result.stderr).toContain('login refused: Invalid login');
     expect(result.stderr).not.toContain('\u001b');
     expect(result.stderr).not.toContain('\u0007');
+  });
+
+  it('a redirect (307) is not followed: the password never reaches the other server', async () => {
+    const other = await startLoopbackSupabase();
+    try {
+      await w.newMachine();
+      w.inject({ fault: 'redirect', times: Infinity, location: `${other.url}/auth/v1/token?grant_type=password` });
+      const result = await w.login();
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('not followed');
+      expect(other.requests).toEqual([]);
+      await expect(fs.stat(w.sessionFile())).rejects.toThrow();
+    } finally {
+      await other.close();
+    }
   });
 
   it.each([

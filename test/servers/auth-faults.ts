@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type AuthFault = 'hang' | 'trickle' | '429' | '500' | 'reset' | 'html' | 'not-a-session' | 'huge' | 'hostile-refusal' | 'refresh-then-reset';
+export type AuthFault = 'hang' | 'trickle' | '429' | '500' | 'reset' | 'html' | 'not-a-session' | 'huge' | 'hostile-refusal' | 'redirect' | 'refresh-then-reset';
 
 /** What 'hostile-refusal' puts in its message: a terminal escape that clears the screen. */
 export const HOSTILE_MESSAGE = 'Invalid login \u001b[2J\u001b]0;pwned\u0007credentials';
@@ -19,6 +19,8 @@ export interface AuthFaultPlan {
   route?: string;
   /** The Retry-After header of a 429 (seconds or an HTTP date). */
   retryAfter?: string;
+  /** Where a 'redirect' (307, which keeps method and body) points. */
+  location?: string;
 }
 
 /** The hook and how many requests it broke. */
@@ -63,6 +65,9 @@ function apply(plan: AuthFaultPlan, req: IncomingMessage, res: ServerResponse, r
       return json(res, 200, { access_token: 'x'.repeat(2 * 1024 * 1024) });
     case 'hostile-refusal':
       return json(res, 400, { code: 400, error_code: 'invalid_credentials', msg: HOSTILE_MESSAGE });
+    case 'redirect':
+      req.resume();
+      return void res.writeHead(307, { location: plan.location ?? 'http://127.0.0.1:9/' }).end();
     case 'refresh-then-reset':
       // The server rotates the refresh token, and the answer never reaches the client.
       return void (realAnswer ? realAnswer(req) : Promise.resolve()).finally(() => req.socket.destroy());
