@@ -1,13 +1,11 @@
 /**
- * supabase-js clients for a CLI: no browser session detection, no background refresh timer
- * (getSession() refreshes a token that is about to expire before each request, which is
- * what a short-lived process needs), and no Realtime socket (exai never subscribes, and
- * Node 20 has no WebSocket for it to construct).
+ * supabase-js clients for a CLI: the bearer token comes from exai (auth-js never holds or
+ * refreshes the session: see auth-request.ts), and no Realtime socket (exai never subscribes,
+ * and Node 20 has no WebSocket for it to construct).
  */
 import { createClient } from '@supabase/supabase-js';
 import type { Dispatcher } from 'undici';
 import { withDeadline, type RequestDeadline } from './deadline-fetch.js';
-import type { SessionStorage } from './session-file.js';
 
 /** Where the project is and which publishable key identifies the app. */
 export interface ProjectSettings {
@@ -35,15 +33,6 @@ class NoRealtime {
   }
 }
 
-/** A client whose requests carry the logged-in session (from the session file, refreshed on use). */
-export function createSessionClient(project: ProjectSettings, storage: SessionStorage): SupabaseClient {
-  return createClient(project.url, project.anonKey, {
-    auth: { storage, storageKey: SESSION_STORAGE_KEY, persistSession: true, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: NoRealtime as never },
-    global: globalOf(project),
-  });
-}
-
 /** The fetch every request of the client goes through: the caller's or the global one, with the deadline. */
 function globalOf(project: ProjectSettings): { fetch?: typeof fetch } {
   if (project.deadline === undefined && project.dispatcher === undefined) return project.fetch ? { fetch: project.fetch } : {};
@@ -54,8 +43,16 @@ function globalOf(project: ProjectSettings): { fetch?: typeof fetch } {
 
 /** A client whose requests carry a fixed bearer token (EXAI_ACCESS_TOKEN, or a service key for operators). */
 export function createTokenClient(project: ProjectSettings, token: string): SupabaseClient {
+  return createCallbackClient(project, () => Promise.resolve(token));
+}
+
+/**
+ * A client whose requests carry the token `accessToken()` gives at that moment: the login
+ * session, which exai refreshes itself (auth-js's own refresh would outlive exai's deadline).
+ */
+export function createCallbackClient(project: ProjectSettings, accessToken: () => Promise<string>): SupabaseClient {
   return createClient(project.url, project.anonKey, {
-    accessToken: () => Promise.resolve(token),
+    accessToken,
     realtime: { transport: NoRealtime as never },
     global: globalOf(project),
   });

@@ -3,14 +3,17 @@
  * (EXAI_ACCESS_TOKEN) when set, otherwise the `exai login` session, refreshed before it
  * expires. No session, or one that can no longer be refreshed, is AUTH_REQUIRED (exit 4).
  */
+import { DEFAULT_RETRY } from '../core/config/defaults.js';
 import { ExaiError } from '../core/errors.js';
-import { createSessionClient, createTokenClient, SESSION_STORAGE_KEY, type ProjectSettings, type SupabaseClient } from './client.js';
-import { DEADLINE_HINT, isDeadlineMessage } from './deadline-fetch.js';
+import type { AuthRequestSettings } from './auth-request.js';
+import { createCallbackClient, createTokenClient, SESSION_STORAGE_KEY, type SupabaseClient } from './client.js';
 import { refuseElevatedKey, unverifiedClaims } from './key-kind.js';
+import { needsRefresh, refreshStoredSession, stillValid } from './refresh.js';
 import { createFileSessionStorage, reportingTokens, sessionPath, type SessionStorage } from './session-file.js';
+import { LOGIN_HINT, readStoredSession, type StoredSession } from './stored-session.js';
 
 /** Everything auth needs, taken from the loaded config by the caller. */
-export interface AuthSettings extends ProjectSettings {
+export interface AuthSettings extends AuthRequestSettings {
   /** EXAI_ACCESS_TOKEN: a user's access token for CI, used instead of the session. */
   accessToken?: string | undefined;
   /** The state dir; the session file lives in its `auth/` folder. */
@@ -32,32 +35,59 @@ export interface UserAuth {
   refreshAccessToken?(): Promise<string>;
 }
 
-/** The hint every "log in first" error carries. */
-export const LOGIN_HINT = 'run `exai login` (or set EXAI_ACCESS_TOKEN to a user access token in CI)';
+export { LOGIN_HINT };
 
 /** Open the user's session or CI token; refuses keys that bypass RLS. */
 export async function openUserAuth(settings: AuthSettings): Promise<UserAuth> {
   refuseElevatedKey(settings.anonKey, 'SUPABASE_ANON_KEY');
   if (settings.accessToken !== undefined) return openTokenAuth(settings, settings.accessToken);
-  const { client, session } = await refreshedSession(settings);
-  return {
-    client,
-    userId: session.user.id,
-    email: session.user.email,
-    source: 'session',
-    // Under the refresh lock, as at open: a long upload refreshes mid-way, and a refresh token
-    // is single-use, so two processes must not both spend it.
-    accessToken: () => underRefreshLock(settings, async () => (await currentSession(client)).access_token),
-    refreshAccessToken: () => underRefreshLock(settings, () => forceRefresh(client)),
+  const storage = sessionStorageOf(settings);
+  // The access token a failed proactive refresh kept in use: not refreshed again until it expires.
+  const kept = { token: undefined as string | undefined };
+  let session = await underRefreshLock(settings, (left) => freshSession(left, storage, kept));
+  // Under the refresh lock, as at open: a long upload refreshes mid-way, and a refresh token
+  // is single-use, so two processes must not both spend it.
+  const accessToken = async (): Promise<string> => {
+    if (needsRefresh(session) && !(session.access_token === kept.token && stillValid(session))) {
+      session = await underRefreshLock(settings, (left) => freshSession(left, storage, kept));
+    }
+    return session.access_token;
   };
+  const refreshAccessToken = async (): Promise<string> => {
+    const refused = session.access_token;
+    session = await underRefreshLock(settings, (left) => refusedSession(left, storage, refused));
+    return session.access_token;
+  };
+  return { client: createCallbackClient(settings, accessToken), userId: session.user.id, email: session.user.email, source: 'session', accessToken, refreshAccessToken };
 }
 
-/** A new session from the stored refresh token (auth-js reads the file first: another process may have refreshed it). */
-async function forceRefresh(client: SupabaseClient): Promise<string> {
-  const { data, error } = await client.auth.refreshSession();
-  if (error) throw authError(error, 'your session could not be refreshed');
-  if (data.session === null) throw new ExaiError('AUTH_REQUIRED', 'not logged in to the shared backend', { hint: LOGIN_HINT });
-  return data.session.access_token;
+/**
+ * The stored session, refreshed when it is about to expire. Read under the lock: another
+ * process may have refreshed it. A refresh that fails while the access token still works
+ * keeps that token (as auth-js does) rather than failing a command that can still succeed.
+ */
+async function freshSession(settings: AuthSettings, storage: SessionStorage, kept: { token: string | undefined }): Promise<StoredSession> {
+  const stored = await storedOrLogin(storage);
+  if (!needsRefresh(stored)) return stored;
+  try {
+    return await refreshStoredSession(settings, storage, stored);
+  } catch (error) {
+    if (!stillValid(stored)) throw error;
+    kept.token = stored.access_token;
+    return stored;
+  }
+}
+
+/** A new session after the server refused `refused` as expired (unless another process already replaced it). */
+async function refusedSession(settings: AuthSettings, storage: SessionStorage, refused: string): Promise<StoredSession> {
+  const stored = await storedOrLogin(storage);
+  return stored.access_token === refused ? refreshStoredSession(settings, storage, stored) : stored;
+}
+
+async function storedOrLogin(storage: SessionStorage): Promise<StoredSession> {
+  const stored = await readStoredSession(storage);
+  if (stored === undefined) throw new ExaiError('AUTH_REQUIRED', 'not logged in to the shared backend', { hint: LOGIN_HINT });
+  return stored;
 }
 
 function openTokenAuth(settings: AuthSettings, token: string): UserAuth {
@@ -82,47 +112,22 @@ export function sessionStorageOf(settings: Pick<AuthSettings, 'stateDir' | 'onSe
   return reportingTokens(createFileSessionStorage(sessionPath(settings.stateDir)), settings.onSecret);
 }
 
-type Session = NonNullable<Awaited<ReturnType<SupabaseClient['auth']['getSession']>>['data']['session']>;
-
 /**
- * The session, refreshed if it is about to expire, one process at a time: a refresh token is
- * single-use, and a process that lost a refresh race would be told the session is gone (and
- * auth-js would delete it). The winner writes the new session; the next one reads it.
+ * Run `fn` holding the session-refresh lock (one process at a time spends the refresh token).
+ * The wait counts against the retry budget: `fn` gets the settings with what is left of it, so
+ * a process that queued behind another's hung refresh still ends within one budget.
  */
-async function refreshedSession(settings: AuthSettings): Promise<{ client: SupabaseClient; session: Session }> {
-  return underRefreshLock(settings, async () => {
-    // Built under the lock: auth-js keeps the session it loads first, which must be the winner's.
-    const client = createSessionClient(settings, sessionStorageOf(settings));
-    return { client, session: await currentSession(client) };
-  });
-}
-
-/** Run `fn` holding the session-refresh lock (one process at a time spends the refresh token). */
-async function underRefreshLock<T>(settings: AuthSettings, fn: () => Promise<T>): Promise<T> {
+export async function underRefreshLock<T>(settings: AuthSettings, fn: (left: AuthSettings) => Promise<T>): Promise<T> {
   const { acquireLock } = await import('../core/lock/index.js');
-  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: 30_000, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
+  const retry = settings.retry ?? DEFAULT_RETRY;
+  const started = Date.now();
+  const lock = await acquireLock({ dir: settings.stateDir, key: 'auth-session', timeoutMs: retry.totalBudgetMs, leaseMs: 30_000, owner: { command: 'exai (session refresh)' } });
   try {
-    return await fn();
+    const left = Math.max(1, retry.totalBudgetMs - (Date.now() - started));
+    return await fn({ ...settings, retry: { ...retry, totalBudgetMs: left } });
   } finally {
     await lock.release();
   }
-}
-
-/** The stored session, refreshed when it is about to expire; AUTH_REQUIRED when there is none. */
-export async function currentSession(client: SupabaseClient): Promise<Session> {
-  const { data, error } = await client.auth.getSession();
-  if (error) throw authError(error, 'your session has expired or was revoked');
-  if (data.session === null) throw new ExaiError('AUTH_REQUIRED', 'not logged in to the shared backend', { hint: LOGIN_HINT });
-  return data.session;
-}
-
-/** Map an auth-js error: unreachable server vs a refused session. */
-export function authError(error: { message: string; status?: number | undefined; name?: string }, refused: string): ExaiError {
-  if (error.name === 'AuthRetryableFetchError' || error.status === 0 || (error.status ?? 0) >= 500) {
-    const hint = isDeadlineMessage(error.message) ? DEADLINE_HINT : 'check SUPABASE_URL and your network, then try again';
-    return new ExaiError('CATALOG_ERROR', `cannot reach the Supabase auth server: ${error.message}`, { retryable: true, hint });
-  }
-  return new ExaiError('AUTH_REQUIRED', `${refused}: ${error.message}`, { hint: LOGIN_HINT });
 }
 
 export { SESSION_STORAGE_KEY };

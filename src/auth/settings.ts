@@ -10,10 +10,11 @@ export function usesSharedBackend(config: Pick<Config, 'supabaseUrl'>): boolean 
 }
 
 /**
- * URL, publishable key, CI token, session location and request deadline; CONFIG_INVALID when
- * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run).
+ * URL, publishable key, CI token, session location, request deadline and retry policy; CONFIG_INVALID when
+ * the URL or key is missing. `dispatcher` is the run's own (its hung connects end with the run);
+ * `signal` is the run's interrupt, which ends an Auth call at once.
  */
-export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>): AuthSettings {
+export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispatcher?: () => Promise<Dispatcher>, signal?: AbortSignal): AuthSettings {
   if (!usesSharedBackend(config)) {
     throw new ExaiError('CONFIG_INVALID', 'SUPABASE_URL is not set: there is no shared backend to log in to', {
       hint: 'set SUPABASE_URL and SUPABASE_ANON_KEY (see "Shared backend" in the README); without them exai keeps its catalog on this machine',
@@ -31,6 +32,8 @@ export function authSettingsFrom(config: Config, fetchImpl?: typeof fetch, dispa
     stateDir: config.dirs.state,
     fetch: fetchImpl,
     deadline: config.http,
+    retry: config.retry,
     dispatcher,
+    signal,
   };
 }

@@ -93,13 +93,13 @@ export function createRuntime(input: RuntimeInput): Runtime {
   const sharedAuth = memoize(async () => {
     const { authSettingsFrom } = await import('../auth/settings.js');
     const { openUserAuth } = await import('../auth/session.js');
-    return openUserAuth({ ...authSettingsFrom(config, overrides.supabaseFetch, dispatcher), onSecret: input.onSecret });
+    return openUserAuth({ ...authSettingsFrom(config, overrides.supabaseFetch, dispatcher, input.signal), onSecret: input.onSecret });
   });
   const archive = memoize(async () => {
     if (!shared) return undefined;
     const { authSettingsFrom } = await import('../auth/settings.js');
     const { createSupabaseArchive } = await import('../catalog/supabase-archive.js');
-    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch, dispatcher));
+    return createSupabaseArchive(await sharedAuth(), authSettingsFrom(config, overrides.supabaseFetch, dispatcher, input.signal));
   });
   const catalog = memoize(overrides.catalog ?? (() => (shared ? openSharedCatalog(sharedAuth) : openCatalog(config, closers))));
   const dispatcher = memoize(

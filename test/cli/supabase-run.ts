@@ -10,7 +10,7 @@ export interface Machine {
   root: string;
   cwd: string;
   env: Record<string, string>;
-  run(argv: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(argv: string[], opts?: { stdin?: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -41,6 +41,7 @@ export async function makeMachine(project: { url: string; anonKey: string }): Pr
         home: root,
         streams: { stdout, stderr, stderrIsTTY: false, stdinIsTTY: false },
         overrides: { readStdin: () => Promise.resolve(opts.stdin ?? '') },
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
       return { code, stdout: stdout.text(), stderr: stderr.text() };
     },

@@ -39,7 +39,11 @@ export interface LoopbackSupabase {
   auth: AuthRoutes;
   requests: SupabaseRequest[];
   /** Called before each TUS request is handled (tests change the world between chunks). */
-  hooks: { beforeTus?: ((method: string) => void) | undefined };
+  hooks: {
+    beforeTus?: ((method: string) => void) | undefined;
+    /** Called before each Auth request; true when it answered (or broke) the request itself (auth-faults.ts). */
+    beforeAuth?: ((req: IncomingMessage, res: ServerResponse, route: string) => boolean) | undefined;
+  };
   /** The stored bytes of a Storage object. */
   readObject(bucket: string, name: string): Promise<Buffer>;
   /** Add an account (and its auth.users row when a database is attached). */
@@ -110,6 +114,7 @@ async function route(req: IncomingMessage, res: ServerResponse, routes: Routes):
   const apikey = req.headers['apikey'];
   if (typeof apikey !== 'string' || !routes.keys.includes(apikey)) return send(res, { status: 401, body: { message: 'Invalid API key' } });
   if (url.pathname.startsWith('/auth/v1/')) {
+    if (routes.hooks.beforeAuth?.(req, res, url.pathname.slice('/auth/v1'.length) + url.search)) return;
     return send(res, await routes.auth.handle(req.method ?? 'GET', url.pathname.slice('/auth/v1'.length), url.searchParams, await readJson(req), token));
   }
   if (url.pathname.startsWith('/rest/v1/')) {

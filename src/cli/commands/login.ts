@@ -33,7 +33,7 @@ export const loginSpec: CommandSpec<LoginOptions> = {
 export async function runLogin(opts: LoginOptions, ctx: Context): Promise<number> {
   const { authSettingsFrom } = await import('../../auth/settings.js');
   const { loginWithPassword, loginWithToken } = await import('../../auth/login.js');
-  const settings = { ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher()), accessToken: undefined };
+  const settings = { ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), accessToken: undefined };
   if (opts.passwordStdin && opts.tokenStdin) throw new ExaiError('USAGE', '--password-stdin and --token-stdin cannot be used together');
   const credentials = opts.tokenStdin ? undefined : await askCredentials(opts, ctx);
   const token = credentials ? undefined : await readSecretFromStdin(ctx, 'token');

@@ -15,8 +15,10 @@ export const logoutSpec: CommandSpec<BaseOptions> = {
 export async function runLogout(_opts: BaseOptions, ctx: Context): Promise<number> {
   const { authSettingsFrom } = await import('../../auth/settings.js');
   const { logout } = await import('../../auth/login.js');
-  const result = await logout(authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher()));
+  const result = await logout(authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal));
   if (ctx.output.json) ctx.output.jsonDocument({ logged_out: result.hadSession, revoked: result.revoked });
   else ctx.output.info(result.hadSession ? 'logged out' : 'not logged in');
+  // The local session is gone either way; the user should know the server still honours it.
+  if (result.hadSession && !result.revoked) ctx.output.warn('the auth server could not revoke the session (unreachable or refused): its refresh token stays valid at the server until it expires');
   return EXIT.ok;
 }

@@ -21,6 +21,9 @@ export const DEFAULT_HTTP = Object.freeze({
 });
 
 /** The defaults for everything except allowedPaths (the loader's cwd) and dirs (resolveDirs). */
+/** retry.* when the config does not say. */
+export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000, totalBudgetMs: 120_000 });
+
 export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs }): Config {
   return {
     allowedPaths: [...input.allowedPaths],
@@ -49,7 +52,7 @@ export function createDefaultConfig(input: { allowedPaths: string[]; dirs: Dirs 
     kimi: { apiKey: undefined, baseUrl: 'https://api.moonshot.ai/v1' },
     glm: { apiKey: undefined, baseUrl: 'https://api.z.ai/api/paas/v4' },
     dirs: { ...input.dirs },
-    retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000, totalBudgetMs: 120_000 },
+    retry: { ...DEFAULT_RETRY },
     breaker: { failureThreshold: 5, cooldownMs: 60_000 },
     http: { ...DEFAULT_HTTP },
   };
