@@ -37,7 +37,9 @@ interface BuildInput {
 
 /** Assemble a Context whose heavy parts load on first use. */
 export function buildContext(input: BuildInput): Context {
-  const runtime = createRuntime({ ...input, onWarning: (message) => input.output.warn(message) });
+  // Session tokens the runtime reads or refreshes are masked in everything printed from then on.
+  const onSecret = (secret: string) => input.output.learnSecret(secret);
+  const runtime = createRuntime({ ...input, onWarning: (message) => input.output.warn(message), onSecret });
   return {
     ...runtime,
     output: input.output,

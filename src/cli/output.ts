@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { escapeJsonInvisibles, escapeTerminalLines, escapeTerminalText } from './terminal-text.js';
-import { redactedJson } from '../core/redact.js';
+import { createSecretList, redactedJson, redactSecrets } from '../core/redact.js';
 
 export interface OutputStreams {
   stdout: Writable;
@@ -46,6 +46,13 @@ export class Output {
   json: boolean;
   quiet: boolean;
   private color: { stdout: boolean; stderr: boolean };
+  private readonly learnt = createSecretList();
+  // Every write goes through this: the fixed redactor, then the secrets this run has learnt.
+  private readonly scrub = (text: string): string => {
+    const fixed = this.options.redact(text);
+    const learnt = this.learnt.list();
+    return learnt.length === 0 ? fixed : redactSecrets(fixed, learnt);
+  };
 
   constructor(
     readonly streams: OutputStreams,
@@ -60,7 +67,16 @@ export class Output {
 
   /** Scrub secrets from text that leaves the process some other way (an MCP message). */
   redact(text: string): string {
-    return this.options.redact(text);
+    return this.scrub(text);
+  }
+
+  /**
+   * Mask `secret` in everything written from now on: a session token read or refreshed, a
+   * token or password typed in. A Supabase refresh token is short and opaque, so a server
+   * quoting it back bare is caught only by knowing it.
+   */
+  learnSecret(secret: string): void {
+    this.learnt.add(secret);
   }
 
   /** Change the mode once the command's own flags are known. */
@@ -91,12 +107,12 @@ export class Output {
 
   /** Text whose line breaks are ours (the argument parser's help and usage errors): each line redacted and escaped. */
   parserText(to: Stream, text: string): void {
-    this.streams[to].write(escapeTerminalLines(this.uncolored(to, this.options.redact(text)), this.color[to]));
+    this.streams[to].write(escapeTerminalLines(this.uncolored(to, this.scrub(text)), this.color[to]));
   }
 
   /** Exactly one JSON document on stdout. */
   jsonDocument(value: unknown): void {
-    this.streams.stdout.write(`${escapeJsonInvisibles(redactedJson(value, this.options.redact, 2))}\n`);
+    this.streams.stdout.write(`${escapeJsonInvisibles(redactedJson(value, this.scrub, 2))}\n`);
   }
 
   /**
@@ -105,7 +121,7 @@ export class Output {
    * (`\n` in a name) and leave invalid JSON.
    */
   jsonFragment(value: unknown): string {
-    return escapeJsonInvisibles(redactedJson(value, this.options.redact));
+    return escapeJsonInvisibles(redactedJson(value, this.scrub));
   }
 
   /** A piece of one JSON document on stdout: JSON syntax around jsonFragment() values only. */
@@ -133,7 +149,7 @@ export class Output {
 
   /** Raw JSON on stderr (the --json error document). */
   errorJson(value: unknown): void {
-    this.streams.stderr.write(`${escapeJsonInvisibles(redactedJson(value, this.options.redact))}\n`);
+    this.streams.stderr.write(`${escapeJsonInvisibles(redactedJson(value, this.scrub))}\n`);
   }
 
   /** True when a progress display makes sense. */
@@ -171,7 +187,7 @@ export class Output {
   // (terminal-text.ts; our own colour sequences pass while that stream is coloured), so
   // nothing from outside reaches the terminal raw. A line break inside `text` shows as \n.
   private paint(stream: Stream, text: string): string {
-    return escapeTerminalText(this.uncolored(stream, this.options.redact(text)), this.color[stream]);
+    return escapeTerminalText(this.uncolored(stream, this.scrub(text)), this.color[stream]);
   }
 
   private uncolored(stream: Stream, text: string): string {

@@ -90,6 +90,22 @@ function isWordChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
+/** The most learnt secrets kept: a session refreshed all day must not grow the list (and each redaction) without end. */
+const MAX_LEARNT = 64;
+
+/** Secrets a run learns as it goes (session tokens read, refreshed, typed in), newest last, at most 64. */
+export function createSecretList(max = MAX_LEARNT): { add: (secret: string) => void; list: () => string[] } {
+  const seen = new Set<string>();
+  return {
+    add: (secret) => {
+      seen.delete(secret);
+      seen.add(secret);
+      if (seen.size > max) seen.delete(seen.values().next().value!);
+    },
+    list: () => [...seen],
+  };
+}
+
 /** Build a redactor bound to a fixed list of secrets. */
 export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
   const list = [...secrets];

@@ -3,7 +3,7 @@
  * and its schemas never load for any other command.
  */
 import { format } from 'node:util';
-import { redactSecrets } from '../core/redact.js';
+import { createSecretList, redactSecrets } from '../core/redact.js';
 import { createRuntime, type Clock, type Runtime } from '../core/runtime.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import { serveMcp, type McpServerInput } from './server.js';
@@ -25,7 +25,7 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
   const warned = new Set(first.warnings);
   // Session tokens are learnt as the session is read and refreshed: everything that leaves the
   // process is masked with them too, also when a server quotes one back bare.
-  const tokens = sessionTokens();
+  const tokens = createSecretList();
   const redact = (text: string) => redactSecrets(input.redact(text), tokens.list());
   const log = (line: string) => input.log(redact(line));
   const loadRuntime = async (): Promise<Runtime> => {
@@ -43,22 +43,6 @@ export async function runMcp(input: McpEntryInput): Promise<void> {
   } finally {
     restore();
   }
-}
-
-/** The most tokens kept: a session refreshed all day must not grow the list (and each redaction) without end. */
-const MAX_TOKENS = 64;
-
-/** The session tokens this process has held, newest last: a long session refreshes many times. */
-function sessionTokens(): { add: (token: string) => void; list: () => string[] } {
-  const seen = new Set<string>();
-  return {
-    add: (token) => {
-      seen.delete(token);
-      seen.add(token);
-      if (seen.size > MAX_TOKENS) seen.delete(seen.values().next().value!);
-    },
-    list: () => [...seen],
-  };
 }
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;

@@ -46,7 +46,7 @@ function supabaseChecks(ctx: Context): CheckRun[] {
       const { authSettingsFrom } = await import('../../auth/settings.js');
       const { checkSharedBackend } = await import('../../auth/doctor.js');
       try {
-        return await checkSharedBackend(authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), () => ctx.sharedAuth());
+        return await checkSharedBackend({ ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret: (s: string) => ctx.output.learnSecret(s) }, () => ctx.sharedAuth());
       } catch (error) {
         return [{ name: 'supabase', status: 'fail', message: (error as Error).message, hint: (error as { hint?: string }).hint }];
       }

@@ -33,10 +33,13 @@ export const loginSpec: CommandSpec<LoginOptions> = {
 export async function runLogin(opts: LoginOptions, ctx: Context): Promise<number> {
   const { authSettingsFrom } = await import('../../auth/settings.js');
   const { loginWithPassword, loginWithToken } = await import('../../auth/login.js');
-  const settings = { ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), accessToken: undefined };
+  const onSecret = (secret: string) => ctx.output.learnSecret(secret);
+  const settings = { ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret, accessToken: undefined };
   if (opts.passwordStdin && opts.tokenStdin) throw new ExaiError('USAGE', '--password-stdin and --token-stdin cannot be used together');
   const credentials = opts.tokenStdin ? undefined : await askCredentials(opts, ctx);
   const token = credentials ? undefined : await readSecretFromStdin(ctx, 'token');
+  // What was typed or piped in is masked too: a server may quote the password or token back.
+  for (const secret of [credentials?.password, token]) if (secret !== undefined) onSecret(secret);
   const { startQuietSpinner } = await import('../spinner.js');
   const spinner = startQuietSpinner(ctx.output, `signing in to ${settings.url}…`);
   const user = await (credentials ? loginWithPassword(settings, credentials.email, credentials.password) : loginWithToken(settings, token ?? '')).finally(() => spinner.stop());

@@ -15,7 +15,7 @@ export const logoutSpec: CommandSpec<BaseOptions> = {
 export async function runLogout(_opts: BaseOptions, ctx: Context): Promise<number> {
   const { authSettingsFrom } = await import('../../auth/settings.js');
   const { logout } = await import('../../auth/login.js');
-  const result = await logout(authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal));
+  const result = await logout({ ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret: (s: string) => ctx.output.learnSecret(s) });
   if (ctx.output.json) ctx.output.jsonDocument({ logged_out: result.hadSession, revoked: result.revoked });
   else ctx.output.info(result.hadSession ? 'logged out' : 'not logged in');
   // The local session is gone either way; the user should know the server still honours it.

@@ -15,7 +15,7 @@ export const whoamiSpec: CommandSpec<BaseOptions> = {
 export async function runWhoami(_opts: BaseOptions, ctx: Context): Promise<number> {
   const { authSettingsFrom } = await import('../../auth/settings.js');
   const { whoami } = await import('../../auth/login.js');
-  const user = await whoami(authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal));
+  const user = await whoami({ ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret: (s: string) => ctx.output.learnSecret(s) });
   const expires = user.expiresAt === undefined ? null : new Date(user.expiresAt).toISOString();
   if (ctx.output.json) {
     ctx.output.jsonDocument({ id: user.id, email: user.email ?? null, role: user.role ?? null, source: user.source, expires_at: expires });
