@@ -14,13 +14,15 @@ export interface TokenProxy {
   paths: string[];
   /** Requests whose path starts with one of these get an error quoting their credentials. */
   echo: string[];
+  /** With echo: also quote, bare, every token seen so far (a server that knows the session it serves). */
+  quoteKnown: boolean;
   close(): Promise<void>;
 }
 
 /** Start a proxy to `target` on 127.0.0.1. */
 export async function startTokenProxy(target: string): Promise<TokenProxy> {
   const upstream = new URL(target);
-  const proxy: TokenProxy = { url: '', tokens: new Set(), paths: [], echo: [], close: async () => undefined };
+  const proxy: TokenProxy = { url: '', tokens: new Set(), paths: [], echo: [], quoteKnown: false, close: async () => undefined };
   const remember = (text: string) => {
     for (const match of text.matchAll(/"(?:access_token|refresh_token)"\s*:\s*"([^"]+)"/g)) proxy.tokens.add(match[1]!);
     for (const match of text.matchAll(/refresh_token=([^&\s]+)/g)) proxy.tokens.add(decodeURIComponent(match[1]!));
@@ -35,7 +37,8 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
       if (proxy.echo.some((prefix) => url.startsWith(prefix))) {
         // Named (the body as sent) and bare: a bare refresh token has no shape a pattern could spot.
         const bare = [...body.toString('utf8').matchAll(/"refresh_token"\s*:\s*"([^"]+)"/g)].map((m) => m[1]).join(' ');
-        const quoted = `${auth} ${String(req.headers.apikey ?? '')} ${body.toString('utf8')} token ${bare} is not valid`;
+        const known = proxy.quoteKnown ? ` known ${[...proxy.tokens].join(' ')}` : '';
+        const quoted = `${auth} ${String(req.headers.apikey ?? '')} ${body.toString('utf8')} token ${bare} is not valid${known}`;
         res.writeHead(url.startsWith('/auth/') ? 400 : 401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ code: 'PGRST301', message: `rejected ${quoted}`, error_description: `bad grant ${quoted}`, msg: quoted, hint: quoted, details: quoted }));
       }
