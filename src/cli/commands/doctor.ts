@@ -19,13 +19,16 @@ export const doctorSpec: CommandSpec<DoctorOptions> = {
 export async function runDoctorCommand(_opts: DoctorOptions, ctx: Context): Promise<number> {
   const { runDoctor, anyFailed } = await import('../../core/doctor/index.js');
   const { createBreakerStore } = await import('../../core/resilience.js');
+  const { networkBoundMs } = await import('../../core/doctor/bounded.js');
+  const boundMs = networkBoundMs(ctx.config.http.requestDeadlineMs);
   const checks = await runDoctor({
     loaded: ctx.loaded,
     registry: await ctx.providers(),
     breakers: createBreakerStore(ctx.config.dirs.state, ctx.config.breaker, ctx.clock),
     now: ctx.clock.now(),
     nodeVersion: process.versions.node,
-    extraChecks: [...supabaseChecks(ctx), () => gcLockCheck(ctx)],
+    providerTimeoutMs: boundMs,
+    extraChecks: [...supabaseChecks(ctx, boundMs), () => gcLockCheck(ctx)],
   });
   const failed = anyFailed(checks);
   if (ctx.output.json) ctx.output.jsonDocument({ ok: !failed, checks: checks.map(toJson) });
@@ -38,15 +41,15 @@ async function gcLockCheck(ctx: Context): Promise<DoctorCheck[]> {
   return checkGcLock(ctx);
 }
 
-/** With SUPABASE_URL: the session (verified by the auth server) and the catalog functions. */
-function supabaseChecks(ctx: Context): CheckRun[] {
+/** With SUPABASE_URL: the session (verified by the auth server) and the catalog functions, each within doctor's bound. */
+function supabaseChecks(ctx: Context, boundMs: number): CheckRun[] {
   if (!ctx.shared) return [];
   return [
     async () => {
       const { authSettingsFrom } = await import('../../auth/settings.js');
       const { checkSharedBackend } = await import('../../auth/doctor.js');
       try {
-        return await checkSharedBackend({ ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret: (s: string) => ctx.output.learnSecret(s) }, () => ctx.sharedAuth());
+        return await checkSharedBackend({ ...authSettingsFrom(ctx.config, undefined, () => ctx.dispatcher(), ctx.signal), onSecret: (s: string) => ctx.output.learnSecret(s) }, () => ctx.sharedAuth(), boundMs);
       } catch (error) {
         return [{ name: 'supabase', status: 'fail', message: (error as Error).message, hint: (error as { hint?: string }).hint }];
       }
