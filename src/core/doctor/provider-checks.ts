@@ -45,6 +45,8 @@ function providerFailure(name: string, error: unknown, timeoutMs: number, signal
   if (signal.aborted || error.name === 'INTERRUPTED' || /TimeoutError|aborted/i.test(error.message)) {
     return { name, status: 'fail', message: `timed out after ${boundText(timeoutMs)}`, hint: HINT };
   }
+  // Its own request deadline ended the call before doctor's bound did: a time-out all the same.
+  if (error.name === 'PROVIDER_TIMEOUT') return { name, status: 'fail', message: `timed out (${error.message})`, hint: HINT };
   return { name, status: 'fail', message: `unreachable or failing: ${error.message}`, hint: error.hint ?? HINT };
 }
 
