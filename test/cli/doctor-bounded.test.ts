@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pgSkipReason, startSupabaseWorld, type SupabaseWorld } from '../helpers/supabase-world.js';
 import { authFaults } from '../servers/auth-faults.js';
 import { startHungConnect, type HungConnect } from '../servers/hung-connect.js';
+import { startTokenProxy } from '../helpers/token-proxy.js';
 import { makeMachine, type Machine } from './supabase-run.js';
 
 interface Doc {
@@ -89,6 +90,24 @@ describe.skipIf(skip !== undefined)(`exai doctor against a hung Auth server${ski
     expect(check(r.doc, 'supabase session')).toMatchObject({ status: 'fail', message: 'timed out after 0.6s' });
     expect(check(r.doc, 'supabase session')?.hint).toContain('SUPABASE_URL');
     expect(check(r.doc, 'config')?.status).toBe('ok');
+  });
+
+  it('a confirmed session whose catalog (REST) never answers: the session ok, the catalog fails in time', async () => {
+    const proxy = await startTokenProxy(world.server.url);
+    try {
+      await world.server.addUser('doctor-rest@example.com', 'pw');
+      machine = await makeMachine({ url: proxy.url, anonKey: world.server.anonKey });
+      expect((await machine.run(['login', '--email', 'doctor-rest@example.com', '--password-stdin'], { stdin: 'pw' })).code).toBe(0);
+      proxy.hang = ['/rest/'];
+      const r = await doctorOn({ url: proxy.url, anonKey: world.server.anonKey }, {});
+      expect(r.code).toBe(1);
+      expect(check(r.doc, 'supabase session')?.status).toBe('ok');
+      // Its own request deadline (300 ms) or doctor's bound (0.6 s), whichever ends it first.
+      expect(check(r.doc, 'supabase catalog')).toMatchObject({ status: 'fail', message: expect.stringMatching(/timed out after 0\.6s|no complete answer within/) });
+      expect(proxy.paths.some((p) => p.startsWith('/rest/'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a session the Auth server confirms: doctor reports it ok and the catalog reachable within the bound', async () => {

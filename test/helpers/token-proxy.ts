@@ -14,6 +14,8 @@ export interface TokenProxy {
   paths: string[];
   /** Requests whose path starts with one of these get an error quoting their credentials. */
   echo: string[];
+  /** Requests whose path starts with one of these are read and never answered (a hung server). */
+  hang: string[];
   /** With echo: also quote, bare, every token seen so far (a server that knows the session it serves). */
   quoteKnown: boolean;
   close(): Promise<void>;
@@ -22,7 +24,7 @@ export interface TokenProxy {
 /** Start a proxy to `target` on 127.0.0.1. */
 export async function startTokenProxy(target: string): Promise<TokenProxy> {
   const upstream = new URL(target);
-  const proxy: TokenProxy = { url: '', tokens: new Set(), paths: [], echo: [], quoteKnown: false, close: async () => undefined };
+  const proxy: TokenProxy = { url: '', tokens: new Set(), paths: [], echo: [], hang: [], quoteKnown: false, close: async () => undefined };
   const remember = (text: string) => {
     for (const match of text.matchAll(/"(?:access_token|refresh_token)"\s*:\s*"([^"]+)"/g)) proxy.tokens.add(match[1]!);
     for (const match of text.matchAll(/refresh_token=([^&\s]+)/g)) proxy.tokens.add(decodeURIComponent(match[1]!));
@@ -34,6 +36,7 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
       const auth = req.headers.authorization ?? '';
       if (auth.startsWith('Bearer ')) proxy.tokens.add(auth.slice(7));
       remember(body.toString('utf8'));
+      if (proxy.hang.some((prefix) => url.startsWith(prefix))) return;
       if (proxy.echo.some((prefix) => url.startsWith(prefix))) {
         // Named (the body as sent) and bare: a bare refresh token has no shape a pattern could spot.
         const bare = [...body.toString('utf8').matchAll(/"refresh_token"\s*:\s*"([^"]+)"/g)].map((m) => m[1]).join(' ');
