@@ -3,6 +3,8 @@
  * bench/run.mjs). Each round, N processes (EXAI_STRESS_PROCS, default 12) released at one
  * instant open a FRESH state store, hash cache and catalog in one dir, then claim, renew,
  * complete or fail, and list, a few times each, with CPU hogs (one per core) beside them.
+ * A second case adds a rival that holds each fresh file's write lock for 100 ms across the
+ * barrier: what a rival opener descheduled inside its own WAL switch holds on a loaded machine.
  * Any failure is printed with SQLite's extended code (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …)
  * and the step it hit. Target: 0 failed processes. EXAI_STRESS_ROUNDS sets the rounds
  * (default 20); EXAI_BENCH_DIST points at another build's dist/ for a before/after run.
@@ -13,6 +15,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as benchLib from './lib.mjs';
 
@@ -56,9 +59,29 @@ try {
 }
 `;
 
-function runChild(args) {
+const DRIVER = JSON.stringify(createRequire(path.join(benchLib.ROOT, 'package.json')).resolve('better-sqlite3'));
+
+const RIVAL = `
+const fs = await import('node:fs');
+const path = await import('node:path');
+const { default: Database } = await import(${DRIVER});
+const [dir, startAt] = process.argv.slice(1);
+fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+const held = ['state.sqlite', 'hash-cache.sqlite', 'catalog.sqlite'].map((name) => {
+  const file = path.join(dir, name);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file);
+  db.exec('BEGIN IMMEDIATE');
+  return db;
+});
+while (Date.now() < Number(startAt) + 100) {}
+for (const db of held) { db.exec('COMMIT'); db.close(); }
+process.stdout.write('ok');
+`;
+
+function runChild(args, script = RACER) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', RACER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -74,7 +97,7 @@ function startHogs() {
 }
 
 /** Every round's failures as "round: step=… code=…" lines. */
-export async function stress(rounds = ROUNDS, procs = PROCS) {
+export async function stress(rounds = ROUNDS, procs = PROCS, withRival = false) {
   const failures = [];
   const hogs = startHogs();
   try {
@@ -83,7 +106,8 @@ export async function stress(rounds = ROUNDS, procs = PROCS) {
       try {
         // Far enough ahead that every child has loaded the modules before the barrier.
         const startAt = String(Date.now() + 800);
-        const outs = await Promise.all(Array.from({ length: procs }, () => runChild([dir, startAt])));
+        const rival = withRival ? [runChild([dir, startAt], RIVAL)] : [];
+        const outs = await Promise.all([...rival, ...Array.from({ length: procs }, () => runChild([dir, startAt]))]);
         for (const out of outs) if (out !== 'ok') failures.push(`${round}: ${out}`);
       } finally {
         await benchLib.removeDir(dir);
@@ -97,13 +121,23 @@ export async function stress(rounds = ROUNDS, procs = PROCS) {
 
 /** bench/run.mjs entry: the processes that failed (target 0). */
 export async function run(lib = benchLib) {
-  const failures = await stress();
-  return [lib.limitRow(`${PROCS} processes on a fresh catalog + CPU hogs: failed processes`, failures.length, 'processes', 0, { rounds: ROUNDS, failures: failures.slice(0, 5) })];
+  const rows = [];
+  for (const withRival of [false, true]) {
+    const failures = await stress(ROUNDS, PROCS, withRival);
+    const name = `${PROCS} processes on a fresh catalog + CPU hogs${withRival ? ' + a rival mid-WAL-switch' : ''}: failed processes`;
+    rows.push(lib.limitRow(name, failures.length, 'processes', 0, { rounds: ROUNDS, failures: failures.slice(0, 5) }));
+  }
+  return rows;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const failures = await stress();
-  for (const line of failures) process.stdout.write(`${line}\n`);
-  process.stdout.write(`${failures.length === 0 ? 'ok  ' : 'MISS'} ${PROCS} processes × ${ROUNDS} rounds on a fresh catalog with CPU hogs: ${failures.length} failed (${DIST})\n`);
-  process.exitCode = failures.length === 0 ? 0 : 1;
+  let failed = 0;
+  for (const withRival of [false, true]) {
+    const failures = await stress(ROUNDS, PROCS, withRival);
+    failed += failures.length;
+    for (const line of failures.slice(0, 10)) process.stdout.write(`${line}\n`);
+    const rival = withRival ? ' + a rival mid-WAL-switch' : '';
+    process.stdout.write(`${failures.length === 0 ? 'ok  ' : 'MISS'} ${PROCS} processes × ${ROUNDS} rounds, fresh catalog, CPU hogs${rival}: ${failures.length} failed (${DIST})\n`);
+  }
+  process.exitCode = failed === 0 ? 0 : 1;
 }
