@@ -3,19 +3,28 @@ import fs from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import { ExaiError } from '../core/errors.js';
 import { loadSqliteDriver, type SqliteDriver } from '../core/sqlite-driver.js';
+import { enableWal } from '../core/sqlite-wal.js';
 import { LATEST_VERSION, migrate, readSchemaVersion } from './migrations.js';
 
-function openConnection(driver: SqliteDriver, file: string, readonly: boolean): Database.Database {
-  const db = new driver.Database(file, { ...driver.options, readonly, fileMustExist: readonly });
-  // busy_timeout first: switching to WAL needs a lock another process may hold.
-  db.pragma('busy_timeout = 10000');
-  if (!readonly) {
-    // NORMAL before WAL: a fresh file becomes a WAL database in one rollback-journal write,
-    // which FULL (the default) syncs once more than NORMAL does.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('journal_mode = WAL');
+/** How long any catalog statement waits for another process's lock (busy_timeout). */
+export const CATALOG_BUSY_TIMEOUT_MS = 10_000;
+
+async function openConnection(driver: SqliteDriver, file: string, readonly: boolean): Promise<Database.Database> {
+  // The driver sets busy_timeout at open from `timeout`, before any PRAGMA reads the file.
+  const db = new driver.Database(file, { ...driver.options, readonly, fileMustExist: readonly, timeout: CATALOG_BUSY_TIMEOUT_MS });
+  try {
+    if (!readonly) {
+      // NORMAL before WAL: a fresh file becomes a WAL database in one rollback-journal write,
+      // which FULL (the default) syncs once more than NORMAL does.
+      db.pragma('synchronous = NORMAL');
+      // Retried by hand: the switch's lock upgrade fails at once under a rival opener.
+      await enableWal(db, CATALOG_BUSY_TIMEOUT_MS);
+    }
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
   }
-  db.pragma('foreign_keys = ON');
   cacheStatements(db);
   return db;
 }
@@ -59,7 +68,7 @@ function checkVersion(db: Database.Database, file: string): void {
 export async function openDatabase(dir: string, file: string, readonly: boolean): Promise<Database.Database> {
   await ensureFile(dir, file);
   const driver = await loadSqliteDriver();
-  const db = openConnection(driver, file, false);
+  const db = await openConnection(driver, file, false);
   try {
     checkVersion(db, file);
     migrate(db);
@@ -69,5 +78,5 @@ export async function openDatabase(dir: string, file: string, readonly: boolean)
   }
   if (!readonly) return db;
   db.close();
-  return openConnection(driver, file, true);
+  return await openConnection(driver, file, true);
 }

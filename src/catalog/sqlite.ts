@@ -7,11 +7,11 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ProviderName } from '../core/config/types.js';
 import { ExaiError } from '../core/errors.js';
-import { openDatabase } from './sqlite-open.js';
+import { CATALOG_BUSY_TIMEOUT_MS, openDatabase } from './sqlite-open.js';
 import { claimInTransaction, completeClaim, LEASE_EXPIRED_ERROR, selectLiveByKey } from './sqlite-claim.js';
 import { selectUsage } from './sqlite-usage.js';
 import { lockLost, readListWhere, withExpiredAsFailed } from './sqlite-fence.js';
-import { wrapSqliteError } from './sqlite-errors.js';
+import { wrapSqliteError, type BusyWait } from './sqlite-errors.js';
 import { sha256PrefixRange, toRecord, type FileRow } from './sqlite-rows.js';
 import { SUMMARY_COLUMNS, summaryReader, type SummaryRow } from './sqlite-summary.js';
 import type { Catalog, ClaimInput, ClaimResult, DedupKey, DeletionReason, FileRecord, ListFilter, RowSummary, Usage } from './types.js';
@@ -32,12 +32,18 @@ export const CATALOG_FILE = 'catalog.sqlite';
 /** Open (creating and migrating when needed) the SQLite catalog in `dir`. */
 export async function openSqliteCatalog(options: SqliteCatalogOptions): Promise<Catalog> {
   const file = path.join(options.dir, CATALOG_FILE);
+  const started = performance.now();
   try {
     const db = await openDatabase(options.dir, file, options.readonly ?? false);
     return new SqliteCatalog(db, file, options.now ?? Date.now);
   } catch (err) {
-    throw wrapSqliteError(err, file, 'open');
+    throw wrapSqliteError(err, file, 'open', waitedSince(started));
   }
+}
+
+/** The time since `started` against the busy timeout, so a busy hint says whether SQLite waited. */
+function waitedSince(started: number): BusyWait {
+  return { waitedMs: performance.now() - started, busyTimeoutMs: CATALOG_BUSY_TIMEOUT_MS };
 }
 
 /** Catalog over one better-sqlite3 connection. */
@@ -49,10 +55,11 @@ class SqliteCatalog implements Catalog {
   ) {}
 
   private run<T>(action: string, body: () => T): Promise<T> {
+    const started = performance.now();
     try {
       return Promise.resolve(body());
     } catch (err) {
-      return Promise.reject(wrapSqliteError(err, this.file, action));
+      return Promise.reject(wrapSqliteError(err, this.file, action, waitedSince(started)));
     }
   }
 

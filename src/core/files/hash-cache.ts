@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadSqliteDriver } from '../sqlite-driver.js';
+import { enableWal } from '../sqlite-wal.js';
 import { ExaiError } from '../errors.js';
 import { parseRegions } from './read-regions.js';
 import type { OtherTextEncoding } from './text-encoding.js';
@@ -37,6 +38,9 @@ export interface HashCache {
 
 /** File name of the cache inside the state dir. */
 export const HASH_CACHE_FILE = 'hash-cache.sqlite';
+
+/** How long a statement waits for another run's lock (busy_timeout): a hint, so shorter. */
+const BUSY_TIMEOUT_MS = 5_000;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS hash_cache (
   dev TEXT NOT NULL, ino TEXT NOT NULL,
@@ -76,7 +80,19 @@ export async function prepareHashCacheFile(stateDir: string): Promise<string> {
 export async function openHashCacheFile(file: string): Promise<HashCache> {
   try {
     const { Database, options } = await loadSqliteDriver();
-    return wrap(new Database(file, options));
+    // busy_timeout from the open itself, before any statement can meet a lock.
+    const db = new Database(file, { ...options, timeout: BUSY_TIMEOUT_MS });
+    try {
+      // NORMAL may lose the last commits on power loss, never consistency: fine for a hint.
+      // Set before WAL, so turning a fresh file into a WAL database syncs once less.
+      db.pragma('synchronous = NORMAL');
+      // Retried by hand: a rival opener's switch fails ours at once (see sqlite-wal.ts).
+      await enableWal(db, BUSY_TIMEOUT_MS);
+      return wrap(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   } catch (error) {
     throw cantOpen(file, error);
   }
@@ -91,12 +107,6 @@ function cantOpen(file: string, error: unknown): ExaiError {
 }
 
 function wrap(db: BetterSqlite3.Database): HashCache {
-  // busy_timeout first: switching to WAL needs a lock another process may hold.
-  db.pragma('busy_timeout = 5000');
-  // NORMAL may lose the last commits on power loss, never consistency: fine for a hint.
-  // Set before WAL, so turning a fresh file into a WAL database syncs once less.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('journal_mode = WAL');
   db.exec(SCHEMA);
   // Integers go in as decimal TEXT: inode numbers can pass SQLite's signed 64-bit range.
   const select = db.prepare<[string, string], Row>('SELECT size, mtime_ns, ctime_ns, entry FROM hash_cache WHERE dev = ? AND ino = ?');

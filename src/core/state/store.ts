@@ -7,11 +7,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { loadSqliteDriver } from '../sqlite-driver.js';
+import { enableWal } from '../sqlite-wal.js';
 
 /** The state database file inside the state dir. */
 export const STATE_FILE = 'state.sqlite';
 
 const SCHEMA_VERSION = 1;
+
+/** How long a statement waits for another run's lock (busy_timeout). */
+const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -36,14 +40,15 @@ export async function openStateStore(stateDir: string): Promise<StateStore> {
   const handle = await fs.open(file, 'a', 0o600);
   await handle.close();
   const driver = await loadSqliteDriver();
-  const db = new driver.Database(file, driver.options);
-  db.pragma('busy_timeout = 10000');
+  // busy_timeout from the open itself, before any statement can meet a lock.
+  const db = new driver.Database(file, { ...driver.options, timeout: BUSY_TIMEOUT_MS });
   // Bookkeeping, not the catalog: no fsync (it cost each run ~10 ms at the closing checkpoint).
   // A killed process loses nothing (the OS has the writes); only an OS crash could, and then
   // readers treat an unreadable state as empty (gc simply counts as due).
   db.pragma('synchronous = OFF');
   if ((db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
-    db.pragma('journal_mode = WAL');
+    // Retried by hand: a rival opener's switch fails ours at once (see sqlite-wal.ts).
+    await enableWal(db, BUSY_TIMEOUT_MS);
     db.transaction(() => {
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
